@@ -1,0 +1,16 @@
+//! The kernel: the vocabulary every congso slice shares.
+//!
+//! Nothing here does I/O. Identifiers are types that can only hold valid values (parse, don't validate);
+//! reference data (administrative units, holidays) is compiled into the binary from `data/`.
+
+pub mod admin_unit;
+pub mod calendar;
+pub mod lang;
+pub mod personal_id;
+pub mod tax_code;
+pub mod text;
+
+pub use admin_unit::{AdminUnit, AdminUnitCode, AdminUnitError, LegacyProvinceCode};
+pub use lang::{Lang, Localized, Text};
+pub use personal_id::{PersonalId, PersonalIdError, Sex};
+pub use tax_code::{TaxCode, TaxCodeError};

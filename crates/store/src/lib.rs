@@ -1,0 +1,12 @@
+//! The database: one pool over SQLite (the embedded default) or PostgreSQL (at scale), migrations for both,
+//! and fresh isolated databases for tests.
+//!
+//! Every slice writes one portable SQL code path against [`sqlx::Any`]: positional `$1` parameters (SQLite
+//! accepts them too), `RETURNING`, `ON CONFLICT`, integers for timestamps and money. Where the dialects really
+//! differ, the statement lives in the slice beside its portable sibling and is chosen by [`Db::backend`].
+
+mod db;
+pub mod testing;
+
+pub use db::{Backend, Db, StoreError, is_unique_violation, redact_url};
+pub use sqlx;

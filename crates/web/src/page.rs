@@ -1,0 +1,85 @@
+//! The page layout and what every page knows about its request.
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::response::Response;
+use kernel::Lang;
+
+use crate::csrf::CsrfToken;
+use crate::i18n;
+
+/// Who is signed in, as the page header shows it. Put into request extensions by the sign-in layer.
+#[derive(Debug, Clone)]
+pub struct UserBadge {
+    /// The name to show.
+    pub display_name: String,
+}
+
+/// What every page template needs: language, CSRF token for its forms, who is signed in, where it is.
+#[derive(Debug, Clone)]
+pub struct PageCtx {
+    /// The language to render in.
+    pub lang: Lang,
+    /// The token every form must carry in its `csrf` field.
+    pub csrf: String,
+    /// The signed-in person, if any.
+    pub user: Option<UserBadge>,
+    /// The path of this page, for links back to it.
+    pub path: String,
+}
+
+impl PageCtx {
+    /// The interface string `key` in this page's language.
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::t(self.lang, key)
+    }
+
+    /// Whether the page is in Vietnamese.
+    pub fn is_vi(&self) -> bool {
+        self.lang == Lang::Vi
+    }
+
+    fn from_parts(headers: &axum::http::HeaderMap, extensions: &axum::http::Extensions, uri: &axum::http::Uri) -> PageCtx {
+        PageCtx {
+            lang: i18n::lang_of(headers),
+            csrf: extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+            user: extensions.get::<UserBadge>().cloned(),
+            path: uri.path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+        }
+    }
+
+    /// The context of a whole request (for middleware).
+    pub fn from_request_parts_sync(request: &Request) -> PageCtx {
+        Self::from_parts(request.headers(), request.extensions(), request.uri())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::from_parts(&parts.headers, &parts.extensions, &parts.uri))
+    }
+}
+
+/// The page shown for any error outside the API.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    /// The page context.
+    pub page: PageCtx,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong, in the page's language.
+    pub message: String,
+    /// Per-field problems.
+    pub fields: Vec<(String, String)>,
+}
+
+impl ErrorPage {
+    /// Renders the page (a plain message if the template itself fails).
+    pub fn render_html(&self) -> Response {
+        crate::error::html(self)
+    }
+}
