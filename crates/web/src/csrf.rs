@@ -47,12 +47,17 @@ fn token_from_cookies(request: &Request) -> Option<String> {
 }
 
 /// Middleware: makes sure the browser has a token and puts it in the request for pages to render.
-pub async fn ensure_token(axum::extract::State(state): axum::extract::State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn ensure_token(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let existing = token_from_cookies(&request);
     let token = existing.clone().unwrap_or_else(new_token);
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
-    let replaced = response.headers().get_all(SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()));
+    let replaced =
+        response.headers().get_all(SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()));
     if existing.is_none() && !replaced {
         if let Ok(value) = cookie(token, state.config.secure_cookies).to_string().parse() {
             response.headers_mut().append(SET_COOKIE, value);

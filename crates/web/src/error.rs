@@ -7,11 +7,11 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
 use kernel::{Lang, Localized};
 use serde::Serialize;
 
@@ -142,11 +142,11 @@ impl AppError {
 
 /// The standard messages for errors that carry none of their own.
 #[derive(Debug, Clone, Copy)]
-struct Standard(StatusCode, &'static str);
+struct Standard(&'static str);
 
 impl Localized for Standard {
     fn message(&self, lang: Lang) -> Cow<'static, str> {
-        i18n::t(lang, &format!("error.{}", self.1)).to_owned().into()
+        i18n::t(lang, &format!("error.{}", self.0)).to_owned().into()
     }
 }
 
@@ -210,8 +210,8 @@ impl IntoResponse for AppError {
             | AppError::NotFoundMessage(m)
             | AppError::Conflict(m)
             | AppError::UnsupportedMediaType(m) => (m, vec![]),
-            AppError::Invalid(fields) => (Arc::new(Standard(status, "invalid")), fields),
-            other => (Arc::new(Standard(status, other.code())), vec![]),
+            AppError::Invalid(fields) => (Arc::new(Standard("invalid")), fields),
+            other => (Arc::new(Standard(other.code())), vec![]),
         };
         let report = ErrorReport { status, code, message, fields };
         let mut response = report.json(Lang::default());
@@ -228,7 +228,7 @@ pub fn report_for_status(status: StatusCode) -> Option<ErrorReport> {
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         _ => return None,
     };
-    Some(ErrorReport { status, code, message: Arc::new(Standard(status, code)), fields: vec![] })
+    Some(ErrorReport { status, code, message: Arc::new(Standard(code)), fields: vec![] })
 }
 
 /// Middleware: writes every error in the caller's language, as JSON under `/api/` and as a page elsewhere.

@@ -22,9 +22,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(Json(value)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType(std::sync::Arc::new(
-                Text::new("Nội dung phải là JSON (Content-Type: application/json).", "The body must be JSON (Content-Type: application/json)."),
-            ))),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(AppError::UnsupportedMediaType(std::sync::Arc::new(Text::new(
+                    "Nội dung phải là JSON (Content-Type: application/json).",
+                    "The body must be JSON (Content-Type: application/json).",
+                ))))
+            }
             Err(JsonRejection::JsonDataError(e)) => Err(AppError::bad_request(Text::new(
                 format!("Dữ liệu JSON không đúng cấu trúc: {}", e.body_text()),
                 format!("The JSON does not have the expected shape: {}", e.body_text()),
@@ -60,12 +63,14 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state).await.map(|p| Path(p.0)).map_err(|e: PathRejection| {
-            AppError::bad_request(Text::new(
-                format!("Đường dẫn không hợp lệ: {}", e.body_text()),
-                format!("Invalid path: {}", e.body_text()),
-            ))
-        })
+        axum::extract::Path::<T>::from_request_parts(parts, state).await.map(|p| Path(p.0)).map_err(
+            |e: PathRejection| {
+                AppError::bad_request(Text::new(
+                    format!("Đường dẫn không hợp lệ: {}", e.body_text()),
+                    format!("Invalid path: {}", e.body_text()),
+                ))
+            },
+        )
     }
 }
 
@@ -76,12 +81,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| Query(q.0)).map_err(|e: QueryRejection| {
-            AppError::bad_request(Text::new(
-                format!("Tham số truy vấn không hợp lệ: {}", e.body_text()),
-                format!("Invalid query parameters: {}", e.body_text()),
-            ))
-        })
+        axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| Query(q.0)).map_err(
+            |e: QueryRejection| {
+                AppError::bad_request(Text::new(
+                    format!("Tham số truy vấn không hợp lệ: {}", e.body_text()),
+                    format!("Invalid query parameters: {}", e.body_text()),
+                ))
+            },
+        )
     }
 }
 

@@ -21,8 +21,8 @@ pub use state::{AppState, WebConfig};
 
 use axum::Router;
 use axum::extract::Query;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -36,7 +36,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn stylesheet() -> impl IntoResponse {
-    ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")], include_str!("../static/app.css"))
+    (
+        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/app.css"),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -52,7 +55,10 @@ async fn switch_language(
 ) -> AppResult<Response> {
     let lang: kernel::Lang = code.parse().map_err(|()| AppError::NotFound)?;
     // Only a path on this site, never `//elsewhere` or a full URL: no open redirect.
-    let next = next.next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or_else(|| "/".into());
+    let next = next
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/".into());
     let cookie = Cookie::build((i18n::LANG_COOKIE, lang.tag()))
         .path("/")
         .max_age(time::Duration::days(365))

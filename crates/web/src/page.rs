@@ -40,7 +40,11 @@ impl PageCtx {
         self.lang == Lang::Vi
     }
 
-    fn from_parts(headers: &axum::http::HeaderMap, extensions: &axum::http::Extensions, uri: &axum::http::Uri) -> PageCtx {
+    fn from_parts(
+        headers: &axum::http::HeaderMap,
+        extensions: &axum::http::Extensions,
+        uri: &axum::http::Uri,
+    ) -> PageCtx {
         PageCtx {
             lang: i18n::lang_of(headers),
             csrf: extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),

@@ -1,0 +1,92 @@
+//! Who is calling: the middleware that authenticates every request, and the extractors that require it.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{AUTHORIZATION, COOKIE, WWW_AUTHENTICATE};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use web::{AppError, AppState, UserBadge};
+
+use crate::model::{AuthMethod, Principal};
+use crate::service;
+
+/// The cookie holding the session secret.
+pub const SESSION_COOKIE: &str = "congso_session";
+
+/// The session cookie for `secret`.
+pub fn session_cookie(secret: String, secure: bool) -> Cookie<'static> {
+    // Lax, not Strict, so that a link into congso from an e-mail opens signed in; forms carry CSRF tokens anyway.
+    Cookie::build((SESSION_COOKIE, secret)).path("/").http_only(true).secure(secure).same_site(SameSite::Lax).build()
+}
+
+/// The session secret a request carries, if any.
+pub fn session_secret(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE && c.value().len() <= 64)
+        .map(|c| c.value().to_owned())
+}
+
+fn bad_token() -> Response {
+    let mut response = AppError::Unauthenticated.into_response();
+    if let Ok(value) = r#"Bearer error="invalid_token""#.parse() {
+        response.headers_mut().insert(WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+/// Middleware: resolves a bearer token or a session cookie into a [`Principal`] in the request's extensions.
+///
+/// A request that presents a token that is not live is refused outright (the client meant to authenticate);
+/// a stale session cookie is ignored, so the person simply appears signed out.
+pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let principal = if let Some(header) = request.headers().get(AUTHORIZATION) {
+        let Some(token) = header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")) else {
+            return bad_token();
+        };
+        match service::resolve_token(&state.db, token.trim()).await {
+            Ok(Some(p)) => Some(p),
+            Ok(None) => return bad_token(),
+            Err(e) => return AppError::Internal(e.into()).into_response(),
+        }
+    } else if let Some(secret) = session_secret(request.headers()) {
+        match service::resume_session(&state.db, &secret).await {
+            Ok(p) => p,
+            Err(e) => return AppError::Internal(e.into()).into_response(),
+        }
+    } else {
+        None
+    };
+    if let Some(p) = principal {
+        request.extensions_mut().insert(UserBadge { display_name: p.display_name.clone() });
+        request.extensions_mut().insert(p);
+    }
+    next.run(request).await
+}
+
+/// The authenticated caller; refuses with 401 (pages redirect to sign-in) when there is none.
+///
+/// A JSON request that changes something with a session cookie (rather than a token) must also carry the CSRF
+/// token in `X-CSRF-Token`, so that another site cannot make a signed-in browser call the API.
+pub struct Caller(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let principal = parts.extensions.get::<Principal>().cloned().ok_or(AppError::Unauthenticated)?;
+        if principal.method == AuthMethod::Session && !parts.method.is_safe() && parts.uri.path().starts_with("/api/") {
+            let expected = parts.extensions.get::<web::csrf::CsrfToken>().map(|t| t.0.as_str());
+            let given = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+            if expected.is_none() || expected != given {
+                return Err(AppError::Csrf);
+            }
+        }
+        Ok(Caller(principal))
+    }
+}

@@ -1,0 +1,21 @@
+//! Identity and access: who is calling, and what they may do.
+//!
+//! - [`model`]: accounts, roles held in an agency over a territory, and the [`Principal`] a request acts as.
+//! - [`store`]: the SQL for accounts, sessions and tokens.
+//! - [`service`]: passwords (argon2id), sign-in, server-side sessions with idle and absolute timeouts, API tokens.
+//! - [`policy`]: the one place that decides every protected action. **Deny by default.**
+//! - [`auth`]: the middleware that turns a session cookie or a bearer token into a [`Principal`], and the
+//!   extractors handlers use to require one.
+//! - [`pages`] and [`api`]: sign-in, sign-out, the account page, `/api/v1/me`.
+
+pub mod api;
+pub mod auth;
+pub mod model;
+pub mod pages;
+pub mod policy;
+pub mod service;
+pub mod store;
+
+pub use auth::{Caller, authenticate};
+pub use model::{AccountKind, Principal, Role, Territory};
+pub use policy::{Action, authorize};

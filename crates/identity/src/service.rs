@@ -1,0 +1,296 @@
+//! Accounts, passwords, sessions and API tokens: the rules, over [`crate::store`].
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use base64::Engine;
+use kernel::{Lang, Localized};
+use sha2::{Digest, Sha256};
+use store::Db;
+use time::OffsetDateTime;
+
+use crate::model::{Account, AccountKind, AuthMethod, Principal, RoleAssignment};
+use crate::store as sql;
+pub use crate::store::TokenInfo;
+
+/// How long a session may sit unused before it ends. Officials handle personal data: 15 minutes.
+pub const IDLE_TIMEOUT_SECS: i64 = 15 * 60;
+/// How long a session lasts however active it is.
+pub const ABSOLUTE_TIMEOUT_SECS: i64 = 12 * 60 * 60;
+/// Sessions record activity at most this often, so that a busy page does not write on every request.
+const TOUCH_INTERVAL_SECS: i64 = 60;
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// What the identity rules can refuse.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    /// The username is not 3–64 characters of a–z, 0–9, `.`, `_`, `-`.
+    #[error("usernames are 3 to 64 characters: lower-case letters, digits, '.', '_' or '-'")]
+    InvalidUsername,
+    /// Someone already has this username.
+    #[error("the username is taken")]
+    UsernameTaken,
+    /// The password is too short.
+    #[error("passwords have at least {MIN_PASSWORD_CHARS} characters")]
+    WeakPassword,
+    /// No account has this username.
+    #[error("no account is named {0}")]
+    UnknownAccount(String),
+    /// A database failure.
+    #[error(transparent)]
+    Sql(#[from] store::sqlx::Error),
+    /// Hashing failed (out of memory, or a stored hash is corrupt).
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+}
+
+impl Localized for IdentityError {
+    fn message(&self, lang: Lang) -> Cow<'static, str> {
+        match (self, lang) {
+            (Self::InvalidUsername, Lang::Vi) => {
+                "Tên đăng nhập gồm 3 đến 64 ký tự: chữ thường không dấu, chữ số, '.', '_' hoặc '-'.".into()
+            }
+            (Self::UsernameTaken, Lang::Vi) => "Tên đăng nhập này đã được sử dụng.".into(),
+            (Self::WeakPassword, Lang::Vi) => format!("Mật khẩu phải có ít nhất {MIN_PASSWORD_CHARS} ký tự.").into(),
+            (Self::UnknownAccount(name), Lang::Vi) => format!("Không có tài khoản {name}.").into(),
+            (Self::Sql(_) | Self::Hash(_), Lang::Vi) => "Hệ thống gặp lỗi. Vui lòng thử lại sau.".into(),
+            (other, Lang::En) => other.to_string().into(),
+        }
+    }
+}
+
+impl From<IdentityError> for web::AppError {
+    fn from(e: IdentityError) -> Self {
+        match e {
+            IdentityError::InvalidUsername => web::AppError::invalid("username", e),
+            IdentityError::WeakPassword => web::AppError::invalid("password", e),
+            IdentityError::UsernameTaken => web::AppError::conflict(e),
+            IdentityError::UnknownAccount(_) => web::AppError::not_found(e),
+            IdentityError::Sql(_) | IdentityError::Hash(_) => web::AppError::Internal(e.into()),
+        }
+    }
+}
+
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn sha256_hex(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn random_secret() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+/// A random password of 20 characters for a new account, to be changed by its owner.
+pub fn random_password() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 15]>())
+}
+
+fn check_username(username: &str) -> Result<(), IdentityError> {
+    let ok = (3..=64).contains(&username.len())
+        && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok { Ok(()) } else { Err(IdentityError::InvalidUsername) }
+}
+
+/// Hashes a password with argon2id (the crate's defaults follow OWASP's recommendation), off the async threads.
+pub async fn hash_password(password: String) -> Result<String, IdentityError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| IdentityError::Hash(e.to_string()))?
+    .map_err(|e| IdentityError::Hash(e.to_string()))
+}
+
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of nothing in particular, verified against when the username is unknown so that an unknown account and a
+/// wrong password take the same time.
+static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(b"decoy", &salt).map(|h| h.to_string()).unwrap_or_default()
+});
+
+/// An account to create.
+pub struct NewAccount {
+    /// Sign-in name.
+    pub username: String,
+    /// Name to show.
+    pub display_name: String,
+    /// Kind of account.
+    pub kind: AccountKind,
+    /// Password in clear, hashed before it is stored.
+    pub password: String,
+    /// Roles to grant.
+    pub roles: Vec<RoleAssignment>,
+}
+
+/// Creates an account with its roles, all or nothing.
+pub async fn create_account(db: &Db, new: NewAccount) -> Result<i64, IdentityError> {
+    check_username(&new.username)?;
+    if new.password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(IdentityError::WeakPassword);
+    }
+    let hash = hash_password(new.password).await?;
+    let now = now();
+    let mut tx = db.pool().begin().await?;
+    let id =
+        sql::insert_account(&mut *tx, &new.username, new.display_name.trim(), new.kind, &hash, now).await.map_err(
+            |e| {
+                if store::is_unique_violation(&e) { IdentityError::UsernameTaken } else { IdentityError::Sql(e) }
+            },
+        )?;
+    for role in &new.roles {
+        sql::insert_role(&mut *tx, id, role, now).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(account_id = id, kind = new.kind.as_str(), "account created");
+    Ok(id)
+}
+
+/// Checks a username and password; `None` for an unknown account, a wrong password or a disabled account alike.
+pub async fn check_credentials(db: &Db, username: &str, password: &str) -> Result<Option<Account>, IdentityError> {
+    let found = sql::credentials_by_username(db.pool(), username.trim()).await?;
+    let hash = found.as_ref().map_or_else(|| DECOY_HASH.clone(), |c| c.password_hash.clone());
+    let verified = verify_password(password.to_owned(), hash).await;
+    Ok(found.filter(|c| verified && !c.account.disabled).map(|c| c.account))
+}
+
+/// All accounts, by username.
+pub async fn list_accounts(db: &Db) -> Result<Vec<Account>, IdentityError> {
+    Ok(sql::list_accounts(db.pool()).await?)
+}
+
+async fn principal(db: &Db, account: Account, method: AuthMethod) -> Result<Principal, IdentityError> {
+    let roles = sql::roles_of(db.pool(), account.id).await?;
+    Ok(Principal {
+        account_id: account.id,
+        username: account.username,
+        display_name: account.display_name,
+        kind: account.kind,
+        roles,
+        method,
+    })
+}
+
+/// Starts a session for `account`; returns the secret for the cookie (stored only as its hash).
+pub async fn start_session(db: &Db, account_id: i64) -> Result<String, IdentityError> {
+    let secret = random_secret();
+    let now = now();
+    sql::insert_session(db.pool(), &sha256_hex(&secret), account_id, now, now + ABSOLUTE_TIMEOUT_SECS).await?;
+    Ok(secret)
+}
+
+/// The principal of a live session, or `None` if the secret is unknown, the session timed out or the account was
+/// disabled (timed-out sessions are removed).
+pub async fn resume_session(db: &Db, secret: &str) -> Result<Option<Principal>, IdentityError> {
+    let hash = sha256_hex(secret);
+    let Some(session) = sql::session(db.pool(), &hash).await? else {
+        return Ok(None);
+    };
+    let now = now();
+    if now >= session.expires_at || now - session.last_seen_at >= IDLE_TIMEOUT_SECS {
+        sql::delete_session(db.pool(), &hash).await?;
+        return Ok(None);
+    }
+    let Some(account) = sql::account_by_id(db.pool(), session.account_id).await?.filter(|a| !a.disabled) else {
+        return Ok(None);
+    };
+    if now - session.last_seen_at >= TOUCH_INTERVAL_SECS {
+        sql::touch_session(db.pool(), &hash, now).await?;
+    }
+    Ok(Some(principal(db, account, AuthMethod::Session).await?))
+}
+
+/// Ends a session.
+pub async fn end_session(db: &Db, secret: &str) -> Result<(), IdentityError> {
+    Ok(sql::delete_session(db.pool(), &sha256_hex(secret)).await?)
+}
+
+/// Disables an account and ends all its sessions at once.
+pub async fn disable_account(db: &Db, username: &str) -> Result<(), IdentityError> {
+    let account = sql::credentials_by_username(db.pool(), username)
+        .await?
+        .ok_or_else(|| IdentityError::UnknownAccount(username.to_owned()))?
+        .account;
+    let mut tx = db.pool().begin().await?;
+    sql::set_disabled(&mut *tx, account.id, Some(now())).await?;
+    sql::delete_sessions_of(&mut *tx, account.id).await?;
+    tx.commit().await?;
+    tracing::info!(account_id = account.id, "account disabled");
+    Ok(())
+}
+
+/// The prefix of every API token, so that leaked tokens are easy to recognise and scan for.
+pub const TOKEN_PREFIX: &str = "congso_";
+
+/// Issues an API token for `username`, valid for `days`; returns its id and the token, which is shown only once.
+pub async fn create_token(db: &Db, username: &str, days: u32) -> Result<(i64, String), IdentityError> {
+    let account = sql::credentials_by_username(db.pool(), username)
+        .await?
+        .ok_or_else(|| IdentityError::UnknownAccount(username.to_owned()))?
+        .account;
+    let token = format!("{TOKEN_PREFIX}{}", random_secret());
+    let now = now();
+    let id = sql::insert_token(db.pool(), account.id, &sha256_hex(&token), now, now + i64::from(days) * 86_400).await?;
+    tracing::info!(account_id = account.id, token_id = id, "API token issued");
+    Ok((id, token))
+}
+
+/// The principal of a live API token.
+pub async fn resolve_token(db: &Db, token: &str) -> Result<Option<Principal>, IdentityError> {
+    if !token.starts_with(TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let now = now();
+    let Some((token_id, account_id)) = sql::live_token_account(db.pool(), &sha256_hex(token), now).await? else {
+        return Ok(None);
+    };
+    let Some(account) = sql::account_by_id(db.pool(), account_id).await?.filter(|a| !a.disabled) else {
+        return Ok(None);
+    };
+    sql::mark_token_used(db.pool(), token_id, now).await?;
+    Ok(Some(principal(db, account, AuthMethod::Token).await?))
+}
+
+/// Revokes a token; `false` if there is no such live token.
+pub async fn revoke_token(db: &Db, token_id: i64) -> Result<bool, IdentityError> {
+    Ok(sql::revoke_token(db.pool(), token_id, now()).await?)
+}
+
+/// The tokens of an account, without their secrets.
+pub async fn tokens_of(db: &Db, username: &str) -> Result<Vec<TokenInfo>, IdentityError> {
+    let account = sql::credentials_by_username(db.pool(), username)
+        .await?
+        .ok_or_else(|| IdentityError::UnknownAccount(username.to_owned()))?
+        .account;
+    Ok(sql::tokens_of(db.pool(), account.id).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_username;
+
+    #[test]
+    fn usernames() {
+        assert!(check_username("admin").is_ok());
+        assert!(check_username("nguyen.van-an_2").is_ok());
+        assert!(check_username("ab").is_err());
+        assert!(check_username("Admin").is_err());
+        assert!(check_username("nguyễn").is_err());
+        assert!(check_username(&"a".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,283 @@
+//! The SQL of the identity slice. Timestamps are Unix seconds.
+
+use store::sqlx::any::AnyRow;
+use store::sqlx::{self, Any, Executor, Row};
+
+use crate::model::{Account, AccountKind, RoleAssignment};
+
+/// An account with its password hash, for sign-in.
+pub(crate) struct Credentials {
+    pub account: Account,
+    pub password_hash: String,
+}
+
+fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Account {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        kind: kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+        disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+    })
+}
+
+const ACCOUNT_COLUMNS: &str = "id, username, display_name, kind, disabled_at, password_hash";
+
+pub(crate) async fn insert_account<'e>(
+    db: impl Executor<'e, Database = Any>,
+    username: &str,
+    display_name: &str,
+    kind: AccountKind,
+    password_hash: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO accounts (username, display_name, kind, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(username)
+    .bind(display_name)
+    .bind(kind.as_str())
+    .bind(password_hash)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+pub(crate) async fn insert_role<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: i64,
+    role: &RoleAssignment,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO role_assignments (account_id, role, agency, territory, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(account_id)
+    .bind(role.role.as_str())
+    .bind(role.agency.as_deref())
+    .bind(role.territory.to_string())
+    .bind(now)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+pub(crate) async fn credentials_by_username<'e>(
+    db: impl Executor<'e, Database = Any>,
+    username: &str,
+) -> Result<Option<Credentials>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"))
+        .bind(username)
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| Ok(Credentials { account: account_from_row(&r)?, password_hash: r.try_get("password_hash")? }))
+        .transpose()
+}
+
+pub(crate) async fn account_by_id<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> Result<Option<Account>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(account_from_row).transpose()
+}
+
+pub(crate) async fn list_accounts<'e>(db: impl Executor<'e, Database = Any>) -> Result<Vec<Account>, sqlx::Error> {
+    let rows = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username")).fetch_all(db).await?;
+    rows.iter().map(account_from_row).collect()
+}
+
+pub(crate) async fn roles_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: i64,
+) -> Result<Vec<RoleAssignment>, sqlx::Error> {
+    let rows = sqlx::query("SELECT role, agency, territory FROM role_assignments WHERE account_id = $1 ORDER BY id")
+        .bind(account_id)
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let role: String = r.try_get("role")?;
+            let territory: String = r.try_get("territory")?;
+            Ok(RoleAssignment {
+                role: role.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+                agency: r.try_get("agency")?,
+                territory: territory.parse().map_err(|e: kernel::AdminUnitError| sqlx::Error::Decode(e.into()))?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn set_disabled<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: i64,
+    disabled_at: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE id = $2")
+        .bind(disabled_at)
+        .bind(account_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A live session's account and its last activity.
+pub(crate) struct SessionRow {
+    pub account_id: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+pub(crate) async fn insert_session<'e>(
+    db: impl Executor<'e, Database = Any>,
+    secret_hash: &str,
+    account_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sessions (secret_hash, account_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)")
+        .bind(secret_hash)
+        .bind(account_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+pub(crate) async fn session<'e>(
+    db: impl Executor<'e, Database = Any>,
+    secret_hash: &str,
+) -> Result<Option<SessionRow>, sqlx::Error> {
+    let row = sqlx::query("SELECT account_id, last_seen_at, expires_at FROM sessions WHERE secret_hash = $1")
+        .bind(secret_hash)
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| Ok(SessionRow { account_id: r.try_get(0)?, last_seen_at: r.try_get(1)?, expires_at: r.try_get(2)? }))
+        .transpose()
+}
+
+pub(crate) async fn touch_session<'e>(
+    db: impl Executor<'e, Database = Any>,
+    secret_hash: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE secret_hash = $2")
+        .bind(now)
+        .bind(secret_hash)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+pub(crate) async fn delete_session<'e>(
+    db: impl Executor<'e, Database = Any>,
+    secret_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE secret_hash = $1").bind(secret_hash).execute(db).await.map(drop)
+}
+
+pub(crate) async fn delete_sessions_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account_id).execute(db).await?.rows_affected())
+}
+
+pub(crate) async fn insert_token<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: i64,
+    secret_hash: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO api_tokens (account_id, secret_hash, created_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(secret_hash)
+    .bind(now)
+    .bind(expires_at)
+    .fetch_one(db)
+    .await
+}
+
+/// A token's account, if the token is live at `now`.
+pub(crate) async fn live_token_account<'e>(
+    db: impl Executor<'e, Database = Any>,
+    secret_hash: &str,
+    now: i64,
+) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, account_id FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(secret_hash)
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
+pub(crate) async fn mark_token_used<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(db).await.map(drop)
+}
+
+pub(crate) async fn revoke_token<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A token as listed to its owner or an operator; never its secret.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenInfo {
+    /// Its id, for revoking.
+    pub id: i64,
+    /// Created at (Unix seconds).
+    pub created_at: i64,
+    /// Expires at (Unix seconds).
+    pub expires_at: i64,
+    /// Revoked at, if revoked.
+    pub revoked_at: Option<i64>,
+    /// Last used at, if ever.
+    pub last_used_at: Option<i64>,
+}
+
+pub(crate) async fn tokens_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: i64,
+) -> Result<Vec<TokenInfo>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, created_at, expires_at, revoked_at, last_used_at FROM api_tokens WHERE account_id = $1 ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TokenInfo {
+                id: r.try_get(0)?,
+                created_at: r.try_get(1)?,
+                expires_at: r.try_get(2)?,
+                revoked_at: r.try_get(3)?,
+                last_used_at: r.try_get(4)?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,123 @@
+//! The whole application: every slice's routes composed under one set of layers.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use web::{AppError, AppState};
+
+use crate::{openapi, pages, units};
+
+/// The largest request body accepted anywhere (uploads will have their own, larger, limit).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Every route of congso, with the layers in the order requests meet them: request ID, tracing, body limit,
+/// metrics, CSRF token, authentication, then error rendering closest to the handlers.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(units::api_routes())
+        .merge(identity::api::routes())
+        .route("/openapi.json", get(openapi::document));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(pages::routes())
+        .merge(units::page_routes())
+        .merge(identity::pages::routes())
+        .merge(web::routes())
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .layer(from_fn(web::error::render_errors))
+        .layer(from_fn_with_state(state.clone(), identity::authenticate))
+        .layer(from_fn_with_state(state.clone(), web::csrf::ensure_token))
+        .layer(from_fn_with_state(state.clone(), web::metrics::track))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id =
+                request.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers too.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight (for at most 30 seconds).
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let db = state.db.clone();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing requests in flight");
+        let _ = stop_tx.send(true);
+    });
+    let mut stop_rx2 = stop_rx.clone();
+    let result = tokio::select! {
+        r = server => r,
+        () = async move {
+            let _ = stop_rx2.wait_for(|s| *s).await;
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        } => {
+            tracing::warn!("requests still running after 30 s; stopping anyway");
+            Ok(())
+        }
+    };
+    drop(stop_rx);
+    db.close().await;
+    result
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

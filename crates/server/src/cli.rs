@@ -1,0 +1,254 @@
+//! The command line.
+
+use std::io::BufRead;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use identity::model::RoleAssignment;
+use identity::service::{self, NewAccount};
+use identity::{AccountKind, Role, Territory};
+use store::Db;
+use tokio::net::TcpListener;
+use web::{AppState, WebConfig};
+
+use crate::config::{self, Overrides, Settings};
+
+/// congso — the digital-government platform.
+#[derive(Debug, Parser)]
+#[command(name = "congso", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web application and API.
+    Serve(#[command(flatten)] Overrides),
+    /// Serve a demo on the embedded database in ./congso-data, creating and seeding it on first start.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Folder for the demo's database.
+        #[arg(long, default_value = "congso-data")]
+        data_dir: std::path::PathBuf,
+    },
+    /// Bring the database schema up to date, then exit.
+    Migrate(#[command(flatten)] Overrides),
+    /// Operator tasks: accounts and API tokens.
+    #[command(subcommand)]
+    Admin(Admin),
+    /// Print the OpenAPI document of /api/v1.
+    Openapi,
+    /// Print the version.
+    Version,
+}
+
+#[derive(Debug, Subcommand)]
+enum Admin {
+    /// Create an operator account with the administrator role over the nation. The password is read from
+    /// standard input (one line) with --password-stdin, or generated and printed once.
+    Create {
+        /// Sign-in name: lower-case letters, digits, '.', '_', '-'.
+        #[arg(long)]
+        username: String,
+        /// The name shown in the interface.
+        #[arg(long)]
+        display_name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        store: Overrides,
+    },
+    /// Issue an API token for an account; the token is printed once and stored only as a hash.
+    Token {
+        /// The account's username.
+        #[arg(long)]
+        account: String,
+        /// Days until the token expires.
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires: u32,
+        #[command(flatten)]
+        store: Overrides,
+    },
+    /// List an account's API tokens (never their secrets).
+    Tokens {
+        /// The account's username.
+        #[arg(long)]
+        account: String,
+        #[command(flatten)]
+        store: Overrides,
+    },
+    /// Revoke an API token by its id.
+    RevokeToken {
+        /// The token's id, as `admin tokens` lists it.
+        id: i64,
+        #[command(flatten)]
+        store: Overrides,
+    },
+    /// Disable an account and end all its sessions.
+    Disable {
+        /// The account's username.
+        #[arg(long)]
+        account: String,
+        #[command(flatten)]
+        store: Overrides,
+    },
+}
+
+fn settings(overrides: &Overrides) -> anyhow::Result<Settings> {
+    Ok(config::load(overrides, &|k| std::env::var(k).ok(), config::serve_defaults())?)
+}
+
+/// Connects and migrates; the error names the (redacted) URL and the cause in one line.
+async fn open(settings: &Settings) -> anyhow::Result<Db> {
+    if settings.database_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create the data folder {}", settings.data_dir.display()))?;
+    }
+    let db = Db::connect(&settings.database_url()).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("CONGSO_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("CONGSO_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+impl Cli {
+    /// Runs the command.
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Serve(overrides) => {
+                init_tracing();
+                let settings = settings(&overrides)?;
+                let db = open(&settings).await?;
+                run_server(settings, db).await
+            }
+            Command::Demo { listen, data_dir } => {
+                init_tracing();
+                let overrides = Overrides { listen: Some(listen), data_dir: Some(data_dir), ..Default::default() };
+                let mut settings = config::load(&overrides, &|_| None, config::serve_defaults())?;
+                // The demo is served over plain HTTP, where browsers would drop Secure cookies on a LAN address.
+                settings.secure_cookies = false;
+                let db = open(&settings).await?;
+                let accounts = crate::demo::seed(&db).await?;
+                println!("\ncongso demo: http://{}\n", settings.listen);
+                println!("Demo sign-in accounts (username / password):");
+                for (username, password, what) in accounts {
+                    println!("  {username:<12} {password:<20} {what}");
+                }
+                println!();
+                run_server(settings, db).await
+            }
+            Command::Migrate(overrides) => {
+                let settings = settings(&overrides)?;
+                open(&settings).await?;
+                println!("database is up to date: {}", store::redact_url(&settings.database_url()));
+                Ok(())
+            }
+            Command::Admin(admin) => admin.run().await,
+            Command::Openapi => {
+                println!("{}", serde_json::to_string_pretty(&crate::openapi::spec())?);
+                Ok(())
+            }
+            Command::Version => {
+                println!("congso {}", env!("CARGO_PKG_VERSION"));
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn run_server(settings: Settings, db: Db) -> anyhow::Result<()> {
+    let listener =
+        TcpListener::bind(settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
+    tracing::info!(listen = %settings.listen, database = %store::redact_url(&settings.database_url()), "congso serving");
+    let state = AppState::new(db, WebConfig { secure_cookies: settings.secure_cookies });
+    crate::app::serve(listener, state, crate::app::shutdown_signal()).await?;
+    Ok(())
+}
+
+impl Admin {
+    async fn run(self) -> anyhow::Result<()> {
+        match self {
+            Admin::Create { username, display_name, password_stdin, store } => {
+                let db = open(&settings(&store)?).await?;
+                let (password, generated) = if password_stdin {
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+                } else {
+                    (identity::service::random_password(), true)
+                };
+                let roles =
+                    vec![RoleAssignment { role: Role::Administrator, agency: None, territory: Territory::Nation }];
+                let new = NewAccount {
+                    username: username.clone(),
+                    display_name,
+                    kind: AccountKind::Operator,
+                    password: password.clone(),
+                    roles,
+                };
+                service::create_account(&db, new).await?;
+                println!("created operator account {username}");
+                if generated {
+                    println!("password (shown once): {password}");
+                }
+                Ok(())
+            }
+            Admin::Token { account, expires, store } => {
+                let db = open(&settings(&store)?).await?;
+                let (id, token) = service::create_token(&db, &account, expires).await?;
+                eprintln!("token {id} for {account}, expires in {expires} days; it is shown only this once:");
+                println!("{token}");
+                Ok(())
+            }
+            Admin::Tokens { account, store } => {
+                let db = open(&settings(&store)?).await?;
+                for t in service::tokens_of(&db, &account).await? {
+                    let state = if t.revoked_at.is_some() { "revoked" } else { "live" };
+                    println!("{:>6}  created {}  expires {}  {state}", t.id, date(t.created_at), date(t.expires_at));
+                }
+                Ok(())
+            }
+            Admin::RevokeToken { id, store } => {
+                let db = open(&settings(&store)?).await?;
+                if !service::revoke_token(&db, id).await? {
+                    bail!("no live token has id {id}");
+                }
+                println!("token {id} revoked");
+                Ok(())
+            }
+            Admin::Disable { account, store } => {
+                let db = open(&settings(&store)?).await?;
+                service::disable_account(&db, &account).await?;
+                println!("account {account} disabled and signed out everywhere");
+                Ok(())
+            }
+        }
+    }
+}
+
+fn date(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix).map_or_else(|_| unix.to_string(), |t| t.date().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,244 @@
+//! Configuration, in layers: built-in defaults, then an optional TOML file (`--config` or `CONGSO_CONFIG`), then
+//! environment variables `CONGSO_*`, then command-line flags. A malformed value stops the program with the key
+//! and the problem named. The database URL may hold a password: it is only ever printed redacted.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Settings the server runs with.
+#[derive(Clone)]
+pub struct Settings {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The database; `None` means the embedded SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Where the embedded database and other local files live.
+    pub data_dir: PathBuf,
+    /// Whether cookies are marked `Secure`.
+    pub secure_cookies: bool,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("database_url", &store::redact_url(&self.database_url()))
+            .field("data_dir", &self.data_dir)
+            .field("secure_cookies", &self.secure_cookies)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// The database URL to connect to.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("congso.db").display()),
+        }
+    }
+}
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration {key}: {problem}")]
+pub struct ConfigError {
+    /// The file key, environment variable or flag.
+    pub key: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// The keys a configuration file may hold.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    secure_cookies: Option<bool>,
+}
+
+/// Values given on the command line; each overrides everything else.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Overrides {
+    /// Address to listen on [env: CONGSO_LISTEN] [default: 127.0.0.1:8080].
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [env: CONGSO_DATABASE_URL] [default: SQLite in the data folder].
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Folder for the embedded database and local files [env: CONGSO_DATA_DIR] [default: ./congso-data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// A TOML configuration file [env: CONGSO_CONFIG].
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+fn parse_listen(key: &str, value: &str) -> Result<SocketAddr, ConfigError> {
+    value.parse().map_err(|e| ConfigError {
+        key: key.to_owned(),
+        problem: format!("{value:?} is not a socket address such as 127.0.0.1:8080 ({e})"),
+    })
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError { key: key.to_owned(), problem: format!("{value:?} is not true or false") }),
+    }
+}
+
+fn check_database_url(key: &str, value: &str) -> Result<String, ConfigError> {
+    if value.starts_with("sqlite:") || value.starts_with("postgres://") || value.starts_with("postgresql://") {
+        Ok(value.to_owned())
+    } else {
+        Err(ConfigError {
+            key: key.to_owned(),
+            problem: format!("{} is not sqlite://PATH or postgres://USER@HOST/DB", store::redact_url(value)),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let key = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError { key: key.clone(), problem: e.to_string() })?;
+    toml::from_str(&text)
+        .map_err(|e| ConfigError { key, problem: e.message().to_owned() + &span_hint(&text, e.span()) })
+}
+
+fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    span.map(|s| format!(" (line {})", text[..s.start.min(text.len())].lines().count().max(1))).unwrap_or_default()
+}
+
+/// Builds the settings from every layer; `env` is the process environment (a parameter so tests can set it).
+pub fn load(
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+    defaults: Settings,
+) -> Result<Settings, ConfigError> {
+    let mut s = defaults;
+    let config_path = overrides.config.clone().or_else(|| env("CONGSO_CONFIG").map(PathBuf::from));
+    if let Some(path) = config_path {
+        let file = read_file(&path)?;
+        if let Some(v) = file.listen {
+            s.listen = parse_listen("listen", &v)?;
+        }
+        if let Some(v) = file.database_url {
+            s.database_url = Some(check_database_url("database_url", &v)?);
+        }
+        if let Some(v) = file.data_dir {
+            s.data_dir = v;
+        }
+        if let Some(v) = file.secure_cookies {
+            s.secure_cookies = v;
+        }
+    }
+    if let Some(v) = env("CONGSO_LISTEN") {
+        s.listen = parse_listen("CONGSO_LISTEN", &v)?;
+    }
+    if let Some(v) = env("CONGSO_DATABASE_URL") {
+        s.database_url = Some(check_database_url("CONGSO_DATABASE_URL", &v)?);
+    }
+    if let Some(v) = env("CONGSO_DATA_DIR") {
+        s.data_dir = PathBuf::from(v);
+    }
+    if let Some(v) = env("CONGSO_SECURE_COOKIES") {
+        s.secure_cookies = parse_bool("CONGSO_SECURE_COOKIES", &v)?;
+    }
+    if let Some(v) = &overrides.listen {
+        s.listen = parse_listen("--listen", v)?;
+    }
+    if let Some(v) = &overrides.database_url {
+        s.database_url = Some(check_database_url("--database-url", v)?);
+    }
+    if let Some(v) = &overrides.data_dir {
+        s.data_dir = v.clone();
+    }
+    Ok(s)
+}
+
+/// The defaults for `serve`: secure cookies, as behind HTTPS.
+pub fn serve_defaults() -> Settings {
+    Settings {
+        listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        database_url: None,
+        data_dir: PathBuf::from("congso-data"),
+        secure_cookies: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn flags_beat_environment_beats_file() {
+        let dir = tempfile_dir();
+        let file = dir.join("congso.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:1000\"\ndata_dir = \"/from-file\"\nsecure_cookies = false\n")
+            .unwrap();
+        let env = env_of(&[("CONGSO_LISTEN", "127.0.0.1:2000")]);
+        let flags = Overrides { config: Some(file.clone()), ..Default::default() };
+        let s = load(&flags, &env, serve_defaults()).unwrap();
+        assert_eq!(s.listen.port(), 2000);
+        assert_eq!(s.data_dir, PathBuf::from("/from-file"));
+        assert!(!s.secure_cookies);
+        let flags = Overrides { config: Some(file), listen: Some("127.0.0.1:3000".into()), ..Default::default() };
+        assert_eq!(load(&flags, &env, serve_defaults()).unwrap().listen.port(), 3000);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let err = load(&Overrides::default(), &env_of(&[("CONGSO_LISTEN", "nowhere")]), serve_defaults()).unwrap_err();
+        assert_eq!(err.key, "CONGSO_LISTEN");
+        let err = load(&Overrides::default(), &env_of(&[("CONGSO_DATABASE_URL", "mysql://x")]), serve_defaults())
+            .unwrap_err();
+        assert_eq!(err.key, "CONGSO_DATABASE_URL");
+        let err =
+            load(&Overrides::default(), &env_of(&[("CONGSO_SECURE_COOKIES", "maybe")]), serve_defaults()).unwrap_err();
+        assert!(err.to_string().contains("CONGSO_SECURE_COOKIES"), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_file_is_refused_with_its_problem() {
+        let dir = tempfile_dir();
+        let file = dir.join("bad.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:1\"\nlisten_port = 3\n").unwrap();
+        let flags = Overrides { config: Some(file), ..Default::default() };
+        let err = load(&flags, &env_of(&[]), serve_defaults()).unwrap_err();
+        assert!(err.problem.contains("listen_port"), "{err}");
+        assert!(err.problem.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let mut s = serve_defaults();
+        s.database_url = Some("postgres://u:hunter2@db/congso".into());
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("congso-config-{}", std::process::id() as u64 * 1000 + rand_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn rand_suffix() -> u64 {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        N.fetch_add(1, Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,41 @@
+//! The OpenAPI 3 document of `/api/v1`, generated from the handlers' annotations so it cannot drift from them.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use web::extract::Json;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "congso API", description = "The JSON API of congso. Errors are `{\"error\": {code, message, fields}}` with the message in the language of `Accept-Language` (Vietnamese by default)."),
+    paths(crate::units::list, crate::units::one, identity::api::me, identity::api::accounts),
+    modifiers(&BearerAuth),
+    tags((name = "admin-units", description = "Administrative units after July 2025"), (name = "identity", description = "Accounts"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token from `congso admin token`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document.
+pub fn spec() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(spec())
+}
