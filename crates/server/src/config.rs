@@ -112,7 +112,10 @@ fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
 }
 
 fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
-    span.map(|s| format!(" (line {})", text[..s.start.min(text.len())].lines().count().max(1))).unwrap_or_default()
+    span.map(|s| {
+        format!(" (line {})", text.as_bytes()[..s.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1)
+    })
+    .unwrap_or_default()
 }
 
 /// Builds the settings from every layer; `env` is the process environment (a parameter so tests can set it).

@@ -248,6 +248,11 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     };
     let mut rendered = match ctx {
         None => report.json(lang),
+        // A page that needs a signed-in person sends them to sign in, and back here afterwards.
+        Some(ctx) if report.status == StatusCode::UNAUTHORIZED => {
+            let next: String = url_encode(&ctx.path);
+            (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, format!("/signin?next={next}"))]).into_response()
+        }
         Some(ctx) => {
             let page = page::ErrorPage {
                 page: ctx,
@@ -265,6 +270,10 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         }
     }
     rendered
+}
+
+fn url_encode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_owned()).unwrap_or_default()
 }
 
 fn is_json_or_html(response: &Response) -> bool {

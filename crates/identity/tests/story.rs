@@ -1,0 +1,59 @@
+//! The identity store's story, run on SQLite and (with CONGSO_TEST_DATABASE_URL) on PostgreSQL.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use identity::model::RoleAssignment;
+use identity::service::{self, IdentityError, NewAccount};
+use identity::{AccountKind, Role, Territory};
+use store::testing::TestDb;
+
+fn operator(username: &str, password: &str) -> NewAccount {
+    NewAccount {
+        username: username.into(),
+        display_name: "Nguyễn Thị Lan".into(),
+        kind: AccountKind::Operator,
+        password: password.into(),
+        roles: vec![RoleAssignment {
+            role: Role::Administrator,
+            agency: Some("BCA".into()),
+            territory: Territory::Nation,
+        }],
+    }
+}
+
+#[tokio::test]
+async fn accounts_sessions_and_tokens() {
+    let test = TestDb::new().await;
+    let db = &test.db;
+    let id = service::create_account(db, operator("lan", "correct horse battery")).await.unwrap();
+
+    let dup = service::create_account(db, operator("lan", "correct horse battery")).await;
+    assert!(matches!(dup, Err(IdentityError::UsernameTaken)), "{dup:?}");
+    assert!(matches!(
+        service::create_account(db, operator("x", "correct horse battery")).await,
+        Err(IdentityError::InvalidUsername)
+    ));
+    assert!(matches!(service::create_account(db, operator("short", "short")).await, Err(IdentityError::WeakPassword)));
+    assert_eq!(service::list_accounts(db).await.unwrap().len(), 1, "a refused account leaves nothing behind");
+
+    let account = service::check_credentials(db, "lan", "correct horse battery").await.unwrap().unwrap();
+    assert_eq!((account.id, account.display_name.as_str()), (id, "Nguyễn Thị Lan"));
+    assert!(service::check_credentials(db, "lan", "wrong").await.unwrap().is_none());
+    assert!(service::check_credentials(db, "nobody", "wrong").await.unwrap().is_none());
+
+    let secret = service::start_session(db, id).await.unwrap();
+    let me = service::resume_session(db, &secret).await.unwrap().unwrap();
+    assert_eq!(me.roles.len(), 1);
+    assert_eq!(me.roles[0].agency.as_deref(), Some("BCA"));
+    assert!(service::resume_session(db, "unknown").await.unwrap().is_none());
+
+    let (token_id, token) = service::create_token(db, "lan", 7).await.unwrap();
+    assert_eq!(service::resolve_token(db, &token).await.unwrap().unwrap().account_id, id);
+    assert!(service::tokens_of(db, "lan").await.unwrap()[0].last_used_at.is_some());
+
+    service::disable_account(db, "lan").await.unwrap();
+    assert!(service::resume_session(db, &secret).await.unwrap().is_none());
+    assert!(service::resolve_token(db, &token).await.unwrap().is_none());
+    assert!(service::check_credentials(db, "lan", "correct horse battery").await.unwrap().is_none());
+    assert!(service::revoke_token(db, token_id).await.unwrap());
+    assert!(matches!(service::create_token(db, "ghost", 7).await, Err(IdentityError::UnknownAccount(_))));
+}

@@ -1,0 +1,46 @@
+use serde_json::Value;
+
+use crate::helpers::{TestApp, error_code};
+
+#[tokio::test]
+async fn lists_the_34_provinces() {
+    let app = TestApp::spawn().await;
+    let provinces: Vec<Value> = app.get("/api/v1/admin-units").await.json().await.unwrap();
+    assert_eq!(provinces.len(), 34);
+    assert_eq!(provinces[0]["code"], "01");
+    assert_eq!(provinces[0]["name"], "Thành phố Hà Nội");
+    assert_eq!(provinces[0]["level"], "province");
+}
+
+#[tokio::test]
+async fn a_province_has_its_communes_and_a_commune_its_province() {
+    let app = TestApp::spawn().await;
+    let hanoi: Value = app.get("/api/v1/admin-units/01").await.json().await.unwrap();
+    assert_eq!(hanoi["communes"].as_array().unwrap().len(), 126);
+    assert!(hanoi.get("province").is_none());
+    let ward: Value = app.get("/api/v1/admin-units/00070").await.json().await.unwrap();
+    assert_eq!(ward["name"], "Phường Hoàn Kiếm");
+    assert_eq!(ward["province"]["code"], "01");
+    assert!(ward.get("communes").is_none());
+}
+
+#[tokio::test]
+async fn malformed_is_400_and_unknown_is_404_in_the_callers_language() {
+    let app = TestApp::spawn().await;
+    let err = error_code(app.get("/api/v1/admin-units/1x").await, reqwest::StatusCode::BAD_REQUEST).await;
+    assert!(err["message"].as_str().unwrap().contains("2 chữ số"), "{err}");
+    let r =
+        TestApp::client().get(app.url("/api/v1/admin-units/99")).header("accept-language", "en").send().await.unwrap();
+    let err = error_code(r, reqwest::StatusCode::NOT_FOUND).await;
+    assert_eq!(err["message"], "There is no administrative unit with code 99.");
+}
+
+#[tokio::test]
+async fn unit_pages() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/units/01").await.text().await.unwrap();
+    assert!(page.contains("Phường Hoàn Kiếm"));
+    let r = app.get("/units/123").await;
+    assert_eq!(r.status(), 400);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+}

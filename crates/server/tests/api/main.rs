@@ -1,0 +1,11 @@
+//! The integration tests: each starts the real server on a random port over a fresh database (SQLite, or
+//! PostgreSQL when CONGSO_TEST_DATABASE_URL is set) and talks HTTP to it. One test binary, one file per resource.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod admin_units;
+mod errors;
+mod health;
+mod helpers;
+mod openapi;
+mod signin;
+mod tokens;
