@@ -31,10 +31,11 @@ impl Lang {
             let tag = pieces.next().unwrap_or_default().trim();
             let q = pieces.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
             let primary = tag.split('-').next().unwrap_or_default();
-            if let Ok(lang) = primary.parse::<Lang>() {
-                if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
-                    best = Some((q, lang));
-                }
+            if let Ok(lang) = primary.parse::<Lang>()
+                && q > 0.0
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, lang));
             }
         }
         best.map(|(_, lang)| lang)

@@ -75,7 +75,7 @@ impl PersonalId {
 
     /// Sex as encoded in the fourth digit.
     pub fn sex(&self) -> Sex {
-        if self.century_sex_digit() % 2 == 0 { Sex::Male } else { Sex::Female }
+        if self.century_sex_digit().is_multiple_of(2) { Sex::Male } else { Sex::Female }
     }
 
     /// The first year of the century of birth: 1900, 2000 or 2100.

@@ -58,10 +58,11 @@ pub async fn ensure_token(
     let mut response = next.run(request).await;
     let replaced =
         response.headers().get_all(SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()));
-    if existing.is_none() && !replaced {
-        if let Ok(value) = cookie(token, state.config.secure_cookies).to_string().parse() {
-            response.headers_mut().append(SET_COOKIE, value);
-        }
+    if existing.is_none()
+        && !replaced
+        && let Ok(value) = cookie(token, state.config.secure_cookies).to_string().parse()
+    {
+        response.headers_mut().append(SET_COOKIE, value);
     }
     response
 }

@@ -106,7 +106,6 @@ fn days_off(year: i32) -> BTreeSet<Date> {
         off.extend(days(first, last));
     }
     // Compensation: each statutory day on a weekend moves to the next day that is neither weekend nor off.
-    let mut statutory = statutory;
     statutory.sort();
     for day in statutory.into_iter().filter(|d| is_weekend(*d)) {
         let mut next = day;
