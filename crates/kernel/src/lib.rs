@@ -6,6 +6,7 @@
 pub mod admin_unit;
 pub mod calendar;
 pub mod lang;
+pub mod olc;
 pub mod personal_id;
 pub mod tax_code;
 pub mod text;
