@@ -5,6 +5,8 @@
 
 pub mod admin_unit;
 pub mod calendar;
+pub mod digital_address;
+pub mod ethnicity;
 pub mod lang;
 pub mod olc;
 pub mod personal_id;
@@ -12,6 +14,8 @@ pub mod tax_code;
 pub mod text;
 
 pub use admin_unit::{AdminUnit, AdminUnitCode, AdminUnitError, LegacyProvinceCode};
+pub use digital_address::{DigitalAddress, DigitalAddressError};
+pub use ethnicity::{Ethnicity, EthnicityError};
 pub use lang::{Lang, Localized, Text};
 pub use personal_id::{PersonalId, PersonalIdError, Sex};
 pub use tax_code::{TaxCode, TaxCodeError};
