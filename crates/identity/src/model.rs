@@ -55,8 +55,10 @@ impl FromStr for AccountKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Quản trị — manages accounts, keys and the installation.
+    /// Quản trị — manages accounts, keys and the installation; reads no personal data by virtue of this role.
     Administrator,
+    /// Cán bộ đăng ký cư trú, hộ tịch — keeps the population registry of a territory.
+    RegistryClerk,
 }
 
 impl Role {
@@ -64,6 +66,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Administrator => "administrator",
+            Role::RegistryClerk => "registry_clerk",
         }
     }
 
@@ -71,6 +74,7 @@ impl Role {
     pub fn label_key(self) -> &'static str {
         match self {
             Role::Administrator => "role.administrator",
+            Role::RegistryClerk => "role.registry_clerk",
         }
     }
 }
@@ -81,6 +85,7 @@ impl FromStr for Role {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "administrator" => Ok(Role::Administrator),
+            "registry_clerk" => Ok(Role::RegistryClerk),
             other => Err(format!("unknown role {other:?}")),
         }
     }

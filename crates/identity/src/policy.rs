@@ -3,13 +3,18 @@
 
 use crate::model::{Principal, Role, Territory};
 
-/// Something a caller wants to do.
+/// Something a caller wants to do, with the territory it touches where that matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// See one's own account.
     ViewOwnAccount,
     /// List every account of the installation.
     ListAccounts,
+    /// Read a citizen's record, households and addresses in a territory (the citizen's commune of residence;
+    /// the nation for a citizen with none).
+    ReadPopulation(Territory),
+    /// Register or change citizens, households and addresses in a territory.
+    WritePopulation(Territory),
 }
 
 /// A refusal. Deliberately says nothing about why: callers answer 403 (or 404 where existence is private).
@@ -21,11 +26,25 @@ fn has_role(principal: &Principal, role: Role, over: Territory) -> bool {
     principal.roles.iter().any(|r| r.role == role && r.territory.covers(over))
 }
 
+/// The territories in which `principal` holds `role`: `None` for the whole nation, else the units (possibly
+/// none). Searches use it to look only where the caller may look.
+pub fn territories(principal: &Principal, role: Role) -> Option<Vec<kernel::AdminUnitCode>> {
+    let mut units = Vec::new();
+    for r in principal.roles.iter().filter(|r| r.role == role) {
+        match r.territory {
+            Territory::Nation => return None,
+            Territory::Unit(u) => units.push(u),
+        }
+    }
+    Some(units)
+}
+
 /// Decides whether `principal` may do `action`.
 pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
     let allowed = match action {
         Action::ViewOwnAccount => true,
         Action::ListAccounts => has_role(principal, Role::Administrator, Territory::Nation),
+        Action::ReadPopulation(t) | Action::WritePopulation(t) => has_role(principal, Role::RegistryClerk, t),
     };
     if allowed {
         Ok(())
@@ -72,5 +91,23 @@ mod tests {
         let national =
             principal(vec![RoleAssignment { role: Role::Administrator, agency: None, territory: Territory::Nation }]);
         assert_eq!(authorize(&national, Action::ListAccounts), Ok(()));
+    }
+
+    #[test]
+    fn a_commune_clerk_reads_only_the_commune() {
+        let hoan_kiem: kernel::AdminUnitCode = "00070".parse().unwrap();
+        let ba_dinh: kernel::AdminUnitCode = "00004".parse().unwrap();
+        let clerk = principal(vec![RoleAssignment {
+            role: Role::RegistryClerk,
+            agency: None,
+            territory: Territory::Unit(hoan_kiem),
+        }]);
+        assert_eq!(authorize(&clerk, Action::ReadPopulation(Territory::Unit(hoan_kiem))), Ok(()));
+        assert_eq!(authorize(&clerk, Action::ReadPopulation(Territory::Unit(ba_dinh))), Err(Denied));
+        assert_eq!(authorize(&clerk, Action::ReadPopulation(Territory::Nation)), Err(Denied));
+        assert_eq!(territories(&clerk, Role::RegistryClerk), Some(vec![hoan_kiem]));
+        let admin =
+            principal(vec![RoleAssignment { role: Role::Administrator, agency: None, territory: Territory::Nation }]);
+        assert_eq!(authorize(&admin, Action::ReadPopulation(Territory::Unit(ba_dinh))), Err(Denied));
     }
 }

@@ -128,7 +128,7 @@ impl FromStr for DigitalAddress {
         }
         let plus_code = PlusCode::parse(plus).map_err(|_| DigitalAddressError::PlusCode)?;
         let address = DigitalAddress::new(commune, plus_code, number).ok_or(DigitalAddressError::Format)?;
-        if check.chars().next() != Some(check_char(&address.payload())) {
+        if !check.starts_with(check_char(&address.payload())) {
             return Err(DigitalAddressError::Check);
         }
         Ok(address)

@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(units::api_routes())
         .merge(identity::api::routes())
+        .merge(registry::api::routes())
         .route("/openapi.json", get(openapi::document));
     Router::new()
         .route("/healthz", get(healthz))
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(units::page_routes())
         .merge(identity::pages::routes())
+        .merge(registry::pages::routes())
         .merge(web::routes())
         .nest("/api/v1", api)
         .fallback(not_found)

@@ -39,6 +39,12 @@ enum Command {
     /// Operator tasks: accounts and API tokens.
     #[command(subcommand)]
     Admin(Admin),
+    /// Make a synthetic population.
+    #[command(subcommand)]
+    Generate(Generate),
+    /// Import records from files.
+    #[command(subcommand)]
+    Import(Import),
     /// Print the OpenAPI document of /api/v1.
     Openapi,
     /// Print the version.
@@ -46,9 +52,42 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+enum Generate {
+    /// Realistic synthetic citizens in households: into a CSV file with --out, else straight into the database.
+    Citizens {
+        /// How many people.
+        #[arg(long, default_value_t = 10_000)]
+        count: u64,
+        /// The random seed: the same seed gives the same people.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write CSV here instead of into the database.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        store: Overrides,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum Import {
+    /// Citizens from a CSV file (columns in the README); rejected rows are listed with their line numbers.
+    Citizens {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Import nothing if any row is bad.
+        #[arg(long)]
+        all_or_nothing: bool,
+        #[command(flatten)]
+        store: Overrides,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum Admin {
-    /// Create an operator account with the administrator role over the nation. The password is read from
-    /// standard input (one line) with --password-stdin, or generated and printed once.
+    /// Create an account: an operator (administrator of the nation), or with --role an official holding that
+    /// role over --territory. The password is read from standard input (one line) with --password-stdin, or
+    /// generated and printed once.
     Create {
         /// Sign-in name: lower-case letters, digits, '.', '_', '-'.
         #[arg(long)]
@@ -56,6 +95,12 @@ enum Admin {
         /// The name shown in the interface.
         #[arg(long)]
         display_name: String,
+        /// An official's role: registry_clerk.
+        #[arg(long)]
+        role: Option<String>,
+        /// Where the role reaches: VN, a province (01) or a commune (00070).
+        #[arg(long, default_value = "VN")]
+        territory: String,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -144,8 +189,8 @@ impl Cli {
                 let accounts = crate::demo::seed(&db).await?;
                 println!("\ncongso demo: http://{}\n", settings.listen);
                 println!("Demo sign-in accounts (username / password):");
-                for (username, password, what) in accounts {
-                    println!("  {username:<12} {password:<20} {what}");
+                for a in accounts {
+                    println!("  {:<16} {:<20} {}", a.username, a.password, a.what);
                 }
                 println!();
                 run_server(settings, db).await
@@ -157,6 +202,19 @@ impl Cli {
                 Ok(())
             }
             Command::Admin(admin) => admin.run().await,
+            Command::Generate(Generate::Citizens { count, seed, out, store }) => match out {
+                Some(out) => crate::population::generate_csv(count, seed, &out),
+                None => {
+                    let db = open(&settings(&store)?).await?;
+                    let report = crate::population::generate_into(&db, count, seed, true).await?;
+                    println!("{} citizens added ({} were already present)", report.inserted, report.already_present);
+                    Ok(())
+                }
+            },
+            Command::Import(Import::Citizens { file, all_or_nothing, store }) => {
+                let db = open(&settings(&store)?).await?;
+                crate::population::import_file(&db, &file, all_or_nothing).await
+            }
             Command::Openapi => {
                 println!("{}", serde_json::to_string_pretty(&crate::openapi::spec())?);
                 Ok(())
@@ -181,7 +239,12 @@ async fn run_server(settings: Settings, db: Db) -> anyhow::Result<()> {
 impl Admin {
     async fn run(self) -> anyhow::Result<()> {
         match self {
-            Admin::Create { username, display_name, password_stdin, store } => {
+            Admin::Create { username, display_name, role, territory, password_stdin, store } => {
+                let territory: Territory = territory.parse().map_err(|e| anyhow::anyhow!("--territory: {e}"))?;
+                let (kind, role) = match role.as_deref() {
+                    None => (AccountKind::Operator, Role::Administrator),
+                    Some(r) => (AccountKind::Official, r.parse::<Role>().map_err(|e| anyhow::anyhow!("--role: {e}"))?),
+                };
                 let db = open(&settings(&store)?).await?;
                 let (password, generated) = if password_stdin {
                     let mut line = String::new();
@@ -190,17 +253,11 @@ impl Admin {
                 } else {
                     (identity::service::random_password(), true)
                 };
-                let roles =
-                    vec![RoleAssignment { role: Role::Administrator, agency: None, territory: Territory::Nation }];
-                let new = NewAccount {
-                    username: username.clone(),
-                    display_name,
-                    kind: AccountKind::Operator,
-                    password: password.clone(),
-                    roles,
-                };
+                let roles = vec![RoleAssignment { role, agency: None, territory }];
+                let new =
+                    NewAccount { username: username.clone(), display_name, kind, password: password.clone(), roles };
                 service::create_account(&db, new).await?;
-                println!("created operator account {username}");
+                println!("created {} account {username}: {} over {territory}", kind.as_str(), role.as_str());
                 if generated {
                     println!("password (shown once): {password}");
                 }

@@ -7,4 +7,5 @@ pub mod config;
 mod demo;
 pub mod openapi;
 mod pages;
+pub mod population;
 mod units;

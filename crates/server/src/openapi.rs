@@ -7,9 +7,13 @@ use web::extract::Json;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "congso API", description = "The JSON API of congso. Errors are `{\"error\": {code, message, fields}}` with the message in the language of `Accept-Language` (Vietnamese by default)."),
-    paths(crate::units::list, crate::units::one, identity::api::me, identity::api::accounts),
+    paths(
+        crate::units::list, crate::units::one, identity::api::me, identity::api::accounts,
+        registry::api::search_citizens, registry::api::register, registry::api::one, registry::api::history,
+        registry::api::move_household, registry::api::household, registry::api::address,
+    ),
     modifiers(&BearerAuth),
-    tags((name = "admin-units", description = "Administrative units after July 2025"), (name = "identity", description = "Accounts"))
+    tags((name = "admin-units", description = "Administrative units after July 2025"), (name = "identity", description = "Accounts"), (name = "population", description = "The population registry, for registry officials within their territory"))
 )]
 struct ApiDoc;
 

@@ -5,8 +5,10 @@
 //! accepts them too), `RETURNING`, `ON CONFLICT`, integers for timestamps and money. Where the dialects really
 //! differ, the statement lives in the slice beside its portable sibling and is chosen by [`Db::backend`].
 
+mod builder;
 mod db;
 pub mod testing;
 
+pub use builder::{Arg, Sql};
 pub use db::{Backend, Db, StoreError, is_unique_violation, redact_url};
 pub use sqlx;

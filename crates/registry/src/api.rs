@@ -1,0 +1,256 @@
+//! `/api/v1/citizens`, `/api/v1/households`, `/api/v1/addresses`: for registry officials, within their territory.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use identity::policy::{Action, authorize, territories};
+use identity::{Caller, Principal, Role, Territory};
+use kernel::{AdminUnitCode, DigitalAddress, PersonalId, Text};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use web::extract::{Json, Path, Query};
+use web::{AppError, AppResult, AppState, FieldError};
+
+use crate::model::{Address, Citizen, CitizenInput, Household, RegistryError, Relationship, Version};
+use crate::search::{self, Search};
+use crate::service::{self, Change};
+
+/// The routes, relative to `/api/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/citizens", get(search_citizens).post(register))
+        .route("/citizens/{personal_id}", get(one))
+        .route("/citizens/{personal_id}/history", get(history))
+        .route("/citizens/{personal_id}/household", post(move_household))
+        .route("/households/{code}", get(household))
+        .route("/addresses/{code}", get(address))
+}
+
+/// The territory a record belongs to: its commune, or the nation for a citizen with no residence.
+pub fn territory_of(commune: Option<&str>) -> Territory {
+    commune.and_then(|c| c.parse().ok()).map_or(Territory::Nation, Territory::Unit)
+}
+
+/// Refuses with 403 a caller who holds the registry role nowhere.
+pub fn require_registry_role(me: &Principal) -> AppResult<Option<Vec<AdminUnitCode>>> {
+    match territories(me, Role::RegistryClerk) {
+        Some(units) if units.is_empty() => Err(AppError::Forbidden),
+        scope => Ok(scope),
+    }
+}
+
+/// Reads a citizen the caller may see; one outside the caller's territory does not exist for them (404).
+pub async fn visible_citizen(state: &AppState, me: &Principal, personal_id: &str) -> AppResult<Citizen> {
+    require_registry_role(me)?;
+    let id: PersonalId = personal_id.parse().map_err(|e| AppError::invalid("personal_id", e))?;
+    let citizen = service::citizen(&state.db, &id).await?;
+    authorize(me, Action::ReadPopulation(territory_of(citizen.commune.as_deref()))).map_err(|_| AppError::NotFound)?;
+    Ok(citizen)
+}
+
+/// A citizen's current record.
+#[utoipa::path(get, path = "/api/v1/citizens/{personal_id}", tag = "population", security(("bearer" = [])),
+    params(("personal_id" = String, Path, description = "12 digits")),
+    responses((status = 200, body = Citizen), (status = 403, body = web::error::ErrorBody),
+        (status = 404, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+pub async fn one(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(personal_id): Path<String>,
+) -> AppResult<Json<Citizen>> {
+    Ok(Json(visible_citizen(&state, &me, &personal_id).await?))
+}
+
+/// Every version of a citizen's record, with who changed it, when and why.
+#[utoipa::path(get, path = "/api/v1/citizens/{personal_id}/history", tag = "population", security(("bearer" = [])),
+    params(("personal_id" = String, Path, description = "12 digits")),
+    responses((status = 200, body = Vec<Version>), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(personal_id): Path<String>,
+) -> AppResult<Json<Vec<Version>>> {
+    let citizen = visible_citizen(&state, &me, &personal_id).await?;
+    Ok(Json(service::history(&state.db, &citizen.personal_id).await?))
+}
+
+/// Search parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SearchQuery {
+    /// Name, with or without diacritics; each word matches the start of a name part, in order.
+    pub q: Option<String>,
+    /// Year of birth.
+    pub birth_year: Option<i64>,
+    /// `male` or `female`.
+    pub sex: Option<String>,
+    /// Province of residence (2 digits).
+    pub province: Option<String>,
+    /// Commune of residence (5 digits).
+    pub commune: Option<String>,
+    /// Page, from 1.
+    pub page: Option<i64>,
+}
+
+/// One page of search results.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SearchPage {
+    /// The citizens, ordered by name.
+    pub results: Vec<Citizen>,
+    /// This page.
+    pub page: i64,
+    /// Whether another page follows.
+    pub more: bool,
+}
+
+impl SearchQuery {
+    /// Parses the query, refusing bad filters field by field.
+    pub fn parse(&self, scope: Option<Vec<AdminUnitCode>>) -> Result<Search, AppError> {
+        let mut errors = Vec::new();
+        let mut unit = |field: &str, v: &Option<String>| match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(v) => v.parse::<AdminUnitCode>().map_err(|e| errors.push(FieldError::new(field, e))).ok(),
+        };
+        let province = unit("province", &self.province);
+        let commune = unit("commune", &self.commune);
+        let sex = match self.sex.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("male") => Some(kernel::Sex::Male),
+            Some("female") => Some(kernel::Sex::Female),
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "sex",
+                    Text::new("Giới tính là male hoặc female.", "Sex is male or female."),
+                ));
+                None
+            }
+        };
+        let words = Search::words_of(self.q.as_deref().unwrap_or_default());
+        if words.is_empty() && commune.is_none() {
+            errors.push(FieldError::new(
+                "q",
+                Text::new("Nhập họ tên, hoặc chọn xã, phường để tìm.", "Give a name, or a commune, to search."),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        Ok(Search {
+            words,
+            birth_year: self.birth_year,
+            sex,
+            province,
+            commune,
+            page: self.page.unwrap_or(1).clamp(1, 10_000),
+            scope,
+        })
+    }
+}
+
+/// Search citizens by name and filters, within the caller's territory.
+#[utoipa::path(get, path = "/api/v1/citizens", tag = "population", security(("bearer" = [])), params(SearchQuery),
+    responses((status = 200, body = SearchPage), (status = 403, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+pub async fn search_citizens(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Query(q): Query<SearchQuery>,
+) -> AppResult<Json<SearchPage>> {
+    let scope = require_registry_role(&me)?;
+    let search = q.parse(scope)?;
+    let (results, more) = search::run(state.db.pool(), &search).await?;
+    Ok(Json(SearchPage { results, page: search.page, more }))
+}
+
+/// Register a citizen.
+#[utoipa::path(post, path = "/api/v1/citizens", tag = "population", security(("bearer" = [])), request_body = CitizenInput,
+    responses((status = 201, body = Citizen), (status = 403, body = web::error::ErrorBody), (status = 409, body = web::error::ErrorBody),
+        (status = 415, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Json(input): Json<CitizenInput>,
+) -> AppResult<(StatusCode, Json<Citizen>)> {
+    require_registry_role(&me)?;
+    let new = input.parse(OffsetDateTime::now_utc().date()).map_err(AppError::Invalid)?;
+    let territory = match &new.household {
+        Some(code) => household_territory(&state, code).await?,
+        None => Territory::Nation,
+    };
+    authorize(&me, Action::WritePopulation(territory))?;
+    let citizen = service::register(&state.db, &new, &Change { by: &me.username, reason: "đăng ký qua API" }).await?;
+    Ok((StatusCode::CREATED, Json(citizen)))
+}
+
+async fn household_territory(state: &AppState, code: &str) -> AppResult<Territory> {
+    match service::household(&state.db, code).await {
+        Ok(h) => Ok(territory_of(Some(&h.address.commune))),
+        Err(RegistryError::NotFound) => Err(RegistryError::UnknownHousehold(code.to_owned()).into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A move to another household.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Move {
+    /// The household to join.
+    pub household: String,
+    /// Relationship to its head.
+    pub relationship: Relationship,
+    /// The legal basis or dossier.
+    pub reason: String,
+}
+
+/// Move a citizen into another household (both households must be in the caller's territory).
+#[utoipa::path(post, path = "/api/v1/citizens/{personal_id}/household", tag = "population", security(("bearer" = [])), request_body = Move,
+    params(("personal_id" = String, Path, description = "12 digits")),
+    responses((status = 200, body = Citizen), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+pub async fn move_household(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(personal_id): Path<String>,
+    Json(m): Json<Move>,
+) -> AppResult<Json<Citizen>> {
+    let citizen = visible_citizen(&state, &me, &personal_id).await?;
+    authorize(&me, Action::WritePopulation(territory_of(citizen.commune.as_deref())))?;
+    authorize(&me, Action::WritePopulation(household_territory(&state, &m.household).await?))?;
+    if m.reason.trim().is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            Text::new("Ghi rõ căn cứ thay đổi.", "Give the legal basis of the change."),
+        ));
+    }
+    let change = Change { by: &me.username, reason: m.reason.trim() };
+    Ok(Json(service::move_to_household(&state.db, &citizen.personal_id, &m.household, m.relationship, &change).await?))
+}
+
+/// A household with its members.
+#[utoipa::path(get, path = "/api/v1/households/{code}", tag = "population", security(("bearer" = [])),
+    params(("code" = String, Path, description = "12 digits")),
+    responses((status = 200, body = Household), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody)))]
+pub async fn household(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(code): Path<String>,
+) -> AppResult<Json<Household>> {
+    require_registry_role(&me)?;
+    let h = service::household(&state.db, &code).await?;
+    authorize(&me, Action::ReadPopulation(territory_of(Some(&h.address.commune)))).map_err(|_| AppError::NotFound)?;
+    Ok(Json(h))
+}
+
+/// A dwelling by its digital address.
+#[utoipa::path(get, path = "/api/v1/addresses/{code}", tag = "population", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Digital address, e.g. 00070-7PH72VH3+CM-1-8")),
+    responses((status = 200, body = Address), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+pub async fn address(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(code): Path<String>,
+) -> AppResult<Json<Address>> {
+    require_registry_role(&me)?;
+    let code: DigitalAddress = code.parse().map_err(|e| AppError::invalid("code", e))?;
+    let a = service::address(&state.db, &code).await?;
+    authorize(&me, Action::ReadPopulation(territory_of(Some(&a.commune)))).map_err(|_| AppError::NotFound)?;
+    Ok(Json(a))
+}

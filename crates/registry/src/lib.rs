@@ -1,0 +1,18 @@
+//! The population registry (cơ sở dữ liệu quốc gia về dân cư): citizens, households (hộ) and the digital
+//! addresses (địa chỉ số) of their dwellings.
+//!
+//! - [`model`]: the records, and [`model::CitizenInput`], which parses raw input field by field.
+//! - [`store`]: the SQL. [`search`]: diacritic-insensitive name search.
+//! - [`service`]: the rules: a citizen's ID number agrees with the record; no record is overwritten without its
+//!   previous version kept, with who, when and why.
+//! - [`synthetic`] and [`import`]: a realistic synthetic population, and the streaming CSV import.
+//! - [`api`] and [`pages`]: for officials, through the policy module.
+
+pub mod api;
+pub mod import;
+pub mod model;
+pub mod pages;
+pub mod search;
+pub mod service;
+pub mod store;
+pub mod synthetic;

@@ -1,0 +1,169 @@
+//! The back-office pages of the population registry: search, a citizen's record with its history, a household,
+//! an address lookup. Every page works without JavaScript.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use identity::Caller;
+use kernel::DigitalAddress;
+use serde::Deserialize;
+use web::error::html;
+use web::extract::{Path, Query};
+use web::{AppError, AppResult, AppState, PageCtx};
+
+use crate::api::{SearchQuery, require_registry_role, territory_of, visible_citizen};
+use crate::model::{Address, Citizen, Household, Version};
+use crate::{search, service};
+
+/// The routes under `/registry`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/registry/citizens", get(search_page))
+        .route("/registry/citizens/{personal_id}", get(citizen_page))
+        .route("/registry/households/{code}", get(household_page))
+        .route("/registry/addresses", get(address_page))
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    page: PageCtx,
+    q: String,
+    birth_year: String,
+    commune: String,
+    results: Vec<Citizen>,
+    searched: bool,
+    more: bool,
+    next: Option<String>,
+    errors: Vec<(String, String)>,
+}
+
+async fn search_page(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Caller(me): Caller,
+    Query(q): Query<SearchQuery>,
+) -> AppResult<Response> {
+    let scope = require_registry_role(&me)?;
+    let searched = q.q.is_some() || q.commune.is_some();
+    let mut view = SearchPage {
+        q: q.q.clone().unwrap_or_default(),
+        birth_year: q.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+        commune: q.commune.clone().unwrap_or_default(),
+        results: vec![],
+        searched,
+        more: false,
+        next: None,
+        errors: vec![],
+        page,
+    };
+    if searched {
+        match q.parse(scope) {
+            Ok(search) => {
+                let (results, more) = search::run(state.db.pool(), &search).await?;
+                view.results = results;
+                view.more = more;
+                view.next = more.then(|| {
+                    let mut params = vec![("q", view.q.clone()), ("page", (search.page + 1).to_string())];
+                    if !view.birth_year.is_empty() {
+                        params.push(("birth_year", view.birth_year.clone()));
+                    }
+                    if !view.commune.is_empty() {
+                        params.push(("commune", view.commune.clone()));
+                    }
+                    serde_urlencoded::to_string(params).unwrap_or_default()
+                });
+            }
+            Err(AppError::Invalid(fields)) => {
+                view.errors =
+                    fields.iter().map(|f| (f.field.clone(), f.message.message(view.page.lang).into_owned())).collect();
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(html(&view))
+}
+
+#[derive(Template)]
+#[template(path = "citizen.html")]
+struct CitizenPage {
+    page: PageCtx,
+    citizen: Citizen,
+    history: Vec<Version>,
+}
+
+async fn citizen_page(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Caller(me): Caller,
+    Path(personal_id): Path<String>,
+) -> AppResult<Response> {
+    let citizen = visible_citizen(&state, &me, &personal_id).await?;
+    let history = service::history(&state.db, &citizen.personal_id).await?;
+    Ok(html(&CitizenPage { page, citizen, history }))
+}
+
+#[derive(Template)]
+#[template(path = "household.html")]
+struct HouseholdPage {
+    page: PageCtx,
+    household: Household,
+}
+
+async fn household_page(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Caller(me): Caller,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    require_registry_role(&me)?;
+    let household = service::household(&state.db, &code).await?;
+    identity::authorize(&me, identity::Action::ReadPopulation(territory_of(Some(&household.address.commune))))
+        .map_err(|_| AppError::NotFound)?;
+    Ok(html(&HouseholdPage { page, household }))
+}
+
+#[derive(Deserialize)]
+struct AddressQuery {
+    code: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "address.html")]
+struct AddressPage {
+    page: PageCtx,
+    code: String,
+    address: Option<Address>,
+    error: Option<String>,
+}
+
+async fn address_page(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Caller(me): Caller,
+    Query(q): Query<AddressQuery>,
+) -> AppResult<Response> {
+    require_registry_role(&me)?;
+    let code = q.code.unwrap_or_default();
+    let mut view = AddressPage { page, code: code.clone(), address: None, error: None };
+    if !code.trim().is_empty() {
+        match code.parse::<DigitalAddress>() {
+            Err(e) => view.error = Some(kernel::Localized::message(&e, view.page.lang).into_owned()),
+            Ok(parsed) => match service::address(&state.db, &parsed).await {
+                Ok(a)
+                    if identity::authorize(&me, identity::Action::ReadPopulation(territory_of(Some(&a.commune))))
+                        .is_ok() =>
+                {
+                    view.address = Some(a)
+                }
+                Ok(_) | Err(crate::model::RegistryError::NotFound) => {
+                    view.error = Some(view.page.t("registry.no_address").to_owned())
+                }
+                Err(e) => return Err(e.into()),
+            },
+        }
+    }
+    Ok(html(&view))
+}

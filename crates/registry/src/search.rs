@@ -1,0 +1,139 @@
+//! Diacritic-insensitive name search: "nguyen van a" and "Nguyễn Văn A" both find "Nguyễn Văn An", and so does
+//! "nguyen an". Each word of the query must be the start of a part of the name, in order.
+//!
+//! The candidates come from the most selective word's prefix range in `citizen_name_parts` (or from the commune
+//! when one is given); `LIKE '% w1% w2%'` over the folded name then keeps the ones whose parts match in order.
+
+use kernel::AdminUnitCode;
+use store::Sql;
+use store::sqlx::{self, AnyPool, Row};
+
+use crate::model::Citizen;
+use crate::store::{CITIZEN_COLUMNS, CITIZEN_JOINS, citizen_from_row};
+
+/// Results per page.
+pub const PAGE_SIZE: i64 = 20;
+/// Candidates counted per word when choosing the most selective one.
+const SELECTIVITY_PROBE: i64 = 5_000;
+
+/// A search, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// The folded words of the name query.
+    pub words: Vec<String>,
+    /// Year of birth.
+    pub birth_year: Option<i64>,
+    /// `male` or `female`.
+    pub sex: Option<kernel::Sex>,
+    /// Province of residence.
+    pub province: Option<AdminUnitCode>,
+    /// Commune of residence.
+    pub commune: Option<AdminUnitCode>,
+    /// Page, from 1.
+    pub page: i64,
+    /// Where the caller may look: `None` for the nation.
+    pub scope: Option<Vec<AdminUnitCode>>,
+}
+
+impl Search {
+    /// The words of a free-text name query, folded, with anything but letters and digits dropped.
+    pub fn words_of(q: &str) -> Vec<String> {
+        kernel::text::fold(q)
+            .split(' ')
+            .map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect::<String>())
+            .filter(|w| !w.is_empty())
+            .take(8)
+            .collect()
+    }
+}
+
+/// The first string after every string that starts with `prefix` (bytewise): the end of a prefix range.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+async fn probe(pool: &AnyPool, word: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM citizen_name_parts WHERE part >= $1 AND part < $2 LIMIT $3) t",
+    )
+    .bind(word)
+    .bind(prefix_end(word))
+    .bind(SELECTIVITY_PROBE)
+    .fetch_one(pool)
+    .await
+}
+
+/// Runs a search; returns one page of citizens ordered by folded name, and whether there is a next page.
+pub async fn run(pool: &AnyPool, search: &Search) -> Result<(Vec<Citizen>, bool), sqlx::Error> {
+    let mut sql = Sql::new(format!("SELECT {CITIZEN_COLUMNS} FROM citizens c {CITIZEN_JOINS} WHERE 1 = 1"));
+    if let Some(commune) = search.commune {
+        let p = sql.bind_text(commune.to_string());
+        sql.text += &format!(" AND c.commune_code = {p}");
+    } else if !search.words.is_empty() {
+        let mut best: Option<(i64, &str)> = None;
+        for w in &search.words {
+            let n = probe(pool, w).await?;
+            if best.is_none_or(|(b, _)| n < b) {
+                best = Some((n, w));
+            }
+        }
+        if let Some((_, anchor)) = best {
+            let (lo, hi) = (sql.bind_text(anchor), sql.bind_text(prefix_end(anchor)));
+            sql.text +=
+                &format!(" AND c.id IN (SELECT citizen_id FROM citizen_name_parts WHERE part >= {lo} AND part < {hi})");
+        }
+    }
+    if !search.words.is_empty() {
+        let pattern: String = search.words.iter().map(|w| format!(" {w}%")).collect();
+        let p = sql.bind_text(format!("%{pattern}"));
+        sql.text += &format!(" AND (' ' || c.name_folded) LIKE {p}");
+    }
+    if let Some(year) = search.birth_year {
+        let p = sql.bind_int(year);
+        sql.text += &format!(" AND c.birth_year = {p}");
+    }
+    if let Some(sex) = search.sex {
+        let p = sql.bind_text(crate::store::sex_str(sex));
+        sql.text += &format!(" AND c.sex = {p}");
+    }
+    if let Some(province) = search.province {
+        let p = sql.bind_text(province.to_string());
+        sql.text += &format!(" AND c.province_code = {p}");
+    }
+    if let Some(scope) = &search.scope {
+        let mut alternatives = vec!["1 = 0".to_owned()];
+        for unit in scope {
+            let column = match unit.level() {
+                kernel::admin_unit::Level::Province => "c.province_code",
+                kernel::admin_unit::Level::Commune => "c.commune_code",
+            };
+            let p = sql.bind_text(unit.to_string());
+            alternatives.push(format!("{column} = {p}"));
+        }
+        sql.text += &format!(" AND ({})", alternatives.join(" OR "));
+    }
+    let limit = sql.bind_int(PAGE_SIZE + 1);
+    let offset = sql.bind_int((search.page.max(1) - 1) * PAGE_SIZE);
+    sql.text += &format!(" ORDER BY c.name_folded, c.id LIMIT {limit} OFFSET {offset}");
+    let rows = sql.query().fetch_all(pool).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    let citizens = rows.iter().take(PAGE_SIZE as usize).map(citizen_from_row).collect::<Result<_, _>>()?;
+    Ok((citizens, more))
+}
+
+/// The number of citizens in the registry.
+pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) FROM citizens").fetch_one(pool).await?.try_get(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Search;
+
+    #[test]
+    fn query_words_are_folded_and_stripped() {
+        assert_eq!(Search::words_of("  Nguyễn  VĂN a% _"), ["nguyen", "van", "a"]);
+        assert_eq!(Search::words_of("Đức"), ["duc"]);
+        assert!(Search::words_of("%%").is_empty());
+    }
+}

@@ -1,0 +1,112 @@
+//! The population registry's rules, for the API, the pages, the import and (later) the portal.
+
+use kernel::{DigitalAddress, PersonalId};
+use store::Db;
+use time::OffsetDateTime;
+
+use crate::model::{Address, Citizen, Household, NewCitizen, RegistryError, Relationship, Version};
+use crate::store as sql;
+
+/// Who made a change and why: every version of a record carries it.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    /// An account's username, or `import`.
+    pub by: &'a str,
+    /// The legal basis or dossier code.
+    pub reason: &'a str,
+}
+
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Registers a new citizen, with version 1 in the history and the name in the search index, all or nothing.
+pub async fn register(db: &Db, new: &NewCitizen, change: &Change<'_>) -> Result<Citizen, RegistryError> {
+    let mut tx = db.pool().begin().await?;
+    let place = match &new.household {
+        Some(code) => Some(
+            sql::household_place(&mut *tx, code).await?.ok_or_else(|| RegistryError::UnknownHousehold(code.clone()))?,
+        ),
+        None => None,
+    };
+    let now = now();
+    let id = sql::insert_citizen(&mut *tx, new, place.as_ref(), now)
+        .await
+        .map_err(|e| if store::is_unique_violation(&e) { RegistryError::Duplicate } else { RegistryError::Sql(e) })?;
+    sql::insert_name_parts(&mut tx, id, &new.full_name).await?;
+    let (_, record) = sql::citizen(&mut *tx, &new.personal_id).await?.ok_or(RegistryError::NotFound)?;
+    sql::insert_version(&mut *tx, id, &record, change.by, change.reason, now).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// A citizen by ID number.
+pub async fn citizen(db: &Db, personal_id: &PersonalId) -> Result<Citizen, RegistryError> {
+    sql::citizen(db.pool(), personal_id).await?.map(|(_, c)| c).ok_or(RegistryError::NotFound)
+}
+
+/// Every version of a citizen's record, oldest first.
+pub async fn history(db: &Db, personal_id: &PersonalId) -> Result<Vec<Version>, RegistryError> {
+    let (id, _) = sql::citizen(db.pool(), personal_id).await?.ok_or(RegistryError::NotFound)?;
+    Ok(sql::versions(db.pool(), id).await?)
+}
+
+/// A household with its address and members.
+pub async fn household(db: &Db, code: &str) -> Result<Household, RegistryError> {
+    let (address, members) = sql::household(db.pool(), code).await?.ok_or(RegistryError::NotFound)?;
+    Ok(Household { code: code.to_owned(), address, members })
+}
+
+/// A dwelling by its digital address.
+pub async fn address(db: &Db, code: &DigitalAddress) -> Result<Address, RegistryError> {
+    sql::address(db.pool(), code).await?.ok_or(RegistryError::NotFound)
+}
+
+/// Creates a dwelling and a household living in it (or finds them by their codes).
+pub async fn ensure_household(db: &Db, code: &str, address: &Address) -> Result<(), RegistryError> {
+    let mut tx = db.pool().begin().await?;
+    let now = now();
+    let address_id = sql::upsert_address(&mut tx, address, now).await?;
+    sql::upsert_household(&mut tx, code, address_id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves a citizen into another household (the portal's residence registration calls this), keeping the previous
+/// version. Fails with `NotFound` if the record changed since `expected_version` was read: the caller reads again.
+pub async fn move_to_household(
+    db: &Db,
+    personal_id: &PersonalId,
+    household_code: &str,
+    relationship: Relationship,
+    change: &Change<'_>,
+) -> Result<Citizen, RegistryError> {
+    let mut tx = db.pool().begin().await?;
+    let (id, before) = sql::citizen(&mut *tx, personal_id).await?.ok_or(RegistryError::NotFound)?;
+    let to = sql::household_place(&mut *tx, household_code)
+        .await?
+        .ok_or_else(|| RegistryError::UnknownHousehold(household_code.to_owned()))?;
+    let now = now();
+    if !sql::move_citizen(&mut *tx, id, &to, relationship.as_str(), before.version, now).await? {
+        return Err(RegistryError::NotFound);
+    }
+    let (_, after) = sql::citizen(&mut *tx, personal_id).await?.ok_or(RegistryError::NotFound)?;
+    sql::insert_version(&mut *tx, id, &after, change.by, change.reason, now).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The number of citizens registered.
+pub async fn citizen_count(db: &Db) -> Result<i64, RegistryError> {
+    Ok(crate::search::count(db.pool()).await?)
+}
+
+/// The commune of `province` with the most residents, if any (the demo gives its clerk that commune).
+pub async fn busiest_commune(db: &Db, province: &str) -> Result<Option<String>, RegistryError> {
+    Ok(store::sqlx::query_scalar(
+        "SELECT commune_code FROM citizens WHERE province_code = $1 GROUP BY commune_code ORDER BY COUNT(*) DESC, commune_code LIMIT 1",
+    )
+    .bind(province)
+    .fetch_optional(db.pool())
+    .await?)
+}

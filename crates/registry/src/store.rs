@@ -1,0 +1,316 @@
+//! The SQL of the population registry.
+
+use kernel::{DigitalAddress, PersonalId};
+use store::sqlx::any::AnyRow;
+use store::sqlx::{self, Any, Executor, Row};
+
+use crate::model::{Address, Citizen, Member, NewCitizen, Version};
+
+/// The columns every citizen query selects, in the order [`citizen_from_row`] reads them.
+pub(crate) const CITIZEN_COLUMNS: &str = "c.personal_id, c.full_name, c.birth_date, c.sex, c.ethnicity, c.religion, \
+    c.nationality, c.hometown, h.code AS household_code, c.relationship, th.code AS temporary_code, c.province_code, \
+    c.commune_code, c.mother_pid, c.father_pid, c.spouse_pid, c.status, c.death_date, c.version";
+
+/// The joins [`CITIZEN_COLUMNS`] needs.
+pub(crate) const CITIZEN_JOINS: &str = "LEFT JOIN households h ON h.id = c.household_id \
+    LEFT JOIN households th ON th.id = c.temporary_household_id";
+
+fn decode<T: std::str::FromStr>(row: &AnyRow, column: &str) -> Result<T, sqlx::Error> {
+    let text: String = row.try_get(column)?;
+    text.parse().map_err(|_| sqlx::Error::Decode(format!("column {column}: bad value {text:?}").into()))
+}
+
+pub(crate) fn citizen_from_row(row: &AnyRow) -> Result<Citizen, sqlx::Error> {
+    let personal_id: PersonalId = decode(row, "personal_id")?;
+    let sex: String = row.try_get("sex")?;
+    let relationship: Option<String> = row.try_get("relationship")?;
+    Ok(Citizen {
+        personal_id,
+        full_name: row.try_get("full_name")?,
+        birth_date: row.try_get("birth_date")?,
+        sex: if sex == "female" { kernel::Sex::Female } else { kernel::Sex::Male },
+        ethnicity: decode(row, "ethnicity")?,
+        religion: row.try_get("religion")?,
+        nationality: row.try_get("nationality")?,
+        birth_registration_province: personal_id.province().to_string(),
+        hometown: row.try_get("hometown")?,
+        household: row.try_get("household_code")?,
+        relationship: relationship.and_then(|r| r.parse().ok()),
+        temporary_household: row.try_get("temporary_code")?,
+        province: row.try_get("province_code")?,
+        commune: row.try_get("commune_code")?,
+        mother_id: row.try_get("mother_pid")?,
+        father_id: row.try_get("father_pid")?,
+        spouse_id: row.try_get("spouse_pid")?,
+        status: row.try_get("status")?,
+        death_date: row.try_get("death_date")?,
+        version: row.try_get("version")?,
+    })
+}
+
+pub(crate) async fn citizen<'e>(
+    db: impl Executor<'e, Database = Any>,
+    personal_id: &PersonalId,
+) -> Result<Option<(i64, Citizen)>, sqlx::Error> {
+    let sql = format!("SELECT c.id, {CITIZEN_COLUMNS} FROM citizens c {CITIZEN_JOINS} WHERE c.personal_id = $1");
+    let row = sqlx::query(&sql).bind(personal_id.as_str()).fetch_optional(db).await?;
+    row.map(|r| Ok((r.try_get("id")?, citizen_from_row(&r)?))).transpose()
+}
+
+/// Where a household is: its id and its commune and province.
+#[derive(Debug, Clone)]
+pub(crate) struct HouseholdPlace {
+    pub id: i64,
+    pub commune: String,
+    pub province: String,
+}
+
+pub(crate) async fn household_place<'e>(
+    db: impl Executor<'e, Database = Any>,
+    code: &str,
+) -> Result<Option<HouseholdPlace>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT h.id, a.commune_code, a.province_code FROM households h JOIN addresses a ON a.id = h.address_id WHERE h.code = $1",
+    )
+    .bind(code)
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| Ok(HouseholdPlace { id: r.try_get(0)?, commune: r.try_get(1)?, province: r.try_get(2)? })).transpose()
+}
+
+pub(crate) async fn insert_citizen<'e>(
+    db: impl Executor<'e, Database = Any>,
+    c: &NewCitizen,
+    place: Option<&HouseholdPlace>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO citizens (personal_id, full_name, name_folded, birth_date, birth_year, sex, ethnicity, religion, \
+         nationality, hometown, household_id, relationship, province_code, commune_code, mother_pid, father_pid, \
+         spouse_pid, status, version, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'living', 1, $18) RETURNING id",
+    )
+    .bind(c.personal_id.as_str())
+    .bind(&c.full_name)
+    .bind(kernel::text::fold(&c.full_name))
+    .bind(c.birth_date.to_string())
+    .bind(i64::from(c.birth_date.year()))
+    .bind(sex_str(c.sex))
+    .bind(c.ethnicity.to_string())
+    .bind(c.religion.as_deref())
+    .bind(&c.nationality)
+    .bind(c.hometown.as_deref())
+    .bind(place.map(|p| p.id))
+    .bind(c.relationship.map(|r| r.as_str()))
+    .bind(place.map(|p| p.province.clone()))
+    .bind(place.map(|p| p.commune.clone()))
+    .bind(c.mother_id.map(|p| p.to_string()))
+    .bind(c.father_id.map(|p| p.to_string()))
+    .bind(c.spouse_id.map(|p| p.to_string()))
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+/// The stored form of a sex.
+pub(crate) fn sex_str(sex: kernel::Sex) -> &'static str {
+    match sex {
+        kernel::Sex::Male => "male",
+        kernel::Sex::Female => "female",
+    }
+}
+
+/// The distinct folded parts of a name, for the search index.
+pub(crate) fn name_parts(full_name: &str) -> Vec<String> {
+    let mut parts: Vec<String> =
+        kernel::text::fold(full_name).split(' ').filter(|p| !p.is_empty()).map(str::to_owned).collect();
+    parts.sort();
+    parts.dedup();
+    parts
+}
+
+pub(crate) async fn insert_name_parts(
+    tx: &mut sqlx::AnyConnection,
+    citizen_id: i64,
+    full_name: &str,
+) -> Result<(), sqlx::Error> {
+    for part in name_parts(full_name) {
+        sqlx::query("INSERT INTO citizen_name_parts (part, citizen_id) VALUES ($1, $2)")
+            .bind(part)
+            .bind(citizen_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn insert_version<'e>(
+    db: impl Executor<'e, Database = Any>,
+    citizen_id: i64,
+    record: &Citizen,
+    changed_by: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let snapshot = serde_json::to_string(record).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query("INSERT INTO citizen_versions (citizen_id, version, snapshot, changed_by, reason, changed_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(citizen_id)
+        .bind(record.version)
+        .bind(snapshot)
+        .bind(changed_by)
+        .bind(reason)
+        .bind(now)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+pub(crate) async fn versions<'e>(
+    db: impl Executor<'e, Database = Any>,
+    citizen_id: i64,
+) -> Result<Vec<Version>, sqlx::Error> {
+    let rows = sqlx::query("SELECT version, snapshot, changed_by, reason, changed_at FROM citizen_versions WHERE citizen_id = $1 ORDER BY version")
+        .bind(citizen_id)
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let snapshot: String = r.try_get(1)?;
+            let at: i64 = r.try_get(4)?;
+            Ok(Version {
+                version: r.try_get(0)?,
+                record: serde_json::from_str(&snapshot).map_err(|e| sqlx::Error::Decode(e.into()))?,
+                changed_by: r.try_get(2)?,
+                reason: r.try_get(3)?,
+                changed_at: time::OffsetDateTime::from_unix_timestamp(at)
+                    .ok()
+                    .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn move_citizen<'e>(
+    db: impl Executor<'e, Database = Any>,
+    citizen_id: i64,
+    to: &HouseholdPlace,
+    relationship: &str,
+    expected_version: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    // The version check makes a concurrent change lose cleanly instead of overwriting.
+    let done = sqlx::query(
+        "UPDATE citizens SET household_id = $1, relationship = $2, commune_code = $3, province_code = $4, \
+         version = version + 1, updated_at = $5 WHERE id = $6 AND version = $7",
+    )
+    .bind(to.id)
+    .bind(relationship)
+    .bind(&to.commune)
+    .bind(&to.province)
+    .bind(now)
+    .bind(citizen_id)
+    .bind(expected_version)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn address_from_row(row: &AnyRow) -> Result<Address, sqlx::Error> {
+    let lat: i64 = row.try_get("lat_e7")?;
+    let lng: i64 = row.try_get("lng_e7")?;
+    Ok(Address {
+        code: decode::<DigitalAddress>(row, "code")?,
+        commune: row.try_get("commune_code")?,
+        province: row.try_get("province_code")?,
+        plus_code: row.try_get("plus_code")?,
+        street: row.try_get("street")?,
+        lat: lat as f64 / 1e7,
+        lng: lng as f64 / 1e7,
+    })
+}
+
+const ADDRESS_COLUMNS: &str = "a.code, a.commune_code, a.province_code, a.plus_code, a.street, a.lat_e7, a.lng_e7";
+
+pub(crate) async fn address<'e>(
+    db: impl Executor<'e, Database = Any>,
+    code: &DigitalAddress,
+) -> Result<Option<Address>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {ADDRESS_COLUMNS} FROM addresses a WHERE a.code = $1"))
+        .bind(code.to_string())
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(address_from_row).transpose()
+}
+
+/// Inserts an address unless its code exists; returns its id either way.
+pub(crate) async fn upsert_address(tx: &mut sqlx::AnyConnection, a: &Address, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO addresses (code, commune_code, province_code, plus_code, street, lat_e7, lng_e7, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (code) DO NOTHING",
+    )
+    .bind(a.code.to_string())
+    .bind(&a.commune)
+    .bind(&a.province)
+    .bind(&a.plus_code)
+    .bind(&a.street)
+    .bind((a.lat * 1e7).round() as i64)
+    .bind((a.lng * 1e7).round() as i64)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query_scalar("SELECT id FROM addresses WHERE code = $1").bind(a.code.to_string()).fetch_one(&mut *tx).await
+}
+
+/// Inserts a household unless its code exists; returns its place either way.
+pub(crate) async fn upsert_household(
+    tx: &mut sqlx::AnyConnection,
+    code: &str,
+    address_id: i64,
+    now: i64,
+) -> Result<HouseholdPlace, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO households (code, address_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
+    )
+    .bind(code)
+    .bind(address_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let place = household_place(&mut *tx, code).await?;
+    place.ok_or(sqlx::Error::RowNotFound)
+}
+
+pub(crate) async fn household<'e, E>(db: E, code: &str) -> Result<Option<(Address, Vec<Member>)>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any> + Copy,
+{
+    let sql = format!(
+        "SELECT h.id, {ADDRESS_COLUMNS} FROM households h JOIN addresses a ON a.id = h.address_id WHERE h.code = $1"
+    );
+    let Some(row) = sqlx::query(&sql).bind(code).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let id: i64 = row.try_get("id")?;
+    let address = address_from_row(&row)?;
+    let rows = sqlx::query(
+        "SELECT personal_id, full_name, birth_date, relationship FROM citizens WHERE household_id = $1 \
+         ORDER BY CASE relationship WHEN 'head' THEN 0 ELSE 1 END, birth_date",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    let members = rows
+        .iter()
+        .map(|r| {
+            let relationship: Option<String> = r.try_get(3)?;
+            Ok(Member {
+                personal_id: r.try_get(0)?,
+                full_name: r.try_get(1)?,
+                birth_date: r.try_get(2)?,
+                relationship: relationship.and_then(|s| s.parse().ok()),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(Some((address, members)))
+}

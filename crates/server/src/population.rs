@@ -1,0 +1,85 @@
+//! `congso generate citizens` and `congso import citizens`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use kernel::Lang;
+use registry::import::{self, Report};
+use registry::synthetic::{Generator, Row};
+use store::Db;
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    let template = format!("{what} {{bar:40}} {{percent}}% {{pos}}/{{len}} [{{elapsed_precise}}, {{eta}} left]");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// The synthetic population as rows, household by household, until `count` people.
+pub fn synthetic_rows(count: u64, seed: u64) -> impl Iterator<Item = Row> {
+    let mut generator = Generator::new(seed, time::OffsetDateTime::now_utc().date());
+    let mut made = 0u64;
+    std::iter::from_fn(move || (made < count).then(|| generator.household()))
+        .flat_map(|household| household.into_iter())
+        .take_while(move |_| {
+            made += 1;
+            made <= count
+        })
+}
+
+/// Writes `count` synthetic people to a CSV file.
+pub fn generate_csv(count: u64, seed: u64, out: &Path) -> anyhow::Result<()> {
+    let file = std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let progress = bar(count, "generating");
+    for (i, row) in synthetic_rows(count, seed).enumerate() {
+        writer.serialize(row)?;
+        if i % 10_000 == 0 {
+            progress.set_position(i as u64);
+        }
+    }
+    writer.flush()?;
+    progress.finish_and_clear();
+    println!("{count} people written to {}", out.display());
+    Ok(())
+}
+
+/// Puts `count` synthetic people straight into the database.
+pub async fn generate_into(db: &Db, count: u64, seed: u64, show_progress: bool) -> anyhow::Result<Report> {
+    let progress = if show_progress { bar(count, "generating") } else { ProgressBar::hidden() };
+    let rows = synthetic_rows(count, seed).enumerate().map(|(i, row)| (i as u64 + 2, Ok(row), i as u64 + 1));
+    let report =
+        import::import_rows(db, rows, Lang::En, &|done| progress.set_position(done.min(count)), Report::default())
+            .await?;
+    progress.finish_and_clear();
+    Ok(report)
+}
+
+/// Imports a CSV file, printing a summary and the rejected rows.
+pub async fn import_file(db: &Db, file: &PathBuf, all_or_nothing: bool) -> anyhow::Result<()> {
+    let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
+    let progress = bar(size, "importing");
+    let started = std::time::Instant::now();
+    let report =
+        import::import_csv(db, file, all_or_nothing, Lang::Vi, &|bytes| progress.set_position(bytes.min(size))).await?;
+    progress.finish_and_clear();
+    let mut err = std::io::stderr().lock();
+    for r in &report.rejected {
+        writeln!(err, "dòng {}: {}", r.line, r.reasons.join("; "))?;
+    }
+    if all_or_nothing && !report.rejected.is_empty() {
+        anyhow::bail!("{} bad rows: nothing was imported (--all-or-nothing)", report.rejected.len());
+    }
+    println!(
+        "imported {} citizens, {} already present, {} rows rejected, in {:.1} s",
+        report.inserted,
+        report.already_present,
+        report.rejected.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

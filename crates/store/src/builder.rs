@@ -1,0 +1,74 @@
+//! SQL with numbered parameters (`$1`, `$2`, …), built up piece by piece, the same on both backends.
+//!
+//! sqlx's own `QueryBuilder` writes `?` placeholders for the `Any` driver, which PostgreSQL does not accept.
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+
+/// One bound value.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// Text, or NULL.
+    Text(Option<String>),
+    /// An integer, or NULL.
+    Int(Option<i64>),
+}
+
+/// A statement and its values.
+#[derive(Debug, Default, Clone)]
+pub struct Sql {
+    /// The statement so far.
+    pub text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    /// A statement starting with `text`.
+    pub fn new(text: impl Into<String>) -> Sql {
+        Sql { text: text.into(), args: Vec::new() }
+    }
+
+    /// Appends raw SQL.
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Binds a value and returns its placeholder, to be placed with [`Sql::push`].
+    pub fn bind(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    /// Binds text.
+    pub fn bind_text(&mut self, v: impl Into<String>) -> String {
+        self.bind(Arg::Text(Some(v.into())))
+    }
+
+    /// Binds an integer.
+    pub fn bind_int(&mut self, v: i64) -> String {
+        self.bind(Arg::Int(Some(v)))
+    }
+
+    /// The number of values bound.
+    pub fn len(&self) -> usize {
+        self.args.len()
+    }
+
+    /// Whether no value is bound.
+    pub fn is_empty(&self) -> bool {
+        self.args.is_empty()
+    }
+
+    /// The query, ready to run.
+    pub fn query(&self) -> Query<'_, sqlx::Any, AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::Text(t) => q.bind(t.as_deref()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
+}
