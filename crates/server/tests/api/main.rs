@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod admin_units;
+mod citizens;
 mod errors;
 mod health;
 mod helpers;
+mod import;
 mod openapi;
 mod signin;
 mod tokens;
