@@ -23,7 +23,8 @@ CREATE TABLE households (
     created_at      BIGINT  NOT NULL
 );
 
--- The current version of each citizen; every version, the first included, is also in citizen_versions.
+-- The current version of each citizen, with who made it, why and when; superseded versions move to
+-- citizen_versions, so nothing is ever lost.
 CREATE TABLE citizens (
     id                          BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     personal_id                 TEXT    NOT NULL UNIQUE,
@@ -47,12 +48,15 @@ CREATE TABLE citizens (
     status                      TEXT    NOT NULL CHECK (status IN ('living', 'deceased')),
     death_date                  TEXT,
     version                     BIGINT  NOT NULL,
+    changed_by                  TEXT    NOT NULL,
+    change_reason               TEXT    NOT NULL,
     updated_at                  BIGINT  NOT NULL
 );
 CREATE INDEX citizens_name ON citizens (name_folded);
 CREATE INDEX citizens_commune_name ON citizens (commune_code, name_folded);
 CREATE INDEX citizens_household ON citizens (household_id);
 
+-- Every superseded version of a citizen's record, as it was, with its own who, why and when.
 CREATE TABLE citizen_versions (
     citizen_id      BIGINT  NOT NULL REFERENCES citizens (id),
     version         BIGINT  NOT NULL,

@@ -207,20 +207,27 @@ pub(crate) async fn insert_token<'e>(
     .await
 }
 
-/// A token's account, if the token is live at `now`.
-pub(crate) async fn live_token_account<'e>(
+/// A live token: its id, its account, and when it was last used.
+pub(crate) struct LiveToken {
+    pub id: i64,
+    pub account_id: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A token, if it is live at `now`.
+pub(crate) async fn live_token<'e>(
     db: impl Executor<'e, Database = Any>,
     secret_hash: &str,
     now: i64,
-) -> Result<Option<(i64, i64)>, sqlx::Error> {
+) -> Result<Option<LiveToken>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, account_id FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+        "SELECT id, account_id, last_used_at FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
     )
     .bind(secret_hash)
     .bind(now)
     .fetch_optional(db)
     .await?;
-    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    row.map(|r| Ok(LiveToken { id: r.try_get(0)?, account_id: r.try_get(1)?, last_used_at: r.try_get(2)? })).transpose()
 }
 
 pub(crate) async fn mark_token_used<'e>(

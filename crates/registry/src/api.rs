@@ -157,7 +157,7 @@ pub async fn search_citizens(
 ) -> AppResult<Json<SearchPage>> {
     let scope = require_registry_role(&me)?;
     let search = q.parse(scope)?;
-    let (results, more) = search::run(state.db.pool(), &search).await?;
+    let (results, more) = search::run(&state.db, &search).await?;
     Ok(Json(SearchPage { results, page: search.page, more }))
 }
 

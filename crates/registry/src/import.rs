@@ -1,7 +1,7 @@
 //! `congso import citizens FILE.csv`: streaming (constant memory), every row parsed and checked, batched
 //! transactions, idempotent (a citizen already registered is left as it is), and a report of rejected rows.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
 use kernel::olc::PlusCode;
@@ -9,8 +9,8 @@ use kernel::{DigitalAddress, Lang, Localized};
 use store::{Arg, Db, Sql};
 use time::{Date, OffsetDateTime};
 
-use crate::model::{Address, Citizen, CitizenInput, NewCitizen, RegistryError};
-use crate::store as sql;
+use crate::model::{Address, CitizenInput, NewCitizen, RegistryError};
+use crate::store::{self as sql, HouseholdPlace};
 use crate::synthetic::Row;
 
 /// Rows per transaction: large enough that commits are rare, small enough for SQLite's parameter limit.
@@ -179,22 +179,91 @@ pub async fn import_rows(
     Ok(report)
 }
 
+/// Writes the batch's dwellings and households (each once, a handful of statements for the whole batch: a
+/// statement per household would spend the import's time in round trips) and returns where each household is.
+async fn write_households(
+    db: &Db,
+    tx: &mut store::sqlx::AnyConnection,
+    batch: &[(u64, Parsed)],
+    now: i64,
+) -> Result<HashMap<String, HouseholdPlace>, RegistryError> {
+    use store::sqlx::Row;
+    let mut households: HashMap<&str, &Address> = HashMap::new();
+    for (_, p) in batch {
+        if let Some(code) = &p.citizen.household {
+            households.entry(code.as_str()).or_insert(&p.address);
+        }
+    }
+    if households.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut addresses: HashMap<String, &Address> = HashMap::new();
+    for a in households.values() {
+        addresses.entry(a.code.to_string()).or_insert(a);
+    }
+    let mut insert = Sql::new(
+        db.backend(),
+        "INSERT INTO addresses (code, commune_code, province_code, plus_code, street, lat_e7, lng_e7, created_at) VALUES ",
+    );
+    for (i, (code, a)) in addresses.iter().enumerate() {
+        let values = [
+            Arg::Text(Some(code.clone())),
+            Arg::Text(Some(a.commune.clone())),
+            Arg::Text(Some(a.province.clone())),
+            Arg::Text(Some(a.plus_code.clone())),
+            Arg::Text(Some(a.street.clone())),
+            Arg::Int(Some((a.lat * 1e7).round() as i64)),
+            Arg::Int(Some((a.lng * 1e7).round() as i64)),
+            Arg::Int(Some(now)),
+        ];
+        let placeholders: Vec<String> = values.into_iter().map(|v| insert.bind(v)).collect();
+        insert.push(if i == 0 { "(" } else { ", (" }).push(&placeholders.join(", ")).push(")");
+    }
+    insert.push(" ON CONFLICT (code) DO NOTHING");
+    insert.query().execute(&mut *tx).await?;
+
+    let mut select = Sql::new(db.backend(), "SELECT id, code FROM addresses WHERE code IN (");
+    let marks: Vec<String> = addresses.keys().map(|c| select.bind_text(c.clone())).collect();
+    select.push(&marks.join(", ")).push(")");
+    let mut address_ids = HashMap::new();
+    for row in select.query().fetch_all(&mut *tx).await? {
+        address_ids.insert(row.try_get::<String, _>(1)?, row.try_get::<i64, _>(0)?);
+    }
+
+    let mut insert = Sql::new(db.backend(), "INSERT INTO households (code, address_id, created_at) VALUES ");
+    for (i, (code, a)) in households.iter().enumerate() {
+        let address_id = address_ids.get(&a.code.to_string()).copied().ok_or(RegistryError::NotFound)?;
+        let (c, id, at) = (insert.bind_text(*code), insert.bind_int(address_id), insert.bind_int(now));
+        insert.push(&format!("{}{c}, {id}, {at})", if i == 0 { "(" } else { ", (" }));
+    }
+    insert.push(" ON CONFLICT (code) DO NOTHING");
+    insert.query().execute(&mut *tx).await?;
+
+    let mut select = Sql::new(
+        db.backend(),
+        "SELECT h.id, h.code, a.commune_code, a.province_code FROM households h JOIN addresses a ON a.id = h.address_id WHERE h.code IN (",
+    );
+    let marks: Vec<String> = households.keys().map(|c| select.bind_text(*c)).collect();
+    select.push(&marks.join(", ")).push(")");
+    let mut places = HashMap::new();
+    for row in select.query().fetch_all(&mut *tx).await? {
+        let place = HouseholdPlace { id: row.try_get(0)?, commune: row.try_get(2)?, province: row.try_get(3)? };
+        places.insert(row.try_get::<String, _>(1)?, place);
+    }
+    Ok(places)
+}
+
 async fn write_batch(db: &Db, batch: Vec<(u64, Parsed)>, report: &mut Report) -> Result<(), RegistryError> {
     if batch.is_empty() {
         return Ok(());
     }
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let mut tx = db.pool().begin().await?;
-    // Dwellings and households first: each once per batch.
-    let mut places = std::collections::HashMap::new();
-    for (_, p) in &batch {
-        if let Some(code) = &p.citizen.household
-            && !places.contains_key(code)
-        {
-            let address_id = sql::upsert_address(&mut tx, &p.address, now).await?;
-            places.insert(code.clone(), sql::upsert_household(&mut tx, code, address_id, now).await?);
-        }
+    if db.backend() == store::Backend::Sqlite {
+        // A bigger page cache for this connection keeps the indexes' pages in memory across the batch.
+        store::sqlx::query("PRAGMA cache_size = -65536").execute(&mut *tx).await?;
     }
+    let places = write_households(db, &mut tx, &batch, now).await?;
     // The same ID twice in one batch: the second is a duplicate within the file.
     let mut seen = HashSet::new();
     let mut citizens = Vec::with_capacity(batch.len());
@@ -210,9 +279,10 @@ async fn write_batch(db: &Db, batch: Vec<(u64, Parsed)>, report: &mut Report) ->
         }
     }
     let mut insert = Sql::new(
+        db.backend(),
         "INSERT INTO citizens (personal_id, full_name, name_folded, birth_date, birth_year, sex, ethnicity, religion, \
          nationality, hometown, household_id, relationship, province_code, commune_code, mother_pid, father_pid, \
-         spouse_pid, status, version, updated_at) VALUES ",
+         spouse_pid, status, version, changed_by, change_reason, updated_at) VALUES ",
     );
     for (i, c) in citizens.iter().enumerate() {
         let place = c.household.as_ref().and_then(|h| places.get(h));
@@ -240,7 +310,7 @@ async fn write_batch(db: &Db, batch: Vec<(u64, Parsed)>, report: &mut Report) ->
         insert
             .push(if i == 0 { "(" } else { ", (" })
             .push(&placeholders.join(", "))
-            .push(&format!(", 'living', 1, {now_p})"));
+            .push(&format!(", 'living', 1, 'import', 'nhập dữ liệu dân cư', {now_p})"));
     }
     insert.push(" ON CONFLICT (personal_id) DO NOTHING RETURNING id, personal_id");
     let inserted: Vec<(i64, String)> = insert
@@ -256,11 +326,8 @@ async fn write_batch(db: &Db, batch: Vec<(u64, Parsed)>, report: &mut Report) ->
     report.already_present += (citizens.len() - inserted.len()) as u64;
     report.inserted += inserted.len() as u64;
 
-    let ids: std::collections::HashMap<String, i64> = inserted.into_iter().map(|(id, pid)| (pid, id)).collect();
-    let mut parts = Sql::new("INSERT INTO citizen_name_parts (part, citizen_id) VALUES ");
-    let mut versions = Sql::new(
-        "INSERT INTO citizen_versions (citizen_id, version, snapshot, changed_by, reason, changed_at) VALUES ",
-    );
+    let ids: HashMap<String, i64> = inserted.into_iter().map(|(id, pid)| (pid, id)).collect();
+    let mut parts = Sql::new(db.backend(), "INSERT INTO citizen_name_parts (part, citizen_id) VALUES ");
     for c in &citizens {
         let Some(&id) = ids.get(c.personal_id.as_str()) else { continue };
         for part in sql::name_parts(&c.full_name) {
@@ -268,18 +335,10 @@ async fn write_batch(db: &Db, batch: Vec<(u64, Parsed)>, report: &mut Report) ->
             let (p, i) = (parts.bind_text(part), parts.bind_int(id));
             parts.push(&format!("{sep}{p}, {i})"));
         }
-        let household = c.household.clone();
-        let place = household.as_ref().and_then(|h| places.get(h));
-        let record = Citizen::first_version(c, household, place.map(|p| (p.province.clone(), p.commune.clone())));
-        let snapshot = serde_json::to_string(&record).map_err(|e| store::sqlx::Error::Encode(e.into()))?;
-        let sep = if versions.is_empty() { "(" } else { ", (" };
-        let (i, s, n) = (versions.bind_int(id), versions.bind_text(snapshot), versions.bind_int(now));
-        versions.push(&format!("{sep}{i}, 1, {s}, 'import', 'nhập dữ liệu dân cư', {n})"));
     }
     if !parts.is_empty() {
         // A batch of 1,000 people has at most about 4,000 name parts: 8,000 parameters.
         parts.query().execute(&mut *tx).await?;
-        versions.query().execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())

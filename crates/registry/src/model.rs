@@ -120,35 +120,6 @@ pub struct Citizen {
     pub version: i64,
 }
 
-impl Citizen {
-    /// The first version of a newly registered citizen's record, living in `household` in (province, commune).
-    pub fn first_version(c: &NewCitizen, household: Option<String>, place: Option<(String, String)>) -> Citizen {
-        let (province, commune) = place.unzip();
-        Citizen {
-            personal_id: c.personal_id,
-            full_name: c.full_name.clone(),
-            birth_date: c.birth_date.to_string(),
-            sex: c.sex,
-            ethnicity: c.ethnicity,
-            religion: c.religion.clone(),
-            nationality: c.nationality.clone(),
-            birth_registration_province: c.personal_id.province().to_string(),
-            hometown: c.hometown.clone(),
-            household,
-            relationship: c.relationship,
-            temporary_household: None,
-            province,
-            commune,
-            mother_id: c.mother_id.map(|p| p.to_string()),
-            father_id: c.father_id.map(|p| p.to_string()),
-            spouse_id: c.spouse_id.map(|p| p.to_string()),
-            status: "living".into(),
-            death_date: None,
-            version: 1,
-        }
-    }
-}
-
 /// A citizen to register, every field parsed.
 #[derive(Debug, Clone)]
 pub struct NewCitizen {

@@ -62,7 +62,7 @@ async fn search_page(
     if searched {
         match q.parse(scope) {
             Ok(search) => {
-                let (results, more) = search::run(state.db.pool(), &search).await?;
+                let (results, more) = search::run(&state.db, &search).await?;
                 view.results = results;
                 view.more = more;
                 view.next = more.then(|| {

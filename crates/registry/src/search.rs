@@ -64,11 +64,13 @@ async fn probe(pool: &AnyPool, word: &str) -> Result<i64, sqlx::Error> {
 }
 
 /// Runs a search; returns one page of citizens ordered by folded name, and whether there is a next page.
-pub async fn run(pool: &AnyPool, search: &Search) -> Result<(Vec<Citizen>, bool), sqlx::Error> {
-    let mut sql = Sql::new(format!("SELECT {CITIZEN_COLUMNS} FROM citizens c {CITIZEN_JOINS} WHERE 1 = 1"));
+pub async fn run(db: &store::Db, search: &Search) -> Result<(Vec<Citizen>, bool), sqlx::Error> {
+    let pool = db.pool();
+    let mut sql =
+        Sql::new(db.backend(), format!("SELECT {CITIZEN_COLUMNS} FROM citizens c {CITIZEN_JOINS} WHERE 1 = 1"));
     if let Some(commune) = search.commune {
         let p = sql.bind_text(commune.to_string());
-        sql.text += &format!(" AND c.commune_code = {p}");
+        sql.push(&format!(" AND c.commune_code = {p}"));
     } else if !search.words.is_empty() {
         let mut best: Option<(i64, &str)> = None;
         for w in &search.words {
@@ -79,26 +81,27 @@ pub async fn run(pool: &AnyPool, search: &Search) -> Result<(Vec<Citizen>, bool)
         }
         if let Some((_, anchor)) = best {
             let (lo, hi) = (sql.bind_text(anchor), sql.bind_text(prefix_end(anchor)));
-            sql.text +=
-                &format!(" AND c.id IN (SELECT citizen_id FROM citizen_name_parts WHERE part >= {lo} AND part < {hi})");
+            sql.push(&format!(
+                " AND c.id IN (SELECT citizen_id FROM citizen_name_parts WHERE part >= {lo} AND part < {hi})"
+            ));
         }
     }
     if !search.words.is_empty() {
         let pattern: String = search.words.iter().map(|w| format!(" {w}%")).collect();
         let p = sql.bind_text(format!("%{pattern}"));
-        sql.text += &format!(" AND (' ' || c.name_folded) LIKE {p}");
+        sql.push(&format!(" AND (' ' || c.name_folded) LIKE {p}"));
     }
     if let Some(year) = search.birth_year {
         let p = sql.bind_int(year);
-        sql.text += &format!(" AND c.birth_year = {p}");
+        sql.push(&format!(" AND c.birth_year = {p}"));
     }
     if let Some(sex) = search.sex {
         let p = sql.bind_text(crate::store::sex_str(sex));
-        sql.text += &format!(" AND c.sex = {p}");
+        sql.push(&format!(" AND c.sex = {p}"));
     }
     if let Some(province) = search.province {
         let p = sql.bind_text(province.to_string());
-        sql.text += &format!(" AND c.province_code = {p}");
+        sql.push(&format!(" AND c.province_code = {p}"));
     }
     if let Some(scope) = &search.scope {
         let mut alternatives = vec!["1 = 0".to_owned()];
@@ -110,11 +113,11 @@ pub async fn run(pool: &AnyPool, search: &Search) -> Result<(Vec<Citizen>, bool)
             let p = sql.bind_text(unit.to_string());
             alternatives.push(format!("{column} = {p}"));
         }
-        sql.text += &format!(" AND ({})", alternatives.join(" OR "));
+        sql.push(&format!(" AND ({})", alternatives.join(" OR ")));
     }
     let limit = sql.bind_int(PAGE_SIZE + 1);
     let offset = sql.bind_int((search.page.max(1) - 1) * PAGE_SIZE);
-    sql.text += &format!(" ORDER BY c.name_folded, c.id LIMIT {limit} OFFSET {offset}");
+    sql.push(&format!(" ORDER BY c.name_folded, c.id LIMIT {limit} OFFSET {offset}"));
     let rows = sql.query().fetch_all(pool).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     let citizens = rows.iter().take(PAGE_SIZE as usize).map(citizen_from_row).collect::<Result<_, _>>()?;

@@ -20,7 +20,7 @@ fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// Registers a new citizen, with version 1 in the history and the name in the search index, all or nothing.
+/// Registers a new citizen as version 1 of their record, with the name in the search index, all or nothing.
 pub async fn register(db: &Db, new: &NewCitizen, change: &Change<'_>) -> Result<Citizen, RegistryError> {
     let mut tx = db.pool().begin().await?;
     let place = match &new.household {
@@ -30,12 +30,11 @@ pub async fn register(db: &Db, new: &NewCitizen, change: &Change<'_>) -> Result<
         None => None,
     };
     let now = now();
-    let id = sql::insert_citizen(&mut *tx, new, place.as_ref(), now)
+    let id = sql::insert_citizen(&mut *tx, new, place.as_ref(), change, now)
         .await
         .map_err(|e| if store::is_unique_violation(&e) { RegistryError::Duplicate } else { RegistryError::Sql(e) })?;
     sql::insert_name_parts(&mut tx, id, &new.full_name).await?;
     let (_, record) = sql::citizen(&mut *tx, &new.personal_id).await?.ok_or(RegistryError::NotFound)?;
-    sql::insert_version(&mut *tx, id, &record, change.by, change.reason, now).await?;
     tx.commit().await?;
     Ok(record)
 }
@@ -47,8 +46,8 @@ pub async fn citizen(db: &Db, personal_id: &PersonalId) -> Result<Citizen, Regis
 
 /// Every version of a citizen's record, oldest first.
 pub async fn history(db: &Db, personal_id: &PersonalId) -> Result<Vec<Version>, RegistryError> {
-    let (id, _) = sql::citizen(db.pool(), personal_id).await?.ok_or(RegistryError::NotFound)?;
-    Ok(sql::versions(db.pool(), id).await?)
+    let (id, current) = sql::citizen(db.pool(), personal_id).await?.ok_or(RegistryError::NotFound)?;
+    Ok(sql::versions(db.pool(), id, &current).await?)
 }
 
 /// A household with its address and members.
@@ -86,12 +85,12 @@ pub async fn move_to_household(
     let to = sql::household_place(&mut *tx, household_code)
         .await?
         .ok_or_else(|| RegistryError::UnknownHousehold(household_code.to_owned()))?;
-    let now = now();
-    if !sql::move_citizen(&mut *tx, id, &to, relationship.as_str(), before.version, now).await? {
+    let (by, reason, at) = sql::change_of(&mut *tx, id).await?;
+    sql::insert_version(&mut *tx, id, &before, &by, &reason, at).await?;
+    if !sql::move_citizen(&mut *tx, id, &to, relationship.as_str(), before.version, change, now()).await? {
         return Err(RegistryError::NotFound);
     }
     let (_, after) = sql::citizen(&mut *tx, personal_id).await?.ok_or(RegistryError::NotFound)?;
-    sql::insert_version(&mut *tx, id, &after, change.by, change.reason, now).await?;
     tx.commit().await?;
     Ok(after)
 }

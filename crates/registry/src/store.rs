@@ -5,14 +5,15 @@ use store::sqlx::any::AnyRow;
 use store::sqlx::{self, Any, Executor, Row};
 
 use crate::model::{Address, Citizen, Member, NewCitizen, Version};
+use crate::service::Change;
 
 /// The columns every citizen query selects, in the order [`citizen_from_row`] reads them.
-pub(crate) const CITIZEN_COLUMNS: &str = "c.personal_id, c.full_name, c.birth_date, c.sex, c.ethnicity, c.religion, \
+pub const CITIZEN_COLUMNS: &str = "c.personal_id, c.full_name, c.birth_date, c.sex, c.ethnicity, c.religion, \
     c.nationality, c.hometown, h.code AS household_code, c.relationship, th.code AS temporary_code, c.province_code, \
     c.commune_code, c.mother_pid, c.father_pid, c.spouse_pid, c.status, c.death_date, c.version";
 
 /// The joins [`CITIZEN_COLUMNS`] needs.
-pub(crate) const CITIZEN_JOINS: &str = "LEFT JOIN households h ON h.id = c.household_id \
+pub const CITIZEN_JOINS: &str = "LEFT JOIN households h ON h.id = c.household_id \
     LEFT JOIN households th ON th.id = c.temporary_household_id";
 
 fn decode<T: std::str::FromStr>(row: &AnyRow, column: &str) -> Result<T, sqlx::Error> {
@@ -60,9 +61,9 @@ pub(crate) async fn citizen<'e>(
 /// Where a household is: its id and its commune and province.
 #[derive(Debug, Clone)]
 pub(crate) struct HouseholdPlace {
-    pub id: i64,
-    pub commune: String,
-    pub province: String,
+    pub(crate) id: i64,
+    pub(crate) commune: String,
+    pub(crate) province: String,
 }
 
 pub(crate) async fn household_place<'e>(
@@ -82,13 +83,15 @@ pub(crate) async fn insert_citizen<'e>(
     db: impl Executor<'e, Database = Any>,
     c: &NewCitizen,
     place: Option<&HouseholdPlace>,
+    change: &Change<'_>,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO citizens (personal_id, full_name, name_folded, birth_date, birth_year, sex, ethnicity, religion, \
          nationality, hometown, household_id, relationship, province_code, commune_code, mother_pid, father_pid, \
-         spouse_pid, status, version, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'living', 1, $18) RETURNING id",
+         spouse_pid, status, version, changed_by, change_reason, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'living', 1, $18, $19, $20) \
+         RETURNING id",
     )
     .bind(c.personal_id.as_str())
     .bind(&c.full_name)
@@ -107,6 +110,8 @@ pub(crate) async fn insert_citizen<'e>(
     .bind(c.mother_id.map(|p| p.to_string()))
     .bind(c.father_id.map(|p| p.to_string()))
     .bind(c.spouse_id.map(|p| p.to_string()))
+    .bind(change.by)
+    .bind(change.reason)
     .bind(now)
     .fetch_one(db)
     .await
@@ -144,13 +149,14 @@ pub(crate) async fn insert_name_parts(
     Ok(())
 }
 
+/// Keeps a version that is about to be superseded, with its own who, why and when.
 pub(crate) async fn insert_version<'e>(
     db: impl Executor<'e, Database = Any>,
     citizen_id: i64,
     record: &Citizen,
     changed_by: &str,
     reason: &str,
-    now: i64,
+    at: i64,
 ) -> Result<(), sqlx::Error> {
     let snapshot = serde_json::to_string(record).map_err(|e| sqlx::Error::Encode(e.into()))?;
     sqlx::query("INSERT INTO citizen_versions (citizen_id, version, snapshot, changed_by, reason, changed_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -159,36 +165,59 @@ pub(crate) async fn insert_version<'e>(
         .bind(snapshot)
         .bind(changed_by)
         .bind(reason)
-        .bind(now)
+        .bind(at)
         .execute(db)
         .await
         .map(drop)
 }
 
-pub(crate) async fn versions<'e>(
-    db: impl Executor<'e, Database = Any>,
-    citizen_id: i64,
-) -> Result<Vec<Version>, sqlx::Error> {
-    let rows = sqlx::query("SELECT version, snapshot, changed_by, reason, changed_at FROM citizen_versions WHERE citizen_id = $1 ORDER BY version")
-        .bind(citizen_id)
-        .fetch_all(db)
-        .await?;
-    rows.iter()
+fn rfc3339(at: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// Every version of a citizen's record, oldest first: the superseded ones, then `current`.
+pub(crate) async fn versions<'e, E>(db: E, citizen_id: i64, current: &Citizen) -> Result<Vec<Version>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any> + Copy,
+{
+    let rows = sqlx::query(
+        "SELECT version, snapshot, changed_by, reason, changed_at FROM citizen_versions WHERE citizen_id = $1 ORDER BY version",
+    )
+    .bind(citizen_id)
+    .fetch_all(db)
+    .await?;
+    let mut versions = rows
+        .iter()
         .map(|r| {
             let snapshot: String = r.try_get(1)?;
-            let at: i64 = r.try_get(4)?;
             Ok(Version {
                 version: r.try_get(0)?,
                 record: serde_json::from_str(&snapshot).map_err(|e| sqlx::Error::Decode(e.into()))?,
                 changed_by: r.try_get(2)?,
                 reason: r.try_get(3)?,
-                changed_at: time::OffsetDateTime::from_unix_timestamp(at)
-                    .ok()
-                    .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-                    .unwrap_or_default(),
+                changed_at: rfc3339(r.try_get(4)?),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let (by, reason, at) = change_of(db, citizen_id).await?;
+    let record = serde_json::to_value(current).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    versions.push(Version { version: current.version, record, changed_by: by, reason, changed_at: rfc3339(at) });
+    Ok(versions)
+}
+
+/// Who made the current version, why and when.
+pub(crate) async fn change_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    citizen_id: i64,
+) -> Result<(String, String, i64), sqlx::Error> {
+    let row = sqlx::query("SELECT changed_by, change_reason, updated_at FROM citizens WHERE id = $1")
+        .bind(citizen_id)
+        .fetch_one(db)
+        .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
 }
 
 pub(crate) async fn move_citizen<'e>(
@@ -197,17 +226,20 @@ pub(crate) async fn move_citizen<'e>(
     to: &HouseholdPlace,
     relationship: &str,
     expected_version: i64,
+    change: &Change<'_>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     // The version check makes a concurrent change lose cleanly instead of overwriting.
     let done = sqlx::query(
         "UPDATE citizens SET household_id = $1, relationship = $2, commune_code = $3, province_code = $4, \
-         version = version + 1, updated_at = $5 WHERE id = $6 AND version = $7",
+         version = version + 1, changed_by = $5, change_reason = $6, updated_at = $7 WHERE id = $8 AND version = $9",
     )
     .bind(to.id)
     .bind(relationship)
     .bind(&to.commune)
     .bind(&to.province)
+    .bind(change.by)
+    .bind(change.reason)
     .bind(now)
     .bind(citizen_id)
     .bind(expected_version)

@@ -45,6 +45,9 @@ enum Command {
     /// Import records from files.
     #[command(subcommand)]
     Import(Import),
+    /// Measure performance against baselines (see docs/benchmarks.md).
+    #[command(subcommand)]
+    Bench(Bench),
     /// Print the OpenAPI document of /api/v1.
     Openapi,
     /// Print the version.
@@ -67,6 +70,12 @@ enum Generate {
         #[command(flatten)]
         store: Overrides,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum Bench {
+    /// The population registry: import, lookups, search, memory.
+    Registry(crate::bench::RegistryBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,6 +220,7 @@ impl Cli {
                     Ok(())
                 }
             },
+            Command::Bench(Bench::Registry(bench)) => bench.run().await,
             Command::Import(Import::Citizens { file, all_or_nothing, store }) => {
                 let db = open(&settings(&store)?).await?;
                 crate::population::import_file(&db, &file, all_or_nothing).await

@@ -2,6 +2,7 @@
 //! from `main` so tests can start the real server in-process.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod config;
 mod demo;

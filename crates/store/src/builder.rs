@@ -1,9 +1,14 @@
-//! SQL with numbered parameters (`$1`, `$2`, …), built up piece by piece, the same on both backends.
+//! SQL built up piece by piece, with the placeholders each backend binds fastest: `$1, $2, …` on PostgreSQL,
+//! anonymous `?` on SQLite.
 //!
-//! sqlx's own `QueryBuilder` writes `?` placeholders for the `Any` driver, which PostgreSQL does not accept.
+//! Why not `$N` on SQLite too: SQLite looks up a named parameter's name by walking a list, so binding the
+//! thousands of values of a multi-row insert by name takes quadratic time. Anonymous `?` placeholders bind by
+//! position, which is why **placeholders must appear in the text in the order their values were bound**.
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
+
+use crate::Backend;
 
 /// One bound value.
 #[derive(Debug, Clone)]
@@ -15,17 +20,17 @@ pub enum Arg {
 }
 
 /// A statement and its values.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Sql {
-    /// The statement so far.
-    pub text: String,
+    text: String,
     args: Vec<Arg>,
+    backend: Backend,
 }
 
 impl Sql {
-    /// A statement starting with `text`.
-    pub fn new(text: impl Into<String>) -> Sql {
-        Sql { text: text.into(), args: Vec::new() }
+    /// A statement for `backend`, starting with `text`.
+    pub fn new(backend: Backend, text: impl Into<String>) -> Sql {
+        Sql { text: text.into(), args: Vec::new(), backend }
     }
 
     /// Appends raw SQL.
@@ -37,7 +42,10 @@ impl Sql {
     /// Binds a value and returns its placeholder, to be placed with [`Sql::push`].
     pub fn bind(&mut self, arg: Arg) -> String {
         self.args.push(arg);
-        format!("${}", self.args.len())
+        match self.backend {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${}", self.args.len()),
+        }
     }
 
     /// Binds text.

@@ -219,7 +219,7 @@ async fn search_ignores_diacritics_and_case_and_matches_parts_in_order() {
     assert!(!all.is_empty());
     let sample = all[0]["full_name"].as_str().unwrap().to_owned();
     let words: Vec<&str> = sample.split(' ').collect();
-    let query = format!("{} {} {}", words[0].to_uppercase(), words[1], &words[2][..1]);
+    let query = format!("{} {} {}", words[0].to_uppercase(), words[1], words[2].chars().next().unwrap());
     let found = reg.search(&reg.nation, &serde_urlencoded::to_string([("q", &query)]).unwrap()).await;
     assert!(found.iter().any(|c| c["full_name"] == sample.as_str()), "{query} did not find {sample}");
     let folded = kernel::text::fold(&query);
