@@ -1,5 +1,5 @@
--- The population registry: addresses, households, citizens, every version of every citizen, and the name parts
--- that diacritic-insensitive search runs on.
+-- The population registry: addresses, households, citizens, every version of every citizen, and the name
+-- suffixes that diacritic-insensitive search runs on.
 
 -- Địa chỉ số: one row per dwelling.
 CREATE TABLE addresses (
@@ -52,7 +52,6 @@ CREATE TABLE citizens (
     change_reason               TEXT    NOT NULL,
     updated_at                  BIGINT  NOT NULL
 );
-CREATE INDEX citizens_name ON citizens (name_folded);
 CREATE INDEX citizens_commune_name ON citizens (commune_code, name_folded);
 CREATE INDEX citizens_household ON citizens (household_id);
 
@@ -67,9 +66,10 @@ CREATE TABLE citizen_versions (
     PRIMARY KEY (citizen_id, version)
 );
 
--- Each folded part of each citizen's name ("nguyen", "van", "an"), for prefix search on any part.
-CREATE TABLE citizen_name_parts (
-    part            TEXT    NOT NULL,
+-- Each citizen's folded name from each of its parts to the end ("nguyen van an", "van an", "an"): a query's
+-- first word is a prefix range here, already in name order, so a page of results is found without a sort.
+CREATE TABLE citizen_name_suffixes (
+    suffix          TEXT    NOT NULL,
     citizen_id      BIGINT  NOT NULL REFERENCES citizens (id),
-    PRIMARY KEY (part, citizen_id)
+    PRIMARY KEY (suffix, citizen_id)
 ) WITHOUT ROWID;

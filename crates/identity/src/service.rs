@@ -174,16 +174,15 @@ pub async fn list_accounts(db: &Db) -> Result<Vec<Account>, IdentityError> {
     Ok(sql::list_accounts(db.pool()).await?)
 }
 
-async fn principal(db: &Db, account: Account, method: AuthMethod) -> Result<Principal, IdentityError> {
-    let roles = sql::roles_of(db.pool(), account.id).await?;
-    Ok(Principal {
+fn principal(account: Account, roles: Vec<RoleAssignment>, method: AuthMethod) -> Principal {
+    Principal {
         account_id: account.id,
         username: account.username,
         display_name: account.display_name,
         kind: account.kind,
         roles,
         method,
-    })
+    }
 }
 
 /// Starts a session for `account`; returns the secret for the cookie (stored only as its hash).
@@ -198,7 +197,7 @@ pub async fn start_session(db: &Db, account_id: i64) -> Result<String, IdentityE
 /// disabled (timed-out sessions are removed).
 pub async fn resume_session(db: &Db, secret: &str) -> Result<Option<Principal>, IdentityError> {
     let hash = sha256_hex(secret);
-    let Some(session) = sql::session(db.pool(), &hash).await? else {
+    let Some((session, account, roles)) = sql::session_with_account(db.pool(), &hash).await? else {
         return Ok(None);
     };
     let now = now();
@@ -206,13 +205,13 @@ pub async fn resume_session(db: &Db, secret: &str) -> Result<Option<Principal>, 
         sql::delete_session(db.pool(), &hash).await?;
         return Ok(None);
     }
-    let Some(account) = sql::account_by_id(db.pool(), session.account_id).await?.filter(|a| !a.disabled) else {
+    if account.disabled {
         return Ok(None);
-    };
+    }
     if now - session.last_seen_at >= TOUCH_INTERVAL_SECS {
         sql::touch_session(db.pool(), &hash, now).await?;
     }
-    Ok(Some(principal(db, account, AuthMethod::Session).await?))
+    Ok(Some(principal(account, roles, AuthMethod::Session)))
 }
 
 /// Ends a session.
@@ -256,17 +255,17 @@ pub async fn resolve_token(db: &Db, token: &str) -> Result<Option<Principal>, Id
         return Ok(None);
     }
     let now = now();
-    let Some(live) = sql::live_token(db.pool(), &sha256_hex(token), now).await? else {
+    let Some((live, account, roles)) = sql::token_with_account(db.pool(), &sha256_hex(token), now).await? else {
         return Ok(None);
     };
-    let Some(account) = sql::account_by_id(db.pool(), live.account_id).await?.filter(|a| !a.disabled) else {
+    if account.disabled {
         return Ok(None);
-    };
+    }
     // Record use at most once a minute: a busy script must not turn every read into a write.
     if live.last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL_SECS) {
         sql::mark_token_used(db.pool(), live.id, now).await?;
     }
-    Ok(Some(principal(db, account, AuthMethod::Token).await?))
+    Ok(Some(principal(account, roles, AuthMethod::Token)))
 }
 
 /// Revokes a token; `false` if there is no such live token.

@@ -76,41 +76,9 @@ pub(crate) async fn credentials_by_username<'e>(
         .transpose()
 }
 
-pub(crate) async fn account_by_id<'e>(
-    db: impl Executor<'e, Database = Any>,
-    id: i64,
-) -> Result<Option<Account>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
-    row.as_ref().map(account_from_row).transpose()
-}
-
 pub(crate) async fn list_accounts<'e>(db: impl Executor<'e, Database = Any>) -> Result<Vec<Account>, sqlx::Error> {
     let rows = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username")).fetch_all(db).await?;
     rows.iter().map(account_from_row).collect()
-}
-
-pub(crate) async fn roles_of<'e>(
-    db: impl Executor<'e, Database = Any>,
-    account_id: i64,
-) -> Result<Vec<RoleAssignment>, sqlx::Error> {
-    let rows = sqlx::query("SELECT role, agency, territory FROM role_assignments WHERE account_id = $1 ORDER BY id")
-        .bind(account_id)
-        .fetch_all(db)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let role: String = r.try_get("role")?;
-            let territory: String = r.try_get("territory")?;
-            Ok(RoleAssignment {
-                role: role.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
-                agency: r.try_get("agency")?,
-                territory: territory.parse().map_err(|e: kernel::AdminUnitError| sqlx::Error::Decode(e.into()))?,
-            })
-        })
-        .collect()
 }
 
 pub(crate) async fn set_disabled<'e>(
@@ -128,7 +96,6 @@ pub(crate) async fn set_disabled<'e>(
 
 /// A live session's account and its last activity.
 pub(crate) struct SessionRow {
-    pub account_id: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
 }
@@ -148,18 +115,6 @@ pub(crate) async fn insert_session<'e>(
         .execute(db)
         .await
         .map(drop)
-}
-
-pub(crate) async fn session<'e>(
-    db: impl Executor<'e, Database = Any>,
-    secret_hash: &str,
-) -> Result<Option<SessionRow>, sqlx::Error> {
-    let row = sqlx::query("SELECT account_id, last_seen_at, expires_at FROM sessions WHERE secret_hash = $1")
-        .bind(secret_hash)
-        .fetch_optional(db)
-        .await?;
-    row.map(|r| Ok(SessionRow { account_id: r.try_get(0)?, last_seen_at: r.try_get(1)?, expires_at: r.try_get(2)? }))
-        .transpose()
 }
 
 pub(crate) async fn touch_session<'e>(
@@ -210,24 +165,7 @@ pub(crate) async fn insert_token<'e>(
 /// A live token: its id, its account, and when it was last used.
 pub(crate) struct LiveToken {
     pub id: i64,
-    pub account_id: i64,
     pub last_used_at: Option<i64>,
-}
-
-/// A token, if it is live at `now`.
-pub(crate) async fn live_token<'e>(
-    db: impl Executor<'e, Database = Any>,
-    secret_hash: &str,
-    now: i64,
-) -> Result<Option<LiveToken>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, account_id, last_used_at FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
-    )
-    .bind(secret_hash)
-    .bind(now)
-    .fetch_optional(db)
-    .await?;
-    row.map(|r| Ok(LiveToken { id: r.try_get(0)?, account_id: r.try_get(1)?, last_used_at: r.try_get(2)? })).transpose()
 }
 
 pub(crate) async fn mark_token_used<'e>(
@@ -287,4 +225,64 @@ pub(crate) async fn tokens_of<'e>(
             })
         })
         .collect()
+}
+
+/// An account and its roles from rows of `accounts a LEFT JOIN role_assignments r`, one row per role.
+fn account_with_roles(rows: &[AnyRow]) -> Result<Option<(Account, Vec<RoleAssignment>)>, sqlx::Error> {
+    let Some(first) = rows.first() else { return Ok(None) };
+    let account = account_from_row(first)?;
+    let mut roles = Vec::new();
+    for r in rows {
+        let Some(role) = r.try_get::<Option<String>, _>("role")? else { continue };
+        let territory: String = r.try_get("territory")?;
+        roles.push(RoleAssignment {
+            role: role.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+            agency: r.try_get("agency")?,
+            territory: territory.parse().map_err(|e: kernel::AdminUnitError| sqlx::Error::Decode(e.into()))?,
+        });
+    }
+    Ok(Some((account, roles)))
+}
+
+const WITH_ROLES: &str =
+    "a.id, a.username, a.display_name, a.kind, a.disabled_at, a.password_hash, r.role, r.agency, r.territory";
+
+/// A session with its account and roles, in one query: every authenticated request runs it.
+pub(crate) async fn session_with_account<'e>(
+    db: impl Executor<'e, Database = Any>,
+    secret_hash: &str,
+) -> Result<Option<(SessionRow, Account, Vec<RoleAssignment>)>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT s.last_seen_at, s.expires_at, {WITH_ROLES} FROM sessions s \
+         JOIN accounts a ON a.id = s.account_id LEFT JOIN role_assignments r ON r.account_id = a.id \
+         WHERE s.secret_hash = $1 ORDER BY r.id"
+    ))
+    .bind(secret_hash)
+    .fetch_all(db)
+    .await?;
+    let Some((account, roles)) = account_with_roles(&rows)? else { return Ok(None) };
+    let first = &rows[0];
+    let session = SessionRow { last_seen_at: first.try_get("last_seen_at")?, expires_at: first.try_get("expires_at")? };
+    Ok(Some((session, account, roles)))
+}
+
+/// A live token with its account and roles, in one query: every request with a token runs it.
+pub(crate) async fn token_with_account<'e>(
+    db: impl Executor<'e, Database = Any>,
+    secret_hash: &str,
+    now: i64,
+) -> Result<Option<(LiveToken, Account, Vec<RoleAssignment>)>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT t.id AS token_id, t.last_used_at, {WITH_ROLES} FROM api_tokens t \
+         JOIN accounts a ON a.id = t.account_id LEFT JOIN role_assignments r ON r.account_id = a.id \
+         WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 ORDER BY r.id"
+    ))
+    .bind(secret_hash)
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    let Some((account, roles)) = account_with_roles(&rows)? else { return Ok(None) };
+    let first = &rows[0];
+    let token = LiveToken { id: first.try_get("token_id")?, last_used_at: first.try_get("last_used_at")? };
+    Ok(Some((token, account, roles)))
 }

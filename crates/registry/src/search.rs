@@ -1,8 +1,9 @@
 //! Diacritic-insensitive name search: "nguyen van a" and "Nguyễn Văn A" both find "Nguyễn Văn An", and so does
 //! "nguyen an". Each word of the query must be the start of a part of the name, in order.
 //!
-//! The candidates come from the most selective word's prefix range in `citizen_name_parts` (or from the commune
-//! when one is given); `LIKE '% w1% w2%'` over the folded name then keeps the ones whose parts match in order.
+//! Every citizen's folded name is indexed from each of its parts onward ("nguyen van an", "van an", "an"). A
+//! query's first word is a prefix range of that index and the other words a `LIKE 'w1% w2% w3%'` filter on it, so
+//! the database walks the matches already in order and stops when a page is full.
 
 use kernel::AdminUnitCode;
 use store::Sql;
@@ -13,8 +14,6 @@ use crate::store::{CITIZEN_COLUMNS, CITIZEN_JOINS, citizen_from_row};
 
 /// Results per page.
 pub const PAGE_SIZE: i64 = 20;
-/// Candidates counted per word when choosing the most selective one.
-const SELECTIVITY_PROBE: i64 = 5_000;
 
 /// A search, parsed.
 #[derive(Debug, Clone, Default)]
@@ -52,44 +51,43 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
-async fn probe(pool: &AnyPool, word: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM citizen_name_parts WHERE part >= $1 AND part < $2 LIMIT $3) t",
-    )
-    .bind(word)
-    .bind(prefix_end(word))
-    .bind(SELECTIVITY_PROBE)
-    .fetch_one(pool)
-    .await
-}
-
-/// Runs a search; returns one page of citizens ordered by folded name, and whether there is a next page.
+/// Runs a search; returns one page of citizens and whether there is a next page.
+///
+/// With a commune, the commune's residents are filtered and ordered by name. Otherwise the first word's prefix
+/// range in `citizen_name_suffixes` is walked in order, so the database stops as soon as the page is full
+/// however common the name is; results are ordered by the name from the matched part onward.
 pub async fn run(db: &store::Db, search: &Search) -> Result<(Vec<Citizen>, bool), sqlx::Error> {
-    let pool = db.pool();
-    let mut sql =
-        Sql::new(db.backend(), format!("SELECT {CITIZEN_COLUMNS} FROM citizens c {CITIZEN_JOINS} WHERE 1 = 1"));
-    if let Some(commune) = search.commune {
+    let from_suffixes = search.commune.is_none() && !search.words.is_empty();
+    let mut sql = if from_suffixes {
+        Sql::new(
+            db.backend(),
+            format!(
+                "SELECT {CITIZEN_COLUMNS} FROM citizen_name_suffixes s JOIN citizens c ON c.id = s.citizen_id \
+                 {CITIZEN_JOINS} WHERE 1 = 1"
+            ),
+        )
+    } else {
+        Sql::new(db.backend(), format!("SELECT {CITIZEN_COLUMNS} FROM citizens c {CITIZEN_JOINS} WHERE 1 = 1"))
+    };
+    let pattern: String = search.words.iter().map(|w| format!(" {w}%")).collect();
+    if from_suffixes {
+        let first = &search.words[0];
+        let (lo, hi) = (sql.bind_text(first.as_str()), sql.bind_text(prefix_end(first)));
+        let like = sql.bind_text(pattern[1..].to_owned());
+        // A name with two parts that both start with the first word ("Ngọc Ngân" for "ng") matches from each:
+        // keep only the match from the earliest part, so each person appears once, on one page.
+        let earlier = sql.bind_text(format!("% {first}%"));
+        sql.push(&format!(
+            " AND s.suffix >= {lo} AND s.suffix < {hi} AND s.suffix LIKE {like} \
+             AND NOT (' ' || substr(c.name_folded, 1, length(c.name_folded) - length(s.suffix))) LIKE {earlier}"
+        ));
+    } else if let Some(commune) = search.commune {
         let p = sql.bind_text(commune.to_string());
         sql.push(&format!(" AND c.commune_code = {p}"));
-    } else if !search.words.is_empty() {
-        let mut best: Option<(i64, &str)> = None;
-        for w in &search.words {
-            let n = probe(pool, w).await?;
-            if best.is_none_or(|(b, _)| n < b) {
-                best = Some((n, w));
-            }
+        if !search.words.is_empty() {
+            let p = sql.bind_text(format!("%{pattern}"));
+            sql.push(&format!(" AND (' ' || c.name_folded) LIKE {p}"));
         }
-        if let Some((_, anchor)) = best {
-            let (lo, hi) = (sql.bind_text(anchor), sql.bind_text(prefix_end(anchor)));
-            sql.push(&format!(
-                " AND c.id IN (SELECT citizen_id FROM citizen_name_parts WHERE part >= {lo} AND part < {hi})"
-            ));
-        }
-    }
-    if !search.words.is_empty() {
-        let pattern: String = search.words.iter().map(|w| format!(" {w}%")).collect();
-        let p = sql.bind_text(format!("%{pattern}"));
-        sql.push(&format!(" AND (' ' || c.name_folded) LIKE {p}"));
     }
     if let Some(year) = search.birth_year {
         let p = sql.bind_int(year);
@@ -115,10 +113,11 @@ pub async fn run(db: &store::Db, search: &Search) -> Result<(Vec<Citizen>, bool)
         }
         sql.push(&format!(" AND ({})", alternatives.join(" OR ")));
     }
+    let order = if from_suffixes { "s.suffix, s.citizen_id" } else { "c.name_folded, c.id" };
     let limit = sql.bind_int(PAGE_SIZE + 1);
     let offset = sql.bind_int((search.page.max(1) - 1) * PAGE_SIZE);
-    sql.push(&format!(" ORDER BY c.name_folded, c.id LIMIT {limit} OFFSET {offset}"));
-    let rows = sql.query().fetch_all(pool).await?;
+    sql.push(&format!(" ORDER BY {order} LIMIT {limit} OFFSET {offset}"));
+    let rows = sql.query().fetch_all(db.pool()).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     let citizens = rows.iter().take(PAGE_SIZE as usize).map(citizen_from_row).collect::<Result<_, _>>()?;
     Ok((citizens, more))

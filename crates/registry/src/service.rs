@@ -33,7 +33,7 @@ pub async fn register(db: &Db, new: &NewCitizen, change: &Change<'_>) -> Result<
     let id = sql::insert_citizen(&mut *tx, new, place.as_ref(), change, now)
         .await
         .map_err(|e| if store::is_unique_violation(&e) { RegistryError::Duplicate } else { RegistryError::Sql(e) })?;
-    sql::insert_name_parts(&mut tx, id, &new.full_name).await?;
+    sql::insert_name_suffixes(&mut tx, id, &new.full_name).await?;
     let (_, record) = sql::citizen(&mut *tx, &new.personal_id).await?.ok_or(RegistryError::NotFound)?;
     tx.commit().await?;
     Ok(record)

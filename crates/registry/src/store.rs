@@ -125,23 +125,25 @@ pub(crate) fn sex_str(sex: kernel::Sex) -> &'static str {
     }
 }
 
-/// The distinct folded parts of a name, for the search index.
-pub(crate) fn name_parts(full_name: &str) -> Vec<String> {
-    let mut parts: Vec<String> =
-        kernel::text::fold(full_name).split(' ').filter(|p| !p.is_empty()).map(str::to_owned).collect();
-    parts.sort();
-    parts.dedup();
-    parts
+/// The folded name from each of its parts to the end, for the search index: "Nguyễn Văn An" gives
+/// "nguyen van an", "van an" and "an".
+pub(crate) fn name_suffixes(full_name: &str) -> Vec<String> {
+    let folded = kernel::text::fold(full_name);
+    let parts: Vec<&str> = folded.split(' ').filter(|p| !p.is_empty()).collect();
+    let mut suffixes: Vec<String> = (0..parts.len()).map(|i| parts[i..].join(" ")).collect();
+    suffixes.sort();
+    suffixes.dedup();
+    suffixes
 }
 
-pub(crate) async fn insert_name_parts(
+pub(crate) async fn insert_name_suffixes(
     tx: &mut sqlx::AnyConnection,
     citizen_id: i64,
     full_name: &str,
 ) -> Result<(), sqlx::Error> {
-    for part in name_parts(full_name) {
-        sqlx::query("INSERT INTO citizen_name_parts (part, citizen_id) VALUES ($1, $2)")
-            .bind(part)
+    for suffix in name_suffixes(full_name) {
+        sqlx::query("INSERT INTO citizen_name_suffixes (suffix, citizen_id) VALUES ($1, $2)")
+            .bind(suffix)
             .bind(citizen_id)
             .execute(&mut *tx)
             .await?;

@@ -46,13 +46,20 @@ fn token_from_cookies(request: &Request) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-/// Middleware: makes sure the browser has a token and puts it in the request for pages to render.
+/// Middleware: makes sure the browser has a token and puts it in the request for pages to render. API calls get
+/// no cookie: they carry a bearer token, or a session cookie together with the page's token in a header.
 pub async fn ensure_token(
     axum::extract::State(state): axum::extract::State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
     let existing = token_from_cookies(&request);
+    if request.uri().path().starts_with("/api/") {
+        if let Some(token) = existing {
+            request.extensions_mut().insert(CsrfToken(token));
+        }
+        return next.run(request).await;
+    }
     let token = existing.clone().unwrap_or_else(new_token);
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
