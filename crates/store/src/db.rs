@@ -69,7 +69,7 @@ impl Db {
                             // an acknowledged write survives power loss, not only a process crash.
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;",
                             )
                             .await?;
                             Ok(())
