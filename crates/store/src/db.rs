@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -15,11 +15,12 @@ pub enum StoreError {
     #[error("unsupported database URL {0}: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl(String),
     /// The database could not be reached or opened.
-    #[error("cannot connect to the database at {url}: {source}")]
+    #[error("cannot connect to the database at {url}")]
     Connect {
         /// The URL, with any password hidden.
         url: String,
         /// Why.
+        #[source]
         source: sqlx::Error,
     },
     /// A migration failed.
@@ -59,6 +60,9 @@ impl Db {
         };
         let connect_error = |source| StoreError::Connect { url: redact_url(url), source };
         let options = AnyConnectOptions::from_str(url).map_err(connect_error)?;
+        // One direct connection first: a pool retries until its timeout and then reports only that it timed out,
+        // where an operator needs to read "connection refused" or "password authentication failed".
+        options.connect().await.map_err(connect_error)?.close().await.map_err(connect_error)?;
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
