@@ -81,7 +81,7 @@ pub struct SearchQuery {
     /// Name, with or without diacritics; each word matches the start of a name part, in order.
     pub q: Option<String>,
     /// Year of birth.
-    pub birth_year: Option<i64>,
+    pub birth_year: Option<String>,
     /// `male` or `female`.
     pub sex: Option<String>,
     /// Province of residence (2 digits).
@@ -89,7 +89,7 @@ pub struct SearchQuery {
     /// Commune of residence (5 digits).
     pub commune: Option<String>,
     /// Page, from 1.
-    pub page: Option<i64>,
+    pub page: Option<String>,
 }
 
 /// One page of search results.
@@ -125,6 +125,16 @@ impl SearchQuery {
                 None
             }
         };
+        // Forms send empty fields as empty strings: those are absent, not invalid.
+        let mut number = |field: &str, v: &Option<String>| match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(v) => v
+                .parse::<i64>()
+                .map_err(|_| errors.push(FieldError::new(field, Text::new("Phải là một số.", "Must be a number."))))
+                .ok(),
+        };
+        let birth_year = number("birth_year", &self.birth_year);
+        let page = number("page", &self.page);
         let words = Search::words_of(self.q.as_deref().unwrap_or_default());
         if words.is_empty() && commune.is_none() {
             errors.push(FieldError::new(
@@ -135,15 +145,7 @@ impl SearchQuery {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
-        Ok(Search {
-            words,
-            birth_year: self.birth_year,
-            sex,
-            province,
-            commune,
-            page: self.page.unwrap_or(1).clamp(1, 10_000),
-            scope,
-        })
+        Ok(Search { words, birth_year, sex, province, commune, page: page.unwrap_or(1).clamp(1, 10_000), scope })
     }
 }
 

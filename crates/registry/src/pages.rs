@@ -50,7 +50,7 @@ async fn search_page(
     let searched = q.q.is_some() || q.commune.is_some();
     let mut view = SearchPage {
         q: q.q.clone().unwrap_or_default(),
-        birth_year: q.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+        birth_year: q.birth_year.clone().unwrap_or_default(),
         commune: q.commune.clone().unwrap_or_default(),
         results: vec![],
         searched,

@@ -82,6 +82,25 @@ mod tests {
     }
 
     #[test]
+    fn every_key_a_template_names_exists() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut checked = 0;
+        for krate in std::fs::read_dir(&crates).unwrap() {
+            let Ok(templates) = std::fs::read_dir(krate.unwrap().path().join("templates")) else { continue };
+            for file in templates {
+                let path = file.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                for piece in text.split("page.t(\"").skip(1) {
+                    let key = piece.split('"').next().unwrap();
+                    assert!(VI.contains_key(key), "{}: {key} is missing from i18n/vi.toml", path.display());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50, "only {checked} keys found: is the template folder layout still crates/*/templates?");
+    }
+
+    #[test]
     fn cookie_beats_accept_language() {
         let mut h = HeaderMap::new();
         h.insert(ACCEPT_LANGUAGE, "en".parse().unwrap());

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod admin_units;
+mod browser;
 mod citizens;
 mod errors;
 mod health;

@@ -1,0 +1,101 @@
+//! The pages in a real browser: headless Chromium driven through chromedriver (Debian packages `chromium` and
+//! `chromium-driver`). Ignored by a plain `cargo test`; `.ci/run` installs both and runs it.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use identity::model::RoleAssignment;
+use identity::service::{self, NewAccount};
+use identity::{AccountKind, Role, Territory};
+
+use crate::helpers::{PASSWORD, TestApp};
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn browser() -> (Driver, Client) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let driver = Driver(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (apt-get install chromium chromium-driver)"),
+    );
+    let profile = std::env::temp_dir().join(format!("congso-chromium-{port}"));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+            "--no-first-run", "--disable-component-update", "--disable-sync",
+            format!("--user-data-dir={}", profile.display()),
+        ], "prefs": { "intl.accept_languages": "vi" } }),
+    );
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        if let Ok(client) =
+            ClientBuilder::new(connector).capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await
+        {
+            return (driver, client);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
+async fn a_clerk_signs_in_finds_a_citizen_and_reads_the_history() {
+    let app = TestApp::spawn().await;
+    congso::population::generate_into(&app.db.db, 200, 5, false).await.unwrap();
+    let new = NewAccount {
+        username: "clerk".into(),
+        display_name: "Phạm Thu Hà".into(),
+        kind: AccountKind::Official,
+        password: PASSWORD.into(),
+        roles: vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }],
+    };
+    service::create_account(&app.db.db, new).await.unwrap();
+    let (_driver, b) = browser().await;
+
+    // A page that needs a signed-in person sends the browser to sign in, and back afterwards.
+    b.goto(&app.url("/registry/citizens")).await.unwrap();
+    assert!(b.current_url().await.unwrap().path().starts_with("/signin"));
+    b.find(Locator::Id("username")).await.unwrap().send_keys("clerk").await.unwrap();
+    b.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    b.find(Locator::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Id("birth_year")).await.unwrap();
+    assert_eq!(b.current_url().await.unwrap().path(), "/registry/citizens");
+    assert!(b.source().await.unwrap().contains("Phạm Thu Hà"));
+
+    b.find(Locator::Id("q")).await.unwrap().send_keys("Nguyễn").await.unwrap();
+    b.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let first = b.wait().for_element(Locator::Css("main table tbody a")).await.unwrap();
+    let id = first.text().await.unwrap();
+    first.click().await.unwrap();
+    b.wait().for_element(Locator::Css("main h2")).await.unwrap();
+    let record = b.source().await.unwrap();
+    assert!(record.contains(&id) && record.contains("Lịch sử thay đổi") && record.contains("nhập dữ liệu dân cư"));
+
+    // The language switch keeps the person on the same page.
+    b.find(Locator::LinkText("English")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::LinkText("Tiếng Việt")).await.unwrap();
+    assert!(b.current_url().await.unwrap().path().ends_with(&id));
+    assert!(b.source().await.unwrap().contains("History of changes"));
+
+    b.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Css("header a[href='/signin']")).await.unwrap();
+    assert_eq!(b.current_url().await.unwrap().path(), "/");
+    b.goto(&app.url("/registry/citizens")).await.unwrap();
+    assert!(b.current_url().await.unwrap().path().starts_with("/signin"));
+    b.close().await.unwrap();
+}
