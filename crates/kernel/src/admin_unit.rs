@@ -10,7 +10,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
+use serde_with::{DeserializeFromStr, SerializeDisplay};
 
 use crate::lang::{Lang, Localized};
 
@@ -56,7 +57,7 @@ pub enum Level {
 }
 
 /// The code of a current administrative unit that exists: `01` (a province) or `00070` (a commune).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, DeserializeFromStr, SerializeDisplay)]
 pub struct AdminUnitCode {
     level_is_commune: bool,
     code: u32,
@@ -120,19 +121,6 @@ impl fmt::Display for AdminUnitCode {
             Level::Province => write!(f, "{:02}", self.code),
             Level::Commune => write!(f, "{:05}", self.code),
         }
-    }
-}
-
-impl Serialize for AdminUnitCode {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for AdminUnitCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Cow::<str>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -11,9 +11,9 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize, Serializer};
-
 use crate::admin_unit::{AdminUnitCode, Level};
+use serde_with::{DeserializeFromStr, SerializeDisplay};
+
 use crate::lang::{Lang, Localized};
 use crate::olc::{self, PlusCode};
 
@@ -49,7 +49,7 @@ impl Localized for DigitalAddressError {
 }
 
 /// A well-formed digital address of a dwelling in an existing commune.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, DeserializeFromStr, SerializeDisplay)]
 pub struct DigitalAddress {
     commune: AdminUnitCode,
     plus_code: PlusCode,
@@ -139,19 +139,6 @@ impl fmt::Display for DigitalAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let payload = self.payload();
         write!(f, "{payload}-{}", check_char(&payload))
-    }
-}
-
-impl Serialize for DigitalAddress {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for DigitalAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Cow::<str>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
     }
 }
 

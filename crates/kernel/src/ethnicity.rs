@@ -5,7 +5,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::Deserialize;
+use serde_with::{DeserializeFromStr, SerializeDisplay};
 
 use crate::lang::{Lang, Localized};
 
@@ -21,7 +22,7 @@ static GROUPS: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 
 /// One of the 54 ethnic groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DeserializeFromStr, SerializeDisplay)]
 pub struct Ethnicity(u8);
 
 /// A code that names no ethnic group.
@@ -68,12 +69,6 @@ impl FromStr for Ethnicity {
 impl fmt::Display for Ethnicity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:02}", self.0)
-    }
-}
-
-impl Serialize for Ethnicity {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
     }
 }
 

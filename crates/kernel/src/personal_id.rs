@@ -8,9 +8,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize, Serializer};
-
 use crate::admin_unit::LegacyProvinceCode;
+use serde::{Deserialize, Serialize};
+use serde_with::{DeserializeFromStr, SerializeDisplay};
+
 use crate::lang::{Lang, Localized};
 
 /// Sex as the personal ID number encodes it.
@@ -59,7 +60,7 @@ impl Localized for PersonalIdError {
 }
 
 /// A well-formed personal ID number.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, DeserializeFromStr, SerializeDisplay)]
 pub struct PersonalId([u8; 12]);
 
 impl PersonalId {
@@ -124,19 +125,6 @@ impl fmt::Debug for PersonalId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Personal data stays out of logs and panic messages; the province and year are enough to debug.
         write!(f, "PersonalId({}{}{}******)", &self.as_str()[..3], self.century_sex_digit(), &self.as_str()[4..6])
-    }
-}
-
-impl Serialize for PersonalId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for PersonalId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Cow::<str>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
