@@ -12,7 +12,9 @@ use time::OffsetDateTime;
 use web::extract::{Json, Path, Query};
 use web::{AppError, AppResult, AppState, FieldError};
 
-use crate::model::{Address, Citizen, CitizenInput, Household, RegistryError, Relationship, Version};
+use crate::error::RegistryError;
+use crate::input::CitizenInput;
+use crate::model::{Address, Citizen, Household, Relationship, Version};
 use crate::search::{self, Search};
 use crate::service::{self, Change};
 

@@ -9,7 +9,9 @@ use kernel::{DigitalAddress, Lang, Localized};
 use store::{Arg, Db, Sql};
 use time::{Date, OffsetDateTime};
 
-use crate::model::{Address, CitizenInput, NewCitizen, RegistryError};
+use crate::error::RegistryError;
+use crate::input::CitizenInput;
+use crate::model::{Address, NewCitizen};
 use crate::store::{self as sql, HouseholdPlace};
 use crate::synthetic::Row;
 

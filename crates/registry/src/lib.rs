@@ -1,7 +1,7 @@
 //! The population registry (cơ sở dữ liệu quốc gia về dân cư): citizens, households (hộ) and the digital
 //! addresses (địa chỉ số) of their dwellings.
 //!
-//! - [`model`]: the records, and [`model::CitizenInput`], which parses raw input field by field.
+//! - [`model`]: the records; [`input`]: raw input parsed field by field; [`error`]: errors and their HTTP answers.
 //! - [`store`]: the SQL. [`search`]: diacritic-insensitive name search.
 //! - [`service`]: the rules: a citizen's ID number agrees with the record; no record is overwritten without its
 //!   previous version kept, with who, when and why.
@@ -9,7 +9,9 @@
 //! - [`api`] and [`pages`]: for officials, through the policy module.
 
 pub mod api;
+pub mod error;
 pub mod import;
+pub mod input;
 pub mod model;
 pub mod pages;
 pub mod search;

@@ -158,7 +158,7 @@ async fn address_page(
                 {
                     view.address = Some(a)
                 }
-                Ok(_) | Err(crate::model::RegistryError::NotFound) => {
+                Ok(_) | Err(crate::error::RegistryError::NotFound) => {
                     view.error = Some(view.page.t("registry.no_address").to_owned())
                 }
                 Err(e) => return Err(e.into()),

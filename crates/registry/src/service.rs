@@ -4,7 +4,8 @@ use kernel::{DigitalAddress, PersonalId};
 use store::Db;
 use time::OffsetDateTime;
 
-use crate::model::{Address, Citizen, Household, NewCitizen, RegistryError, Relationship, Version};
+use crate::error::RegistryError;
+use crate::model::{Address, Citizen, Household, NewCitizen, Relationship, Version};
 use crate::store as sql;
 
 /// Who made a change and why: every version of a record carries it.

@@ -307,7 +307,7 @@ mod tests {
     use time::macros::date;
 
     use super::*;
-    use crate::model::CitizenInput;
+    use crate::input::CitizenInput;
 
     #[test]
     fn every_generated_person_is_valid_and_unique() {

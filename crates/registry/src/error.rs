@@ -1,0 +1,53 @@
+//! The registry's errors, and the one place they become HTTP answers.
+
+use std::borrow::Cow;
+
+use kernel::{Lang, Localized, Text};
+use web::FieldError;
+
+/// Errors of the registry, mapped to HTTP in one place ([`From`] below).
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// Input fields are invalid.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// The ID number is already registered.
+    #[error("personal ID number already registered")]
+    Duplicate,
+    /// No such record.
+    #[error("not found")]
+    NotFound,
+    /// A referenced household does not exist.
+    #[error("no household has code {0}")]
+    UnknownHousehold(String),
+    /// A database failure.
+    #[error(transparent)]
+    Sql(#[from] store::sqlx::Error),
+}
+
+impl Localized for RegistryError {
+    fn message(&self, lang: Lang) -> Cow<'static, str> {
+        match (self, lang) {
+            (Self::Duplicate, Lang::Vi) => "Số định danh cá nhân này đã có trong cơ sở dữ liệu.".into(),
+            (Self::NotFound, Lang::Vi) => "Không tìm thấy bản ghi.".into(),
+            (Self::UnknownHousehold(h), Lang::Vi) => format!("Không có hộ mã {h}.").into(),
+            (Self::Invalid(_), Lang::Vi) => "Dữ liệu chưa hợp lệ.".into(),
+            (Self::Sql(_), Lang::Vi) => "Hệ thống gặp lỗi.".into(),
+            (other, Lang::En) => other.to_string().into(),
+        }
+    }
+}
+
+impl From<RegistryError> for web::AppError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::Invalid(fields) => web::AppError::Invalid(fields),
+            RegistryError::Duplicate => web::AppError::conflict(e),
+            RegistryError::NotFound => web::AppError::NotFound,
+            RegistryError::UnknownHousehold(ref h) => {
+                web::AppError::invalid("household", Text::new(format!("Không có hộ mã {h}."), e.to_string()))
+            }
+            RegistryError::Sql(e) => web::AppError::Internal(e.into()),
+        }
+    }
+}
