@@ -27,7 +27,7 @@ pub struct Me {
 }
 
 /// Who am I?
-#[utoipa::path(get, path = "/api/v1/me", tag = "identity", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "getMe", tag = "identity", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = web::error::ErrorBody)))]
 pub async fn me(Caller(me): Caller) -> AppResult<Json<Me>> {
     authorize(&me, Action::ViewOwnAccount)?;
@@ -35,7 +35,7 @@ pub async fn me(Caller(me): Caller) -> AppResult<Json<Me>> {
 }
 
 /// Every account (administrators of the nation only).
-#[utoipa::path(get, path = "/api/v1/admin/accounts", tag = "identity", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/accounts", operation_id = "listAccounts", tag = "identity", security(("bearer" = [])),
     responses((status = 200, body = Vec<Account>), (status = 401, body = web::error::ErrorBody), (status = 403, body = web::error::ErrorBody)))]
 pub async fn accounts(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<Vec<Account>>> {
     authorize(&me, Action::ListAccounts)?;

@@ -52,7 +52,7 @@ pub async fn visible_citizen(state: &AppState, me: &Principal, personal_id: &str
 }
 
 /// A citizen's current record.
-#[utoipa::path(get, path = "/api/v1/citizens/{personal_id}", tag = "population", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/citizens/{personal_id}", operation_id = "getCitizen", tag = "population", security(("bearer" = [])),
     params(("personal_id" = String, Path, description = "12 digits")),
     responses((status = 200, body = Citizen), (status = 403, body = web::error::ErrorBody),
         (status = 404, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
@@ -65,7 +65,7 @@ pub async fn one(
 }
 
 /// Every version of a citizen's record, with who changed it, when and why.
-#[utoipa::path(get, path = "/api/v1/citizens/{personal_id}/history", tag = "population", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/citizens/{personal_id}/history", operation_id = "getCitizenHistory", tag = "population", security(("bearer" = [])),
     params(("personal_id" = String, Path, description = "12 digits")),
     responses((status = 200, body = Vec<Version>), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody)))]
 pub async fn history(
@@ -152,7 +152,7 @@ impl SearchQuery {
 }
 
 /// Search citizens by name and filters, within the caller's territory.
-#[utoipa::path(get, path = "/api/v1/citizens", tag = "population", security(("bearer" = [])), params(SearchQuery),
+#[utoipa::path(get, path = "/api/v1/citizens", operation_id = "searchCitizens", tag = "population", security(("bearer" = [])), params(SearchQuery),
     responses((status = 200, body = SearchPage), (status = 403, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
 pub async fn search_citizens(
     State(state): State<AppState>,
@@ -166,7 +166,7 @@ pub async fn search_citizens(
 }
 
 /// Register a citizen.
-#[utoipa::path(post, path = "/api/v1/citizens", tag = "population", security(("bearer" = [])), request_body = CitizenInput,
+#[utoipa::path(post, path = "/api/v1/citizens", operation_id = "registerCitizen", tag = "population", security(("bearer" = [])), request_body = CitizenInput,
     responses((status = 201, body = Citizen), (status = 403, body = web::error::ErrorBody), (status = 409, body = web::error::ErrorBody),
         (status = 415, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
 pub async fn register(
@@ -206,7 +206,7 @@ pub struct Move {
 }
 
 /// Move a citizen into another household (both households must be in the caller's territory).
-#[utoipa::path(post, path = "/api/v1/citizens/{personal_id}/household", tag = "population", security(("bearer" = [])), request_body = Move,
+#[utoipa::path(post, path = "/api/v1/citizens/{personal_id}/household", operation_id = "moveCitizenToHousehold", tag = "population", security(("bearer" = [])), request_body = Move,
     params(("personal_id" = String, Path, description = "12 digits")),
     responses((status = 200, body = Citizen), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
 pub async fn move_household(
@@ -229,7 +229,7 @@ pub async fn move_household(
 }
 
 /// A household with its members.
-#[utoipa::path(get, path = "/api/v1/households/{code}", tag = "population", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/households/{code}", operation_id = "getHousehold", tag = "population", security(("bearer" = [])),
     params(("code" = String, Path, description = "12 digits")),
     responses((status = 200, body = Household), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody)))]
 pub async fn household(
@@ -244,7 +244,7 @@ pub async fn household(
 }
 
 /// A dwelling by its digital address.
-#[utoipa::path(get, path = "/api/v1/addresses/{code}", tag = "population", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/addresses/{code}", operation_id = "getAddress", tag = "population", security(("bearer" = [])),
     params(("code" = String, Path, description = "Digital address, e.g. 00070-7PH72VH3+CM-1-8")),
     responses((status = 200, body = Address), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
 pub async fn address(

@@ -87,14 +87,14 @@ fn detail(code: AdminUnitCode) -> UnitDetail {
 }
 
 /// The 34 provinces.
-#[utoipa::path(get, path = "/api/v1/admin-units", tag = "admin-units",
+#[utoipa::path(get, path = "/api/v1/admin-units", operation_id = "listAdminUnits", tag = "admin-units",
     responses((status = 200, description = "The 34 provinces and centrally run cities", body = Vec<Unit>)))]
 pub async fn list() -> Json<Vec<Unit>> {
     Json(admin_unit::provinces().map(Unit::from).collect())
 }
 
 /// One unit: a province with its communes, or a commune with its province.
-#[utoipa::path(get, path = "/api/v1/admin-units/{code}", tag = "admin-units",
+#[utoipa::path(get, path = "/api/v1/admin-units/{code}", operation_id = "getAdminUnit", tag = "admin-units",
     params(("code" = String, Path, description = "2 digits for a province, 5 for a commune", example = "01")),
     responses(
         (status = 200, body = UnitDetail),
