@@ -146,7 +146,7 @@ pub async fn create_account(db: &Db, new: NewAccount) -> Result<i64, IdentityErr
     }
     let hash = hash_password(new.password).await?;
     let now = now();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let id =
         sql::insert_account(&mut *tx, &new.username, new.display_name.trim(), new.kind, &hash, now).await.map_err(
             |e| {
@@ -225,7 +225,7 @@ pub async fn disable_account(db: &Db, username: &str) -> Result<(), IdentityErro
         .await?
         .ok_or_else(|| IdentityError::UnknownAccount(username.to_owned()))?
         .account;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sql::set_disabled(&mut *tx, account.id, Some(now())).await?;
     sql::delete_sessions_of(&mut *tx, account.id).await?;
     tx.commit().await?;

@@ -17,6 +17,9 @@ pub enum RegistryError {
     /// No such record.
     #[error("not found")]
     NotFound,
+    /// The record changed while this change was being made: read it again and retry.
+    #[error("the record was changed by someone else meanwhile")]
+    Stale,
     /// A referenced household does not exist.
     #[error("no household has code {0}")]
     UnknownHousehold(String),
@@ -30,6 +33,7 @@ impl Localized for RegistryError {
         match (self, lang) {
             (Self::Duplicate, Lang::Vi) => "Số định danh cá nhân này đã có trong cơ sở dữ liệu.".into(),
             (Self::NotFound, Lang::Vi) => "Không tìm thấy bản ghi.".into(),
+            (Self::Stale, Lang::Vi) => "Bản ghi vừa được người khác thay đổi. Vui lòng tải lại và thử lại.".into(),
             (Self::UnknownHousehold(h), Lang::Vi) => format!("Không có hộ mã {h}.").into(),
             (Self::Invalid(_), Lang::Vi) => "Dữ liệu chưa hợp lệ.".into(),
             (Self::Sql(_), Lang::Vi) => "Hệ thống gặp lỗi.".into(),
@@ -42,7 +46,7 @@ impl From<RegistryError> for web::AppError {
     fn from(e: RegistryError) -> Self {
         match e {
             RegistryError::Invalid(fields) => web::AppError::Invalid(fields),
-            RegistryError::Duplicate => web::AppError::conflict(e),
+            RegistryError::Duplicate | RegistryError::Stale => web::AppError::conflict(e),
             RegistryError::NotFound => web::AppError::NotFound,
             RegistryError::UnknownHousehold(ref h) => {
                 web::AppError::invalid("household", Text::new(format!("Không có hộ mã {h}."), e.to_string()))

@@ -282,7 +282,7 @@ async fn write_batch(
     }
     let now = OffsetDateTime::now_utc().unix_timestamp();
     if tx.is_none() {
-        let mut new = db.pool().begin().await?;
+        let mut new = db.begin_write().await?;
         if db.backend() == store::Backend::Sqlite {
             // A bigger page cache for this connection keeps the indexes' pages in memory across the batches.
             store::sqlx::query("PRAGMA cache_size = -131072").execute(&mut *new).await?;

@@ -23,7 +23,7 @@ fn now() -> i64 {
 
 /// Registers a new citizen as version 1 of their record, with the name in the search index, all or nothing.
 pub async fn register(db: &Db, new: &NewCitizen, change: &Change<'_>) -> Result<Citizen, RegistryError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let place = match &new.household {
         Some(code) => Some(
             sql::household_place(&mut *tx, code).await?.ok_or_else(|| RegistryError::UnknownHousehold(code.clone()))?,
@@ -64,7 +64,7 @@ pub async fn address(db: &Db, code: &DigitalAddress) -> Result<Address, Registry
 
 /// Creates a dwelling and a household living in it (or finds them by their codes).
 pub async fn ensure_household(db: &Db, code: &str, address: &Address) -> Result<(), RegistryError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let now = now();
     let address_id = sql::upsert_address(&mut tx, address, now).await?;
     sql::upsert_household(&mut tx, code, address_id, now).await?;
@@ -73,7 +73,7 @@ pub async fn ensure_household(db: &Db, code: &str, address: &Address) -> Result<
 }
 
 /// Moves a citizen into another household (the portal's residence registration calls this), keeping the previous
-/// version. Fails with `NotFound` if the record changed since `expected_version` was read: the caller reads again.
+/// version. Fails with `Stale` if another change landed between reading the record and writing it.
 pub async fn move_to_household(
     db: &Db,
     personal_id: &PersonalId,
@@ -81,16 +81,18 @@ pub async fn move_to_household(
     relationship: Relationship,
     change: &Change<'_>,
 ) -> Result<Citizen, RegistryError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let (id, before) = sql::citizen(&mut *tx, personal_id).await?.ok_or(RegistryError::NotFound)?;
     let to = sql::household_place(&mut *tx, household_code)
         .await?
         .ok_or_else(|| RegistryError::UnknownHousehold(household_code.to_owned()))?;
     let (by, reason, at) = sql::change_of(&mut *tx, id).await?;
-    sql::insert_version(&mut *tx, id, &before, &by, &reason, at).await?;
+    // Update first: the row lock and the version check make a concurrent change wait, then fail cleanly as stale,
+    // before anything else is written.
     if !sql::move_citizen(&mut *tx, id, &to, relationship.as_str(), before.version, change, now()).await? {
-        return Err(RegistryError::NotFound);
+        return Err(RegistryError::Stale);
     }
+    sql::insert_version(&mut *tx, id, &before, &by, &reason, at).await?;
     let (_, after) = sql::citizen(&mut *tx, personal_id).await?.ok_or(RegistryError::NotFound)?;
     tx.commit().await?;
     Ok(after)

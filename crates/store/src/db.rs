@@ -109,6 +109,16 @@ impl Db {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
     }
 
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// transaction that read first and asked for the lock later could find its snapshot stale and fail, where it
+    /// should simply have waited its turn. PostgreSQL locks rows as it goes.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// The pool, for queries.
     pub fn pool(&self) -> &AnyPool {
         &self.pool

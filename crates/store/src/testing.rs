@@ -50,7 +50,9 @@ impl TestDb {
         let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| panic!("{e}"));
         sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.unwrap_or_else(|e| panic!("{e}"));
         let separator = if admin_url.contains('?') { '&' } else { '?' };
-        let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
+        // The application name lets the clean-up find this test's connections, including any a test left inside a
+        // transaction, which would otherwise hold locks that block dropping the schema.
+        let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}&application_name={schema}");
         let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
         db.migrate().await.unwrap_or_else(|e| panic!("{e}"));
         TestDb { db, url, cleanup: Cleanup::PostgresSchema { admin_url, schema } }
@@ -66,6 +68,12 @@ impl Drop for TestDb {
                 let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
                 rt.block_on(async {
                     if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
+                        let _ = sqlx::query(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                        )
+                        .bind(&schema)
+                        .execute(&mut admin)
+                        .await;
                         let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await;
                     }
                 });

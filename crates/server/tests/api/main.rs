@@ -5,6 +5,7 @@
 mod admin_units;
 mod browser;
 mod citizens;
+mod durability;
 mod errors;
 mod health;
 mod helpers;

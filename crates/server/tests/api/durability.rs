@@ -1,0 +1,126 @@
+//! Acknowledged writes survive `kill -9`, and concurrent changes to one record never both win silently.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use identity::model::RoleAssignment;
+use identity::service::{self, NewAccount};
+use identity::{AccountKind, Role, Territory};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp};
+
+async fn national_clerk(app: &TestApp) -> String {
+    let new = NewAccount {
+        username: "clerk".into(),
+        display_name: "Clerk".into(),
+        kind: AccountKind::Official,
+        password: PASSWORD.into(),
+        roles: vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }],
+    };
+    service::create_account(&app.db.db, new).await.unwrap();
+    service::create_token(&app.db.db, "clerk", 1).await.unwrap().1
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+async fn start_server(database_url: &str) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_congso"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", database_url])
+        .env("CONGSO_SECURE_COOKIES", "false")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
+            return Server { child, base };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("congso serve did not become ready");
+}
+
+#[tokio::test]
+async fn an_acknowledged_registration_survives_kill_9() {
+    let app = TestApp::spawn().await;
+    let token = national_clerk(&app).await;
+    let mut server = start_server(&app.db.url).await;
+    let client = reqwest::Client::new();
+    let citizen = json!({
+        "personal_id": "079185000123",
+        "full_name": "Lê Thị Bền",
+        "birth_date": "1985-02-03",
+        "sex": "female",
+        "birth_registration_province": "079"
+    });
+    let r = client
+        .post(format!("{}/api/v1/citizens", server.base))
+        .bearer_auth(&token)
+        .json(&citizen)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush.
+    server.child.wait().unwrap();
+
+    let mut again = start_server(&app.db.url).await;
+    let r =
+        client.get(format!("{}/api/v1/citizens/079185000123", again.base)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let record: Value = r.json().await.unwrap();
+    assert_eq!(record["full_name"], "Lê Thị Bền");
+    again.child.kill().unwrap();
+    again.child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn concurrent_moves_of_one_citizen_are_applied_one_at_a_time() {
+    let app = TestApp::spawn().await;
+    congso::population::generate_into(&app.db.db, 120, 9, false).await.unwrap();
+    let token = national_clerk(&app).await;
+    let client = TestApp::client();
+    let page: Value =
+        client.get(app.url("/api/v1/citizens?q=n")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let people = page["results"].as_array().unwrap();
+    let mover = people[0]["personal_id"].as_str().unwrap().to_owned();
+    let households: Vec<String> = people.iter().skip(1).map(|p| p["household"].as_str().unwrap().to_owned()).collect();
+
+    let mut tasks = Vec::new();
+    for (i, household) in households.iter().take(8).enumerate() {
+        let (client, url, token) =
+            (client.clone(), app.url(&format!("/api/v1/citizens/{mover}/household")), token.clone());
+        let body = json!({ "household": household, "relationship": "other", "reason": format!("move {i}") });
+        tasks.push(tokio::spawn(async move {
+            client.post(url).bearer_auth(token).json(&body).send().await.unwrap().status()
+        }));
+    }
+    let mut applied = 0;
+    for t in tasks {
+        let status = t.await.unwrap();
+        assert!(status == StatusCode::OK || status == StatusCode::CONFLICT, "{status}");
+        applied += usize::from(status == StatusCode::OK);
+    }
+    assert!(applied >= 1);
+    let history: Vec<Value> = client
+        .get(app.url(&format!("/api/v1/citizens/{mover}/history")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Every applied move is one version, numbered without gaps or repeats.
+    assert_eq!(history.len(), applied + 1);
+    for (i, v) in history.iter().enumerate() {
+        assert_eq!(v["version"], i + 1);
+    }
+}
