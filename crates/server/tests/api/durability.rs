@@ -28,19 +28,36 @@ struct Server {
     base: String,
 }
 
+impl Server {
+    /// Ends the server the hard way: SIGKILL, no shutdown, no flush.
+    fn kill_9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 async fn start_server(database_url: &str) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_congso"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", database_url])
-        .env("CONGSO_SECURE_COOKIES", "false")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let server = Server {
+        child: Command::new(env!("CARGO_BIN_EXE_congso"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", database_url])
+            .env("CONGSO_SECURE_COOKIES", "false")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+        base: format!("http://127.0.0.1:{port}"),
+    };
     for _ in 0..100 {
-        if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
-            return Server { child, base };
+        if reqwest::get(format!("{}/readyz", server.base)).await.is_ok_and(|r| r.status().is_success()) {
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -51,7 +68,7 @@ async fn start_server(database_url: &str) -> Server {
 async fn an_acknowledged_registration_survives_kill_9() {
     let app = TestApp::spawn().await;
     let token = national_clerk(&app).await;
-    let mut server = start_server(&app.db.url).await;
+    let server = start_server(&app.db.url).await;
     let client = reqwest::Client::new();
     let citizen = json!({
         "personal_id": "079185000123",
@@ -68,17 +85,14 @@ async fn an_acknowledged_registration_survives_kill_9() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
-    server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush.
-    server.child.wait().unwrap();
+    server.kill_9();
 
-    let mut again = start_server(&app.db.url).await;
+    let again = start_server(&app.db.url).await;
     let r =
         client.get(format!("{}/api/v1/citizens/079185000123", again.base)).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let record: Value = r.json().await.unwrap();
     assert_eq!(record["full_name"], "Lê Thị Bền");
-    again.child.kill().unwrap();
-    again.child.wait().unwrap();
 }
 
 #[tokio::test]
