@@ -34,6 +34,7 @@ struct SignInPage {
     next: String,
     username: String,
     failed: bool,
+    locked: bool,
 }
 
 #[derive(Deserialize)]
@@ -48,7 +49,7 @@ fn safe_next(next: Option<String>) -> String {
 }
 
 async fn signin_form(page: PageCtx, Query(q): Query<NextQuery>) -> Response {
-    html(&SignInPage { page, next: safe_next(q.next), username: String::new(), failed: false })
+    html(&SignInPage { page, next: safe_next(q.next), username: String::new(), failed: false, locked: false })
 }
 
 #[derive(Deserialize)]
@@ -64,10 +65,15 @@ async fn signin(
     CsrfForm(form): CsrfForm<SignInForm>,
 ) -> AppResult<Response> {
     let next = safe_next(form.next);
-    let Some(account) = service::check_credentials(&state.db, &form.username, &form.password).await? else {
-        tracing::info!("sign-in failed");
-        let again = SignInPage { page, next, username: form.username, failed: true };
-        return Ok((StatusCode::UNAUTHORIZED, html(&again)).into_response());
+    let account = match service::sign_in(&state.db, &form.username, &form.password).await? {
+        service::SignIn::Accepted(account) => account,
+        refused => {
+            let locked = matches!(refused, service::SignIn::LockedOut);
+            tracing::info!(locked, "sign-in refused");
+            let status = if locked { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            let again = SignInPage { page, next, username: form.username, failed: !locked, locked };
+            return Ok((status, html(&again)).into_response());
+        }
     };
     let secret = service::start_session(&state.db, account.id).await?;
     tracing::info!(account_id = account.id, "signed in");

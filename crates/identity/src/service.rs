@@ -161,6 +161,42 @@ pub async fn create_account(db: &Db, new: NewAccount) -> Result<i64, IdentityErr
     Ok(id)
 }
 
+/// Failed sign-ins allowed per username within [`LOCKOUT_WINDOW_SECS`] before further attempts are refused.
+pub const MAX_FAILURES: i64 = 5;
+/// The window over which failures are counted, and so how long a lockout lasts.
+pub const LOCKOUT_WINDOW_SECS: i64 = 15 * 60;
+
+/// The outcome of a sign-in attempt.
+#[derive(Debug)]
+pub enum SignIn {
+    /// The credentials are right.
+    Accepted(Account),
+    /// Unknown account, wrong password or disabled account: the caller cannot tell which.
+    Refused,
+    /// Too many failures for this username recently; the password was not even checked.
+    LockedOut,
+}
+
+/// Checks a username and password, counting failures per username (known or not) and locking out guessing.
+pub async fn sign_in(db: &Db, username: &str, password: &str) -> Result<SignIn, IdentityError> {
+    let username = username.trim();
+    let now = now();
+    if sql::recent_failures(db.pool(), username, now - LOCKOUT_WINDOW_SECS).await? >= MAX_FAILURES {
+        tracing::warn!("sign-in refused: too many recent failures for this username");
+        return Ok(SignIn::LockedOut);
+    }
+    match check_credentials(db, username, password).await? {
+        Some(account) => {
+            sql::clear_failures(db.pool(), username, now - LOCKOUT_WINDOW_SECS).await?;
+            Ok(SignIn::Accepted(account))
+        }
+        None => {
+            sql::record_failure(db.pool(), username, now).await?;
+            Ok(SignIn::Refused)
+        }
+    }
+}
+
 /// Checks a username and password; `None` for an unknown account, a wrong password or a disabled account alike.
 pub async fn check_credentials(db: &Db, username: &str, password: &str) -> Result<Option<Account>, IdentityError> {
     let found = sql::credentials_by_username(db.pool(), username.trim()).await?;

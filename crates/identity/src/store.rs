@@ -286,3 +286,42 @@ pub(crate) async fn token_with_account<'e>(
     let token = LiveToken { id: first.try_get("token_id")?, last_used_at: first.try_get("last_used_at")? };
     Ok(Some((token, account, roles)))
 }
+
+pub(crate) async fn recent_failures<'e>(
+    db: impl Executor<'e, Database = Any>,
+    username: &str,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM signin_failures WHERE username = $1 AND at >= $2")
+        .bind(username)
+        .bind(since)
+        .fetch_one(db)
+        .await
+}
+
+pub(crate) async fn record_failure<'e>(
+    db: impl Executor<'e, Database = Any>,
+    username: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO signin_failures (username, at) VALUES ($1, $2)")
+        .bind(username)
+        .bind(at)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+pub(crate) async fn clear_failures<'e>(
+    db: impl Executor<'e, Database = Any>,
+    username: &str,
+    before: i64,
+) -> Result<(), sqlx::Error> {
+    // Also forgets everyone's failures older than the window, so the table stays small.
+    sqlx::query("DELETE FROM signin_failures WHERE username = $1 OR at < $2")
+        .bind(username)
+        .bind(before)
+        .execute(db)
+        .await
+        .map(drop)
+}

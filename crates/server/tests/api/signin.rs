@@ -142,3 +142,22 @@ async fn sign_in_never_redirects_off_the_site() {
         .await;
     assert_eq!(location(&r), "/account");
 }
+
+#[tokio::test]
+async fn guessing_is_locked_out_for_known_and_unknown_names_alike() {
+    let app = TestApp::spawn().await;
+    app.create_account("operator", AccountKind::Operator, true).await;
+    let mut browser = app.browser();
+    for name in ["operator", "nobody"] {
+        for _ in 0..identity::service::MAX_FAILURES {
+            assert_eq!(browser.sign_in(name, "guess").await.status(), StatusCode::UNAUTHORIZED);
+        }
+        let r = browser.sign_in(name, "guess").await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(r.text().await.unwrap().contains("15 phút"));
+    }
+    // Locked out even with the right password, until the window passes.
+    assert_eq!(browser.sign_in("operator", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    store::sqlx::query("UPDATE signin_failures SET at = at - 901").execute(app.db.db.pool()).await.unwrap();
+    assert_eq!(browser.sign_in("operator", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+}
