@@ -42,10 +42,8 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only a path on this site: no open redirect after sign-in.
 fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/account".into())
+    web::local_path(next, "/account")
 }
 
 async fn signin_form(page: PageCtx, Query(q): Query<NextQuery>) -> Response {

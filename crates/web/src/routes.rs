@@ -1,0 +1,54 @@
+//! The kit's own routes, and the one check every redirect target goes through.
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+
+use crate::AppState;
+
+/// The kit's own routes: the stylesheet, the language switch and `/metrics`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/static/app.css", get(stylesheet))
+        .route("/lang/{code}", get(switch_language))
+        .route("/metrics", get(crate::metrics::handler))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/app.css"),
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// Remembers the chosen language in a cookie and goes back to the page it was chosen on.
+async fn switch_language(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    crate::extract::Path(code): crate::extract::Path<String>,
+    crate::extract::Query(next): crate::extract::Query<Next>,
+) -> crate::AppResult<Response> {
+    let lang: kernel::Lang = code.parse().map_err(|()| crate::AppError::NotFound)?;
+    let next = local_path(next.next, "/");
+    let cookie = Cookie::build((crate::i18n::LANG_COOKIE, lang.tag()))
+        .path("/")
+        .max_age(time::Duration::days(365))
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .build();
+    Ok((StatusCode::SEE_OTHER, [(LOCATION, next), (SET_COOKIE, cookie.to_string())]).into_response())
+}
+
+/// `next` if it is a path on this site, else `default`: never `//elsewhere`, a full URL or a backslash trick, so
+/// no redirect can send a person to another site.
+pub fn local_path(next: Option<String>, default: &str) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| default.to_owned())
+}
