@@ -55,24 +55,78 @@ fn prefix_end(prefix: &str) -> String {
 ///
 /// With a commune, the commune's residents are filtered and ordered by name. Otherwise the first word's prefix
 /// range in `citizen_name_suffixes` is walked in order, so the database stops as soon as the page is full
-/// however common the name is; results are ordered by the name from the matched part onward.
+/// however common the name is. Names that go on exactly as typed ("nguyen van" → "Nguyễn Văn An") come first,
+/// then the names that match with parts in between ("Nguyễn Khánh Vân"), each group ordered by the name from the
+/// matched part onward.
 pub async fn run(db: &store::Db, search: &Search) -> Result<(Vec<Citizen>, bool), sqlx::Error> {
-    let from_suffixes = search.commune.is_none() && !search.words.is_empty();
-    let mut sql = if from_suffixes {
+    let offset = (search.page.max(1) - 1) * PAGE_SIZE;
+    if search.commune.is_some() || search.words.is_empty() {
+        return page(db, search, Part::All, offset, PAGE_SIZE + 1).await.map(|rows| split(rows, PAGE_SIZE));
+    }
+    let exact = page(db, search, Part::AsTyped, offset, PAGE_SIZE + 1).await?;
+    if exact.len() as i64 > PAGE_SIZE {
+        return Ok(split(exact, PAGE_SIZE));
+    }
+    // The exact matches end on this page (or before it): the others follow them.
+    let exact_total = if exact.is_empty() {
+        count_matches(db, search, Part::AsTyped, offset).await?
+    } else {
+        offset + exact.len() as i64
+    };
+    let need = PAGE_SIZE + 1 - exact.len() as i64;
+    let mut rows = exact;
+    rows.extend(page(db, search, Part::WithGaps, offset + rows.len() as i64 - exact_total, need).await?);
+    Ok(split(rows, PAGE_SIZE))
+}
+
+fn split(mut rows: Vec<Citizen>, size: i64) -> (Vec<Citizen>, bool) {
+    let more = rows.len() as i64 > size;
+    rows.truncate(size as usize);
+    (rows, more)
+}
+
+/// Which matches a query asks for.
+#[derive(Clone, Copy, PartialEq)]
+enum Part {
+    /// Every match (the commune path).
+    All,
+    /// Names that continue exactly as typed from a part on.
+    AsTyped,
+    /// The other matches: the words' parts have other parts between them.
+    WithGaps,
+}
+
+/// The statement for the matches of `part`, without ordering or paging.
+fn matches(db: &store::Db, search: &Search, part: Part, select: &str) -> Sql {
+    let pattern: String = search.words.iter().map(|w| format!(" {w}%")).collect();
+    let mut sql = if part == Part::All {
+        Sql::new(db.backend(), format!("SELECT {select} FROM citizens c {CITIZEN_JOINS} WHERE 1 = 1"))
+    } else {
         Sql::new(
             db.backend(),
             format!(
-                "SELECT {CITIZEN_COLUMNS} FROM citizen_name_suffixes s JOIN citizens c ON c.id = s.citizen_id \
+                "SELECT {select} FROM citizen_name_suffixes s JOIN citizens c ON c.id = s.citizen_id \
                  {CITIZEN_JOINS} WHERE 1 = 1"
             ),
         )
-    } else {
-        Sql::new(db.backend(), format!("SELECT {CITIZEN_COLUMNS} FROM citizens c {CITIZEN_JOINS} WHERE 1 = 1"))
     };
-    let pattern: String = search.words.iter().map(|w| format!(" {w}%")).collect();
-    if from_suffixes {
+    if part == Part::All {
+        if let Some(commune) = search.commune {
+            let p = sql.bind_text(commune.to_string());
+            sql.push(&format!(" AND c.commune_code = {p}"));
+        }
+        if !search.words.is_empty() {
+            let p = sql.bind_text(format!("%{pattern}"));
+            sql.push(&format!(" AND (' ' || c.name_folded) LIKE {p}"));
+        }
+    } else {
         let first = &search.words[0];
-        let (lo, hi) = (sql.bind_text(first.as_str()), sql.bind_text(prefix_end(first)));
+        let joined = search.words.join(" ");
+        let (lo, hi) = if part == Part::AsTyped {
+            (sql.bind_text(joined.clone()), sql.bind_text(prefix_end(&joined)))
+        } else {
+            (sql.bind_text(first.as_str()), sql.bind_text(prefix_end(first)))
+        };
         let like = sql.bind_text(pattern[1..].to_owned());
         // A name with two parts that both start with the first word ("Ngọc Ngân" for "ng") matches from each:
         // keep only the match from the earliest part, so each person appears once, on one page.
@@ -81,12 +135,9 @@ pub async fn run(db: &store::Db, search: &Search) -> Result<(Vec<Citizen>, bool)
             " AND s.suffix >= {lo} AND s.suffix < {hi} AND s.suffix LIKE {like} \
              AND NOT (' ' || substr(c.name_folded, 1, length(c.name_folded) - length(s.suffix))) LIKE {earlier}"
         ));
-    } else if let Some(commune) = search.commune {
-        let p = sql.bind_text(commune.to_string());
-        sql.push(&format!(" AND c.commune_code = {p}"));
-        if !search.words.is_empty() {
-            let p = sql.bind_text(format!("%{pattern}"));
-            sql.push(&format!(" AND (' ' || c.name_folded) LIKE {p}"));
+        if part == Part::WithGaps {
+            let (lo, hi) = (sql.bind_text(joined.clone()), sql.bind_text(prefix_end(&joined)));
+            sql.push(&format!(" AND NOT (s.suffix >= {lo} AND s.suffix < {hi})"));
         }
     }
     if let Some(year) = search.birth_year {
@@ -113,14 +164,30 @@ pub async fn run(db: &store::Db, search: &Search) -> Result<(Vec<Citizen>, bool)
         }
         sql.push(&format!(" AND ({})", alternatives.join(" OR ")));
     }
-    let order = if from_suffixes { "s.suffix, s.citizen_id" } else { "c.name_folded, c.id" };
-    let limit = sql.bind_int(PAGE_SIZE + 1);
-    let offset = sql.bind_int((search.page.max(1) - 1) * PAGE_SIZE);
+    sql
+}
+
+async fn page(
+    db: &store::Db,
+    search: &Search,
+    part: Part,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Citizen>, sqlx::Error> {
+    let mut sql = matches(db, search, part, CITIZEN_COLUMNS);
+    let order = if part == Part::All { "c.name_folded, c.id" } else { "s.suffix, s.citizen_id" };
+    let (limit, offset) = (sql.bind_int(limit), sql.bind_int(offset.max(0)));
     sql.push(&format!(" ORDER BY {order} LIMIT {limit} OFFSET {offset}"));
-    let rows = sql.query().fetch_all(db.pool()).await?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    let citizens = rows.iter().take(PAGE_SIZE as usize).map(citizen_from_row).collect::<Result<_, _>>()?;
-    Ok((citizens, more))
+    sql.query().fetch_all(db.pool()).await?.iter().map(citizen_from_row).collect()
+}
+
+/// How many matches of `part` there are, counting no further than `at_most`.
+async fn count_matches(db: &store::Db, search: &Search, part: Part, at_most: i64) -> Result<i64, sqlx::Error> {
+    let mut sql = matches(db, search, part, "1");
+    let limit = sql.bind_int(at_most);
+    sql.push(&format!(" LIMIT {limit}"));
+    sql.wrap("SELECT COUNT(*) FROM (", ") t");
+    sql.query().fetch_one(db.pool()).await?.try_get(0)
 }
 
 /// The number of citizens in the registry.

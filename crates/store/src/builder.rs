@@ -39,6 +39,12 @@ impl Sql {
         self
     }
 
+    /// Puts `before` in front of the statement and `after` behind it, to use it as a subquery.
+    pub fn wrap(&mut self, before: &str, after: &str) -> &mut Self {
+        self.text = format!("{before}{}{after}", self.text);
+        self
+    }
+
     /// Binds a value and returns its placeholder, to be placed with [`Sql::push`].
     pub fn bind(&mut self, arg: Arg) -> String {
         self.args.push(arg);

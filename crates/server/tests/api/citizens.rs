@@ -240,6 +240,17 @@ async fn search_ignores_diacritics_and_case_and_matches_parts_in_order() {
             .iter()
             .any(|c| c["full_name"] == sample.as_str())
     );
+    // Names that go on exactly as typed come before those with parts in between.
+    let two = format!("{} {}", words[0], words[1]);
+    let found = reg.search(&reg.nation, &serde_urlencoded::to_string([("q", &two)]).unwrap()).await;
+    let as_typed: Vec<bool> = found
+        .iter()
+        .map(|c| {
+            format!(" {}", kernel::text::fold(c["full_name"].as_str().unwrap()))
+                .contains(&format!(" {}", kernel::text::fold(&two)))
+        })
+        .collect();
+    assert!(as_typed.first() == Some(&true) && as_typed.windows(2).all(|w| w[0] || !w[1]), "{as_typed:?}");
     // "Đức" and "duc" find the same people.
     assert_eq!(reg.search(&reg.nation, "q=%C4%90%E1%BB%A9c").await, reg.search(&reg.nation, "q=duc").await);
     // Filters.
@@ -257,22 +268,27 @@ async fn search_ignores_diacritics_and_case_and_matches_parts_in_order() {
 #[tokio::test]
 async fn search_pages_through_every_match_once() {
     let reg = registry().await;
-    let mut seen = std::collections::HashSet::new();
-    for page in 1..100 {
-        let r: Value = reg.get(&reg.nation, &format!("/api/v1/citizens?q=n&page={page}")).await.json().await.unwrap();
-        for c in r["results"].as_array().unwrap() {
-            assert!(seen.insert(c["personal_id"].as_str().unwrap().to_owned()));
+    // One word, and two words whose matches come both as typed and with parts in between, across pages.
+    for (q, like) in [("n", "% n%"), ("nguyen t", "% nguyen% t%"), ("t", "% t%")] {
+        let mut seen = std::collections::HashSet::new();
+        for page in 1..200 {
+            let query = serde_urlencoded::to_string([("q", q), ("page", &page.to_string())]).unwrap();
+            let r: Value = reg.get(&reg.nation, &format!("/api/v1/citizens?{query}")).await.json().await.unwrap();
+            for c in r["results"].as_array().unwrap() {
+                assert!(seen.insert(c["personal_id"].as_str().unwrap().to_owned()), "{q}: seen twice");
+            }
+            if r["more"] == false {
+                break;
+            }
         }
-        if r["more"] == false {
-            break;
-        }
+        let direct =
+            store::sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM citizens WHERE (' ' || name_folded) LIKE $1")
+                .bind(like)
+                .fetch_one(reg.app.db.db.pool())
+                .await
+                .unwrap();
+        assert_eq!(seen.len() as i64, direct, "{q}");
     }
-    let direct =
-        store::sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM citizens WHERE (' ' || name_folded) LIKE '% n%'")
-            .fetch_one(reg.app.db.db.pool())
-            .await
-            .unwrap();
-    assert_eq!(seen.len() as i64, direct);
 }
 
 #[tokio::test]
