@@ -354,18 +354,18 @@ async fn write_batch(
     report.inserted += inserted.len() as u64;
 
     let ids: HashMap<String, i64> = inserted.into_iter().map(|(id, pid)| (pid, id)).collect();
-    let mut parts = Sql::new(db.backend(), "INSERT INTO citizen_name_suffixes (suffix, citizen_id) VALUES ");
+    let mut suffixes = Sql::new(db.backend(), "INSERT INTO citizen_name_suffixes (suffix, citizen_id) VALUES ");
     for c in &citizens {
         let Some(&id) = ids.get(c.personal_id.as_str()) else { continue };
-        for part in sql::name_suffixes(&c.full_name) {
-            let sep = if parts.is_empty() { "(" } else { ", (" };
-            let (p, i) = (parts.bind_text(part), parts.bind_int(id));
-            parts.push(&format!("{sep}{p}, {i})"));
+        for suffix in sql::name_suffixes(&c.full_name) {
+            let sep = if suffixes.is_empty() { "(" } else { ", (" };
+            let (s, i) = (suffixes.bind_text(suffix), suffixes.bind_int(id));
+            suffixes.push(&format!("{sep}{s}, {i})"));
         }
     }
-    if !parts.is_empty() {
+    if !suffixes.is_empty() {
         // A batch of 1,000 people has about 3,300 name suffixes: 6,600 parameters.
-        parts.query().execute(&mut *tx).await?;
+        suffixes.query().execute(&mut *tx).await?;
     }
     Ok(())
 }
