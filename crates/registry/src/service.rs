@@ -62,16 +62,6 @@ pub async fn address(db: &Db, code: &DigitalAddress) -> Result<Address, Registry
     sql::address(db.pool(), code).await?.ok_or(RegistryError::NotFound)
 }
 
-/// Creates a dwelling and a household living in it (or finds them by their codes).
-pub async fn ensure_household(db: &Db, code: &str, address: &Address) -> Result<(), RegistryError> {
-    let mut tx = db.begin_write().await?;
-    let now = now();
-    let address_id = sql::upsert_address(&mut tx, address, now).await?;
-    sql::upsert_household(&mut tx, code, address_id, now).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Moves a citizen into another household (the portal's residence registration calls this), keeping the previous
 /// version. Fails with `Stale` if another change landed between reading the record and writing it.
 pub async fn move_to_household(

@@ -277,44 +277,6 @@ pub(crate) async fn address<'e>(
     row.as_ref().map(address_from_row).transpose()
 }
 
-/// Inserts an address unless its code exists; returns its id either way.
-pub(crate) async fn upsert_address(tx: &mut sqlx::AnyConnection, a: &Address, now: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO addresses (code, commune_code, province_code, plus_code, street, lat_e7, lng_e7, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (code) DO NOTHING",
-    )
-    .bind(a.code.to_string())
-    .bind(&a.commune)
-    .bind(&a.province)
-    .bind(&a.plus_code)
-    .bind(&a.street)
-    .bind((a.lat * 1e7).round() as i64)
-    .bind((a.lng * 1e7).round() as i64)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query_scalar("SELECT id FROM addresses WHERE code = $1").bind(a.code.to_string()).fetch_one(&mut *tx).await
-}
-
-/// Inserts a household unless its code exists; returns its place either way.
-pub(crate) async fn upsert_household(
-    tx: &mut sqlx::AnyConnection,
-    code: &str,
-    address_id: i64,
-    now: i64,
-) -> Result<HouseholdPlace, sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO households (code, address_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
-    )
-    .bind(code)
-    .bind(address_id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    let place = household_place(&mut *tx, code).await?;
-    place.ok_or(sqlx::Error::RowNotFound)
-}
-
 pub(crate) async fn household<'e, E>(db: E, code: &str) -> Result<Option<(Address, Vec<Member>)>, sqlx::Error>
 where
     E: Executor<'e, Database = Any> + Copy,
