@@ -1,0 +1,7 @@
+//! Trust: what lets anyone check congso's words without asking congso.
+//!
+//! - [`merkle`]: RFC 9162 Merkle tree hashing and proofs, the heart of the audit ledger.
+//! - [`claim169`]: the Claim 169 identity QR codec (Base45, zlib, CBOR, COSE_Sign1).
+
+pub mod claim169;
+pub mod merkle;
