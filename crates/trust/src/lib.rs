@@ -1,7 +1,9 @@
 //! Trust: what lets anyone check congso's words without asking congso.
 //!
 //! - [`merkle`]: RFC 9162 Merkle tree hashing and proofs, the heart of the audit ledger.
+//! - [`keys`]: Ed25519 and ES256 signing and verifying keys with key ids.
 //! - [`claim169`]: the Claim 169 identity QR codec (Base45, zlib, CBOR, COSE_Sign1).
 
 pub mod claim169;
+pub mod keys;
 pub mod merkle;
