@@ -10,8 +10,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::Signer as _;
 use ed25519_dalek::Verifier as _;
-use p256::ecdsa::signature::Signer as _;
-use p256::ecdsa::signature::Verifier as _;
 use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 

@@ -1,0 +1,343 @@
+//! The keyring: the installation's signing keys, private halves sealed at rest under a master key.
+//!
+//! The master key is 32 random bytes given as `CONGSO_MASTER_KEY` (base64) or kept in a file (by default
+//! `master.key` in the data folder, created with mode 0600 at first start). It never enters the database, so a
+//! stolen database or backup holds no usable private key. Losing the master key loses the private keys: back it up
+//! apart from the database.
+//!
+//! Each algorithm has at least one active key from the first start. `congso keys rotate` adds a newer one, which
+//! signs from then on while older keys keep verifying; `congso keys retire` ends a key.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use rand::RngCore;
+use rand::rngs::OsRng;
+use store::Db;
+use store::sqlx::{self, Any, Executor, Row};
+
+use crate::keys::{Algorithm, KeyError, SigningKey, VerifyingKey};
+
+/// Why the keyring could not do its work.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyringError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The master key is missing or malformed.
+    #[error("master key: {0}")]
+    MasterKey(String),
+    /// A sealed private key does not open: the master key is not the one it was sealed under, or the row was edited.
+    #[error("the private key {0} does not open with this master key")]
+    Sealed(String),
+    /// A stored key is malformed.
+    #[error("stored key {kid}: {source}")]
+    Stored {
+        /// The key's id.
+        kid: String,
+        /// What is wrong with it.
+        source: KeyError,
+    },
+    /// No key has this id (or it was retired).
+    #[error("no active key {0}")]
+    UnknownKey(String),
+    /// Retiring would leave an algorithm without a key.
+    #[error("{0} is the last active {1} key; rotate first")]
+    LastKey(String, Algorithm),
+}
+
+/// The key that seals private keys at rest.
+#[derive(Clone)]
+pub struct MasterKey([u8; 32]);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(…)")
+    }
+}
+
+impl MasterKey {
+    /// A master key from 32 bytes in standard base64, as `CONGSO_MASTER_KEY` holds it.
+    pub fn from_base64(text: &str) -> Result<MasterKey, KeyringError> {
+        let bytes = STANDARD
+            .decode(text.trim())
+            .map_err(|_| KeyringError::MasterKey("not base64".into()))?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| KeyringError::MasterKey("must be 32 bytes (44 base64 characters)".into()))?;
+        Ok(MasterKey(key))
+    }
+
+    /// The master key kept in `path`, created there (readable by the owner only) if the file does not exist.
+    /// Returns whether it was created, so the caller can tell the operator to back it up.
+    pub fn load_or_create(path: &Path) -> Result<(MasterKey, bool), KeyringError> {
+        let fail = |e: std::io::Error| KeyringError::MasterKey(format!("{}: {e}", path.display()));
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok((MasterKey::from_base64(&text)?, false)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = [0u8; 32];
+                OsRng.fill_bytes(&mut key);
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut file = options.open(path).map_err(fail)?;
+                std::io::Write::write_all(&mut file, format!("{}\n", STANDARD.encode(key)).as_bytes())
+                    .and_then(|()| file.sync_all())
+                    .map_err(fail)?;
+                Ok((MasterKey(key), true))
+            }
+            Err(e) => Err(fail(e)),
+        }
+    }
+
+    /// A random master key, for tests and throwaway installations.
+    pub fn random() -> MasterKey {
+        let mut key = [0u8; 32];
+        OsRng.fill_bytes(&mut key);
+        MasterKey(key)
+    }
+
+    /// Encrypts `secret`, bound to `kid` so a sealed secret cannot be moved to another key's row.
+    fn seal(&self, kid: &str, secret: &[u8]) -> Result<String, KeyringError> {
+        let mut nonce = [0u8; 12];
+        OsRng.fill_bytes(&mut nonce);
+        let sealed = ChaCha20Poly1305::new((&self.0).into())
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: secret, aad: kid.as_bytes() })
+            .map_err(|_| KeyringError::Sealed(kid.to_owned()))?;
+        Ok(STANDARD.encode([nonce.as_slice(), &sealed].concat()))
+    }
+
+    fn open(&self, kid: &str, sealed: &str) -> Result<Vec<u8>, KeyringError> {
+        let bytes = STANDARD.decode(sealed).map_err(|_| KeyringError::Sealed(kid.to_owned()))?;
+        if bytes.len() < 12 {
+            return Err(KeyringError::Sealed(kid.to_owned()));
+        }
+        let (nonce, sealed) = bytes.split_at(12);
+        ChaCha20Poly1305::new((&self.0).into())
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: kid.as_bytes() })
+            .map_err(|_| KeyringError::Sealed(kid.to_owned()))
+    }
+}
+
+/// A key's public facts.
+#[derive(Debug, Clone)]
+pub struct KeyInfo {
+    /// The public key, with its id.
+    pub public: VerifyingKey,
+    /// When it was made (Unix seconds).
+    pub created_at: i64,
+    /// When it was retired, if it was.
+    pub retired_at: Option<i64>,
+}
+
+struct KeySet {
+    /// Active private keys, newest first.
+    signing: Vec<SigningKey>,
+    /// Active public keys, newest first.
+    public: Vec<KeyInfo>,
+}
+
+/// The active keys, loaded from the database; shared by every request.
+pub struct Keyring {
+    master: MasterKey,
+    keys: RwLock<Arc<KeySet>>,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyring").field("keys", &self.public_keys().len()).finish()
+    }
+}
+
+impl Keyring {
+    /// Loads the keyring, first creating a key for each algorithm that has none (the first start).
+    pub async fn open(db: &Db, master: MasterKey) -> Result<Keyring, KeyringError> {
+        let mut tx = db.begin_write().await?;
+        let existing = list(&mut *tx).await?;
+        for algorithm in Algorithm::ALL {
+            if !existing.iter().any(|k| k.public.algorithm() == algorithm && k.retired_at.is_none()) {
+                insert(&mut *tx, &master, &SigningKey::generate(algorithm), now()).await?;
+            }
+        }
+        tx.commit().await?;
+        let keyring = Keyring { master, keys: RwLock::new(Arc::new(KeySet { signing: vec![], public: vec![] })) };
+        keyring.reload(db).await?;
+        Ok(keyring)
+    }
+
+    /// Reads the keys again, to pick up a rotation made by another process.
+    pub async fn reload(&self, db: &Db) -> Result<(), KeyringError> {
+        let rows = sqlx::query(
+            "SELECT kid, algorithm, public_key, sealed_secret, created_at, retired_at FROM signing_keys \
+             WHERE retired_at IS NULL ORDER BY generation DESC",
+        )
+        .fetch_all(db.pool())
+        .await?;
+        let mut set = KeySet { signing: vec![], public: vec![] };
+        for row in rows {
+            let info = info_from_row(&row)?;
+            let kid = info.public.kid().to_owned();
+            let secret = self.master.open(&kid, &row.try_get::<String, _>("sealed_secret")?)?;
+            let key = SigningKey::from_secret_bytes(info.public.algorithm(), &secret)
+                .map_err(|source| KeyringError::Stored { kid: kid.clone(), source })?;
+            if key.verifying_key() != info.public {
+                return Err(KeyringError::Sealed(kid));
+            }
+            set.signing.push(key);
+            set.public.push(info);
+        }
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(set);
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Arc<KeySet> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The newest active key of an algorithm.
+    pub fn signer(&self, algorithm: Algorithm) -> Option<SigningKey> {
+        self.snapshot().signing.iter().find(|k| k.algorithm() == algorithm).cloned()
+    }
+
+    /// An active public key by id.
+    pub fn verifier(&self, kid: &str) -> Option<VerifyingKey> {
+        self.snapshot().public.iter().find(|k| k.public.kid() == kid).map(|k| k.public.clone())
+    }
+
+    /// Every active public key, newest first.
+    pub fn public_keys(&self) -> Vec<KeyInfo> {
+        self.snapshot().public.clone()
+    }
+
+    /// The active public keys as a JSON Web Key Set (RFC 7517).
+    pub fn jwks(&self) -> serde_json::Value {
+        serde_json::json!({ "keys": self.snapshot().public.iter().map(|k| k.public.to_jwk()).collect::<Vec<_>>() })
+    }
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn info_from_row(row: &store::sqlx::any::AnyRow) -> Result<KeyInfo, KeyringError> {
+    let kid: String = row.try_get("kid")?;
+    let stored = |source| KeyringError::Stored { kid: kid.clone(), source };
+    let algorithm: Algorithm = row.try_get::<String, _>("algorithm")?.parse().map_err(stored)?;
+    let public_hex: String = row.try_get("public_key")?;
+    let bytes = hex::decode(public_hex).map_err(|_| stored(KeyError::InvalidKey(algorithm)))?;
+    let public = VerifyingKey::from_bytes(algorithm, &bytes).map_err(stored)?;
+    if public.kid() != kid {
+        return Err(stored(KeyError::InvalidKey(algorithm)));
+    }
+    Ok(KeyInfo { public, created_at: row.try_get("created_at")?, retired_at: row.try_get("retired_at")? })
+}
+
+async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    master: &MasterKey,
+    key: &SigningKey,
+    now: i64,
+) -> Result<(), KeyringError> {
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, generation, algorithm, public_key, sealed_secret, created_at) \
+         SELECT $1, COALESCE(MAX(generation), 0) + 1, $2, $3, $4, $5 FROM signing_keys",
+    )
+    .bind(key.kid())
+    .bind(key.algorithm().as_str())
+    .bind(hex::encode(key.verifying_key().to_bytes()))
+    .bind(master.seal(key.kid(), &key.secret_bytes())?)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Every key ever made, retired ones included, newest first.
+pub async fn list<'e>(db: impl Executor<'e, Database = Any>) -> Result<Vec<KeyInfo>, KeyringError> {
+    let rows = sqlx::query(
+        "SELECT kid, algorithm, public_key, created_at, retired_at FROM signing_keys ORDER BY generation DESC",
+    )
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(info_from_row).collect()
+}
+
+/// Adds a new key of `algorithm`, which signs from now on. Runs inside the caller's transaction so the key
+/// operation and its ledger entry land together.
+pub async fn rotate(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    master: &MasterKey,
+    algorithm: Algorithm,
+) -> Result<KeyInfo, KeyringError> {
+    let key = SigningKey::generate(algorithm);
+    let now = now();
+    insert(&mut **tx, master, &key, now).await?;
+    Ok(KeyInfo { public: key.verifying_key(), created_at: now, retired_at: None })
+}
+
+/// Retires a key: it neither signs nor verifies from now on. The last active key of an algorithm cannot be
+/// retired, so signing never stops.
+pub async fn retire(tx: &mut sqlx::Transaction<'static, Any>, kid: &str) -> Result<KeyInfo, KeyringError> {
+    let keys = list(&mut **tx).await?;
+    let key = keys
+        .iter()
+        .find(|k| k.public.kid() == kid && k.retired_at.is_none())
+        .ok_or_else(|| KeyringError::UnknownKey(kid.to_owned()))?;
+    let algorithm = key.public.algorithm();
+    if !keys.iter().any(|k| k.public.kid() != kid && k.public.algorithm() == algorithm && k.retired_at.is_none()) {
+        return Err(KeyringError::LastKey(kid.to_owned(), algorithm));
+    }
+    let now = now();
+    sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE kid = $2")
+        .bind(now)
+        .bind(kid)
+        .execute(&mut **tx)
+        .await?;
+    Ok(KeyInfo { retired_at: Some(now), ..key.clone() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_secrets_open_only_with_their_master_key_and_kid() {
+        let master = MasterKey::random();
+        let sealed = master.seal("kid-a", b"secret").unwrap();
+        assert_eq!(master.open("kid-a", &sealed).unwrap(), b"secret");
+        assert!(matches!(master.open("kid-b", &sealed), Err(KeyringError::Sealed(_))));
+        assert!(matches!(MasterKey::random().open("kid-a", &sealed), Err(KeyringError::Sealed(_))));
+        assert!(matches!(master.open("kid-a", "AAAA"), Err(KeyringError::Sealed(_))));
+    }
+
+    #[test]
+    fn master_keys_must_be_32_bytes_of_base64() {
+        assert!(MasterKey::from_base64(&STANDARD.encode([7u8; 32])).is_ok());
+        assert!(MasterKey::from_base64(&STANDARD.encode([7u8; 31])).is_err());
+        assert!(MasterKey::from_base64("not base64!").is_err());
+        assert_eq!(format!("{:?}", MasterKey::random()), "MasterKey(…)");
+    }
+
+    #[test]
+    fn a_master_key_file_is_created_once_and_read_after() {
+        let dir = std::env::temp_dir().join(format!("congso-master-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("master.key");
+        let (first, created) = MasterKey::load_or_create(&path).unwrap();
+        assert!(created);
+        let (second, created) = MasterKey::load_or_create(&path).unwrap();
+        assert!(!created);
+        assert_eq!(first.0, second.0);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
