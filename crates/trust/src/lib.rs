@@ -3,9 +3,11 @@
 //! - [`merkle`]: RFC 9162 Merkle tree hashing and proofs, the heart of the audit ledger.
 //! - [`keys`]: Ed25519 and ES256 signing and verifying keys with key ids.
 //! - [`keyring`]: the installation's keys, sealed at rest under a master key; rotation and retirement.
+//! - [`ledger`]: the audit ledger: events in an RFC 9162 Merkle log, signed tree heads, proofs, verification.
 //! - [`claim169`]: the Claim 169 identity QR codec (Base45, zlib, CBOR, COSE_Sign1).
 
 pub mod claim169;
 pub mod keyring;
 pub mod keys;
+pub mod ledger;
 pub mod merkle;

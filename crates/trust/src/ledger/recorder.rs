@@ -1,0 +1,59 @@
+//! Appending events that change nothing else, such as reads, in group commits.
+//!
+//! A read of personal data must be in the ledger before the data leaves the server, so every read waits for a
+//! durable write. One transaction per read would cost a disk flush each; instead a single task takes whatever
+//! events are waiting, appends them in one transaction and then answers each caller. Under load many reads share
+//! one flush; alone, a read waits for its own.
+
+use ::store::Db;
+use tokio::sync::{mpsc, oneshot};
+
+use super::event::Event;
+use super::{LedgerError, store};
+
+/// The most events one group commit takes.
+const MAX_BATCH: usize = 512;
+
+type Job = (Event, oneshot::Sender<Result<u64, String>>);
+
+/// A handle to the recording task; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    sender: mpsc::Sender<Job>,
+}
+
+impl Recorder {
+    /// Starts the recording task on the current Tokio runtime.
+    pub fn start(db: Db) -> Recorder {
+        let (sender, mut receiver) = mpsc::channel::<Job>(MAX_BATCH * 8);
+        tokio::spawn(async move {
+            let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+            while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                let mut events: Vec<Event> = batch.iter().map(|(event, _)| event.clone()).collect();
+                let result = commit(&db, &mut events).await.map_err(|e| {
+                    tracing::error!(error = %e, events = events.len(), "could not record ledger events");
+                    e.to_string()
+                });
+                for (i, (_, reply)) in batch.drain(..).enumerate() {
+                    // A caller that gave up waiting is no reason to stop.
+                    let _ = reply.send(result.as_ref().map(|seqs| seqs[i]).map_err(Clone::clone));
+                }
+            }
+        });
+        Recorder { sender }
+    }
+
+    /// Appends `event` and returns its position once it is durably stored.
+    pub async fn record(&self, event: Event) -> Result<u64, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender.send((event, reply)).await.map_err(|_| LedgerError::Stopped)?;
+        answer.await.map_err(|_| LedgerError::Stopped)?.map_err(LedgerError::Failed)
+    }
+}
+
+async fn commit(db: &Db, events: &mut [Event]) -> Result<Vec<u64>, LedgerError> {
+    let mut tx = db.begin_write().await?;
+    let seqs = store::append(&mut tx, db.backend(), events).await?;
+    tx.commit().await?;
+    Ok(seqs)
+}

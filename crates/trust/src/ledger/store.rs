@@ -1,0 +1,192 @@
+//! The ledger's SQL: appending inside the caller's transaction, fetching nodes for proofs, reading entries.
+
+use std::collections::HashMap;
+
+use store::sqlx::any::AnyRow;
+use store::sqlx::{self, Any, Executor, Row};
+use store::{Arg, Backend, Sql};
+
+use super::LedgerError;
+use super::event::Event;
+use crate::merkle::{self, Hash, NodeId, RootBuilder};
+
+/// Rows per INSERT statement: well under both engines' parameter limits.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// An entry as stored.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Its position in the log, from 0.
+    pub seq: u64,
+    /// The event.
+    pub event: Event,
+    /// The exact bytes that were hashed.
+    pub body: String,
+    /// SHA-256(0x00 || body), as stored.
+    pub leaf_hash: Hash,
+}
+
+pub(crate) fn parse_hash(text: &str) -> Result<Hash, LedgerError> {
+    let bytes = hex::decode(text).map_err(|_| LedgerError::Corrupt(format!("{text:?} is not a hex hash")))?;
+    merkle::hash_from_slice(&bytes).map_err(|e| LedgerError::Corrupt(e.to_string()))
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The log's size and right edge, locked until the transaction ends. The no-op UPDATE is what takes the row lock
+/// on PostgreSQL (SQLite's `BEGIN IMMEDIATE` already holds the database's); `RETURNING` works on both.
+async fn lock_state(tx: &mut sqlx::Transaction<'static, Any>) -> Result<RootBuilder, LedgerError> {
+    let row = sqlx::query("UPDATE ledger_state SET size = size WHERE id = 1 RETURNING size, frontier")
+        .fetch_one(&mut **tx)
+        .await?;
+    builder_from_state(&row)
+}
+
+fn builder_from_state(row: &AnyRow) -> Result<RootBuilder, LedgerError> {
+    let size: i64 = row.try_get("size")?;
+    let frontier: String = row.try_get("frontier")?;
+    let peaks = frontier.split(',').filter(|s| !s.is_empty()).map(parse_hash).collect::<Result<Vec<_>, _>>()?;
+    RootBuilder::from_peaks(size as u64, peaks).map_err(|e| LedgerError::Corrupt(format!("ledger_state: {e}")))
+}
+
+/// The current size and right edge, without locking.
+pub(crate) async fn state<'e>(db: impl Executor<'e, Database = Any>) -> Result<RootBuilder, LedgerError> {
+    builder_from_state(&sqlx::query("SELECT size, frontier FROM ledger_state WHERE id = 1").fetch_one(db).await?)
+}
+
+/// Appends `events` in the caller's transaction, stamping their time, and returns their positions. They are
+/// in the log if and only if the transaction commits.
+pub async fn append(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    backend: Backend,
+    events: &mut [Event],
+) -> Result<Vec<u64>, LedgerError> {
+    if events.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut tree = lock_state(tx).await?;
+    let at = now_ms();
+    let mut entries = Vec::with_capacity(events.len());
+    let mut nodes = Vec::new();
+    for event in events.iter_mut() {
+        event.at_ms = at;
+        let body = String::from_utf8(event.canonical_bytes()).unwrap_or_default();
+        let leaf = merkle::leaf_hash(body.as_bytes());
+        let seq = tree.size();
+        nodes.extend(tree.append(leaf).map_err(|e| LedgerError::Corrupt(e.to_string()))?);
+        entries.push((seq, body, leaf));
+    }
+    for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(
+            backend,
+            "INSERT INTO ledger_entries (seq, recorded_at_ms, kind, subject, record_kind, record_key, record_digest, \
+             body, leaf_hash) VALUES ",
+        );
+        for (i, (seq, body, leaf)) in chunk.iter().enumerate() {
+            let event = &events[(*seq - entries[0].0) as usize];
+            let record = event.record.as_ref();
+            sql.push(if i == 0 { "(" } else { ", (" });
+            let values = [
+                sql.bind_int(*seq as i64),
+                sql.bind_int(at),
+                sql.bind_text(event.kind.as_str()),
+                sql.bind(Arg::Text(event.subject.clone())),
+                sql.bind(Arg::Text(record.map(|r| r.kind.clone()))),
+                sql.bind(Arg::Text(record.map(|r| r.key.clone()))),
+                sql.bind(Arg::Text(record.and_then(|r| r.digest.clone()))),
+                sql.bind_text(body.as_str()),
+                sql.bind_text(hex::encode(leaf)),
+            ];
+            sql.push(&values.join(", ")).push(")");
+        }
+        sql.query().execute(&mut **tx).await?;
+    }
+    for chunk in nodes.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(backend, "INSERT INTO ledger_nodes (level, idx, hash) VALUES ");
+        for (i, (id, hash)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            let values =
+                [sql.bind_int(i64::from(id.level)), sql.bind_int(id.index as i64), sql.bind_text(hex::encode(hash))];
+            sql.push(&values.join(", ")).push(")");
+        }
+        sql.query().execute(&mut **tx).await?;
+    }
+    let frontier = tree.peaks().iter().map(hex::encode).collect::<Vec<_>>().join(",");
+    sqlx::query("UPDATE ledger_state SET size = $1, frontier = $2 WHERE id = 1")
+        .bind(tree.size() as i64)
+        .bind(frontier)
+        .execute(&mut **tx)
+        .await?;
+    Ok(entries.into_iter().map(|(seq, _, _)| seq).collect())
+}
+
+/// The stored hashes of `ids`, in one query per level kind: leaves from the entries, the rest from the nodes.
+pub(crate) async fn nodes<'e>(
+    db: impl Executor<'e, Database = Any> + Copy,
+    backend: Backend,
+    ids: &[NodeId],
+) -> Result<HashMap<NodeId, Hash>, LedgerError> {
+    let mut found = HashMap::with_capacity(ids.len());
+    let (leaves, inner): (Vec<&NodeId>, Vec<&NodeId>) = ids.iter().partition(|id| id.level == 0);
+    if !leaves.is_empty() {
+        let mut sql = Sql::new(backend, "SELECT seq, leaf_hash FROM ledger_entries WHERE seq IN (");
+        let params: Vec<String> = leaves.iter().map(|id| sql.bind_int(id.index as i64)).collect();
+        sql.push(&params.join(", ")).push(")");
+        for row in sql.query().fetch_all(db).await? {
+            let seq: i64 = row.try_get(0)?;
+            found.insert(NodeId::leaf(seq as u64), parse_hash(&row.try_get::<String, _>(1)?)?);
+        }
+    }
+    if !inner.is_empty() {
+        let mut sql = Sql::new(backend, "SELECT level, idx, hash FROM ledger_nodes WHERE ");
+        for (i, id) in inner.iter().enumerate() {
+            sql.push(if i == 0 { "(level = " } else { " OR (level = " });
+            let level = sql.bind_int(i64::from(id.level));
+            sql.push(&level).push(" AND idx = ");
+            let index = sql.bind_int(id.index as i64);
+            sql.push(&index).push(")");
+        }
+        for row in sql.query().fetch_all(db).await? {
+            let (level, index): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            let id = NodeId::new(level as u8, index as u64);
+            found.insert(id, parse_hash(&row.try_get::<String, _>(2)?)?);
+        }
+    }
+    Ok(found)
+}
+
+pub(crate) fn entry_from_row(row: &AnyRow) -> Result<Entry, LedgerError> {
+    let seq: i64 = row.try_get("seq")?;
+    let body: String = row.try_get("body")?;
+    let event = serde_json::from_str(&body).map_err(|e| LedgerError::Corrupt(format!("entry {seq}: {e}")))?;
+    Ok(Entry { seq: seq as u64, event, leaf_hash: parse_hash(&row.try_get::<String, _>("leaf_hash")?)?, body })
+}
+
+/// One entry by position.
+pub async fn entry<'e>(db: impl Executor<'e, Database = Any>, seq: u64) -> Result<Option<Entry>, LedgerError> {
+    let row = sqlx::query("SELECT seq, body, leaf_hash FROM ledger_entries WHERE seq = $1")
+        .bind(seq as i64)
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(entry_from_row).transpose()
+}
+
+/// The entries about one citizen, newest first, at most `limit` of them before position `before`.
+pub async fn entries_about<'e>(
+    db: impl Executor<'e, Database = Any>,
+    personal_id: &str,
+    before: u64,
+    limit: u32,
+) -> Result<Vec<Entry>, LedgerError> {
+    let rows = sqlx::query(
+        "SELECT seq, body, leaf_hash FROM ledger_entries WHERE subject = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+    )
+    .bind(personal_id)
+    .bind(before.min(i64::MAX as u64) as i64)
+    .bind(i64::from(limit))
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(entry_from_row).collect()
+}
