@@ -204,3 +204,15 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn deep_nesting_is_refused_without_exhausting_the_stack() {
+    // 60,000 nested arrays or tags compress to a few hundred bytes; the CBOR reader's depth limit must stop them.
+    for byte in [0x81u8, 0xc6, 0xa1] {
+        let mut bytes = vec![byte; 60_000];
+        bytes.push(0);
+        let text = base45::encode(transport::deflate(&bytes).unwrap());
+        let err = decode(&text, &Limits::default()).unwrap_err();
+        assert_eq!(err.step(), Step::Cbor, "{byte:#x}: {err}");
+    }
+}
