@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use kernel::AdminUnitCode;
+use kernel::{AdminUnitCode, PersonalId};
 use serde::Serialize;
 
 /// What kind of person an account belongs to.
@@ -170,6 +170,22 @@ pub struct Principal {
     pub roles: Vec<RoleAssignment>,
     /// How it authenticated.
     pub method: AuthMethod,
+    /// For a citizen, the personal ID number the account is bound to: whose records are "mine".
+    pub personal_id: Option<PersonalId>,
+}
+
+impl Principal {
+    /// The principal as the ledger names an actor, acting in `role` (with the agency of that role's first
+    /// assignment).
+    pub fn actor(&self, role: Role) -> trust::ledger::Actor {
+        let assignment = self.roles.iter().find(|r| r.role == role);
+        trust::ledger::Actor {
+            username: self.username.clone(),
+            display_name: Some(self.display_name.clone()),
+            role: assignment.map(|r| r.role.as_str().to_owned()),
+            agency: assignment.and_then(|r| r.agency.clone()),
+        }
+    }
 }
 
 /// An account as stored.
@@ -185,4 +201,7 @@ pub struct Account {
     pub kind: AccountKind,
     /// Whether it is disabled.
     pub disabled: bool,
+    /// The personal ID number a citizen's account is bound to.
+    #[schema(value_type = Option<String>)]
+    pub personal_id: Option<PersonalId>,
 }

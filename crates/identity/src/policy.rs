@@ -73,6 +73,7 @@ mod tests {
             kind: AccountKind::Official,
             roles,
             method: AuthMethod::Session,
+            personal_id: None,
         }
     }
 

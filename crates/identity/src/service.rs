@@ -39,6 +39,12 @@ pub enum IdentityError {
     /// No account has this username.
     #[error("no account is named {0}")]
     UnknownAccount(String),
+    /// Only a citizen's account is bound to a personal ID number.
+    #[error("only a citizen's account has a personal ID number")]
+    NotCitizen,
+    /// Another account is bound to this personal ID number.
+    #[error("another account already belongs to this personal ID number")]
+    PersonalIdTaken,
     /// A database failure.
     #[error(transparent)]
     Sql(#[from] store::sqlx::Error),
@@ -56,6 +62,8 @@ impl Localized for IdentityError {
             (Self::UsernameTaken, Lang::Vi) => "Tên đăng nhập này đã được sử dụng.".into(),
             (Self::WeakPassword, Lang::Vi) => format!("Mật khẩu phải có ít nhất {MIN_PASSWORD_CHARS} ký tự.").into(),
             (Self::UnknownAccount(name), Lang::Vi) => format!("Không có tài khoản {name}.").into(),
+            (Self::NotCitizen, Lang::Vi) => "Chỉ tài khoản công dân mới gắn với số định danh cá nhân.".into(),
+            (Self::PersonalIdTaken, Lang::Vi) => "Số định danh cá nhân này đã có tài khoản.".into(),
             (Self::Sql(_) | Self::Hash(_), Lang::Vi) => "Hệ thống gặp lỗi. Vui lòng thử lại sau.".into(),
             (other, Lang::En) => other.to_string().into(),
         }
@@ -67,7 +75,8 @@ impl From<IdentityError> for web::AppError {
         match e {
             IdentityError::InvalidUsername => web::AppError::invalid("username", e),
             IdentityError::WeakPassword => web::AppError::invalid("password", e),
-            IdentityError::UsernameTaken => web::AppError::conflict(e),
+            IdentityError::UsernameTaken | IdentityError::PersonalIdTaken => web::AppError::conflict(e),
+            IdentityError::NotCitizen => web::AppError::invalid("personal_id", e),
             IdentityError::UnknownAccount(_) => web::AppError::not_found(e),
             IdentityError::Sql(_) | IdentityError::Hash(_) => web::AppError::Internal(e.into()),
         }
@@ -136,6 +145,16 @@ pub struct NewAccount {
     pub password: String,
     /// Roles to grant.
     pub roles: Vec<RoleAssignment>,
+}
+
+/// Binds a citizen's account to their personal ID number (checked against the registry by the caller).
+pub async fn bind_personal_id(db: &Db, account_id: i64, personal_id: &kernel::PersonalId) -> Result<(), IdentityError> {
+    match sql::set_personal_id(db.pool(), account_id, personal_id).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(IdentityError::NotCitizen),
+        Err(e) if store::is_unique_violation(&e) => Err(IdentityError::PersonalIdTaken),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Creates an account with its roles, all or nothing.
@@ -212,6 +231,7 @@ pub async fn list_accounts(db: &Db) -> Result<Vec<Account>, IdentityError> {
 
 fn principal(account: Account, roles: Vec<RoleAssignment>, method: AuthMethod) -> Principal {
     Principal {
+        personal_id: account.personal_id,
         account_id: account.id,
         username: account.username,
         display_name: account.display_name,

@@ -19,10 +19,14 @@ fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
         display_name: row.try_get("display_name")?,
         kind: kind.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
         disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+        personal_id: row
+            .try_get::<Option<String>, _>("personal_id")?
+            .map(|p| p.parse().map_err(|e: kernel::PersonalIdError| sqlx::Error::Decode(e.to_string().into())))
+            .transpose()?,
     })
 }
 
-const ACCOUNT_COLUMNS: &str = "id, username, display_name, kind, disabled_at, password_hash";
+const ACCOUNT_COLUMNS: &str = "id, username, display_name, kind, disabled_at, password_hash, personal_id";
 
 pub(crate) async fn insert_account<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -244,8 +248,7 @@ fn account_with_roles(rows: &[AnyRow]) -> Result<Option<(Account, Vec<RoleAssign
     Ok(Some((account, roles)))
 }
 
-const WITH_ROLES: &str =
-    "a.id, a.username, a.display_name, a.kind, a.disabled_at, a.password_hash, r.role, r.agency, r.territory";
+const WITH_ROLES: &str = "a.id, a.username, a.display_name, a.kind, a.disabled_at, a.password_hash, a.personal_id, r.role, r.agency, r.territory";
 
 /// A session with its account and roles, in one query: every authenticated request runs it.
 pub(crate) async fn session_with_account<'e>(
@@ -324,4 +327,17 @@ pub(crate) async fn clear_failures<'e>(
         .execute(db)
         .await
         .map(drop)
+}
+
+pub(crate) async fn set_personal_id<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: i64,
+    personal_id: &kernel::PersonalId,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE accounts SET personal_id = $1 WHERE id = $2 AND kind = 'citizen'")
+        .bind(personal_id.as_str())
+        .bind(account_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }

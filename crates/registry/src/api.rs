@@ -181,7 +181,8 @@ pub async fn register(
         None => Territory::Nation,
     };
     authorize(&me, Action::WritePopulation(territory))?;
-    let citizen = service::register(&state.db, &new, &Change { by: &me.username, reason: "đăng ký qua API" }).await?;
+    let actor = me.actor(Role::RegistryClerk);
+    let citizen = service::register(&state.db, &new, &Change { actor: &actor, reason: "đăng ký qua API" }).await?;
     Ok((StatusCode::CREATED, Json(citizen)))
 }
 
@@ -224,7 +225,8 @@ pub async fn move_household(
             Text::new("Ghi rõ căn cứ thay đổi.", "Give the legal basis of the change."),
         ));
     }
-    let change = Change { by: &me.username, reason: m.reason.trim() };
+    let actor = me.actor(Role::RegistryClerk);
+    let change = Change { actor: &actor, reason: m.reason.trim() };
     Ok(Json(service::move_to_household(&state.db, &citizen.personal_id, &m.household, m.relationship, &change).await?))
 }
 

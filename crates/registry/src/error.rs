@@ -26,6 +26,9 @@ pub enum RegistryError {
     /// A database failure.
     #[error(transparent)]
     Sql(#[from] store::sqlx::Error),
+    /// The audit ledger could not record the change, so the change was not made.
+    #[error("ledger: {0}")]
+    Ledger(#[from] trust::ledger::LedgerError),
 }
 
 impl Localized for RegistryError {
@@ -36,7 +39,7 @@ impl Localized for RegistryError {
             (Self::Stale, Lang::Vi) => "Bản ghi vừa được người khác thay đổi. Vui lòng tải lại và thử lại.".into(),
             (Self::UnknownHousehold(h), Lang::Vi) => format!("Không có hộ mã {h}.").into(),
             (Self::Invalid(_), Lang::Vi) => "Dữ liệu chưa hợp lệ.".into(),
-            (Self::Sql(_), Lang::Vi) => "Hệ thống gặp lỗi.".into(),
+            (Self::Sql(_) | Self::Ledger(_), Lang::Vi) => "Hệ thống gặp lỗi.".into(),
             (other, Lang::En) => other.to_string().into(),
         }
     }
@@ -52,6 +55,7 @@ impl From<RegistryError> for web::AppError {
                 web::AppError::invalid("household", Text::new(format!("Không có hộ mã {h}."), e.to_string()))
             }
             RegistryError::Sql(e) => web::AppError::Internal(e.into()),
+            RegistryError::Ledger(e) => web::AppError::Internal(e.into()),
         }
     }
 }

@@ -9,6 +9,9 @@ use kernel::{DigitalAddress, Lang, Localized};
 use store::{Arg, Db, Sql};
 use time::{Date, OffsetDateTime};
 
+use trust::ledger::Actor;
+
+use crate::audit;
 use crate::error::RegistryError;
 use crate::input::CitizenInput;
 use crate::model::{Address, NewCitizen};
@@ -20,6 +23,9 @@ pub const BATCH: usize = 1_000;
 /// Rows per transaction. Each commit writes every page the batch dirtied (to the WAL, then to the database), and
 /// random keys dirty pages all over the indexes: fewer, larger commits write each hot page once, not many times.
 const COMMIT_ROWS: usize = 50_000;
+
+/// The reason every imported record's first version gives.
+const IMPORT_REASON: &str = "nhập dữ liệu dân cư";
 
 /// A row that was not imported, with why.
 #[derive(Debug, Clone)]
@@ -337,7 +343,7 @@ async fn write_batch(
         insert
             .push(if i == 0 { "(" } else { ", (" })
             .push(&placeholders.join(", "))
-            .push(&format!(", 'living', 1, 'import', 'nhập dữ liệu dân cư', {now_p})"));
+            .push(&format!(", 'living', 1, 'import', '{IMPORT_REASON}', {now_p})"));
     }
     insert.push(" ON CONFLICT (personal_id) DO NOTHING RETURNING id, personal_id");
     let inserted: Vec<(i64, String)> = insert
@@ -367,5 +373,32 @@ async fn write_batch(
         // A batch of 1,000 people has about 3,300 name suffixes: 6,600 parameters.
         suffixes.query().execute(&mut *tx).await?;
     }
+    record_in_ledger(db, tx, ids.values().copied().collect()).await
+}
+
+/// Writes each new citizen's ledger entry, hashing the record as the registry reads it back, so that
+/// `congso ledger verify` recomputes the same digest from the row.
+async fn record_in_ledger(
+    db: &Db,
+    tx: &mut store::sqlx::AnyConnection,
+    mut ids: Vec<i64>,
+) -> Result<(), RegistryError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    ids.sort_unstable();
+    let mut select = Sql::new(
+        db.backend(),
+        format!("SELECT {} FROM citizens c {} WHERE c.id IN (", sql::CITIZEN_COLUMNS, sql::CITIZEN_JOINS),
+    );
+    let marks: Vec<String> = ids.iter().map(|&id| select.bind_int(id)).collect();
+    select.push(&marks.join(", ")).push(") ORDER BY c.id");
+    let rows = select.query().fetch_all(&mut *tx).await?;
+    let actor = Actor::system("import");
+    let mut events = Vec::with_capacity(rows.len());
+    for row in &rows {
+        events.push(audit::changed(&sql::citizen_from_row(row)?, &actor, IMPORT_REASON));
+    }
+    trust::ledger::store::append(tx, db.backend(), &mut events).await?;
     Ok(())
 }

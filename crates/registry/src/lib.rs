@@ -6,9 +6,11 @@
 //! - [`service`]: the rules: a citizen's ID number agrees with the record; no record is overwritten without its
 //!   previous version kept, with who, when and why.
 //! - [`synthetic`] and [`import`]: a realistic synthetic population, and the streaming CSV import.
+//! - [`audit`]: the ledger entries of changes and reads, and the check of records against them.
 //! - [`api`] and [`pages`]: for officials, through the policy module.
 
 pub mod api;
+pub mod audit;
 pub mod error;
 pub mod import;
 pub mod input;

@@ -3,16 +3,18 @@
 use kernel::{DigitalAddress, PersonalId};
 use store::Db;
 use time::OffsetDateTime;
+use trust::ledger::Actor;
 
+use crate::audit;
 use crate::error::RegistryError;
 use crate::model::{Address, Citizen, Household, NewCitizen, Relationship, Version};
 use crate::store as sql;
 
-/// Who made a change and why: every version of a record carries it.
+/// Who made a change and why: every version of a record carries it, and so does its ledger entry.
 #[derive(Debug, Clone)]
 pub struct Change<'a> {
-    /// An account's username, or `import`.
-    pub by: &'a str,
+    /// An official acting in a role, or a process such as `import`.
+    pub actor: &'a Actor,
     /// The legal basis or dossier code.
     pub reason: &'a str,
 }
@@ -36,6 +38,7 @@ pub async fn register(db: &Db, new: &NewCitizen, change: &Change<'_>) -> Result<
         .map_err(|e| if store::is_unique_violation(&e) { RegistryError::Duplicate } else { RegistryError::Sql(e) })?;
     sql::insert_name_suffixes(&mut tx, id, &new.full_name).await?;
     let (_, record) = sql::citizen(&mut *tx, &new.personal_id).await?.ok_or(RegistryError::NotFound)?;
+    audit::record_changes(&mut tx, db, std::slice::from_ref(&record), change.actor, change.reason).await?;
     tx.commit().await?;
     Ok(record)
 }
@@ -84,6 +87,7 @@ pub async fn move_to_household(
     }
     sql::insert_version(&mut *tx, id, &before, &by, &reason, at).await?;
     let (_, after) = sql::citizen(&mut *tx, personal_id).await?.ok_or(RegistryError::NotFound)?;
+    audit::record_changes(&mut tx, db, std::slice::from_ref(&after), change.actor, change.reason).await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -20,6 +20,7 @@ use rand::{Rng, SeedableRng};
 use registry::search::{self, Search};
 use sqlx::Row;
 use store::{Db, sqlx};
+use trust::keyring::{Keyring, MasterKey};
 use web::{AppState, WebConfig};
 
 /// Options of the registry benchmark.
@@ -232,7 +233,8 @@ impl RegistryBench {
             self.seconds,
         )
         .await?;
-        let state = AppState::new(db.clone(), WebConfig { secure_cookies: false });
+        let keyring = std::sync::Arc::new(Keyring::open(&db, MasterKey::random()).await?);
+        let state = AppState::new(db.clone(), WebConfig { secure_cookies: false }, keyring);
         let app_base = serve_in_background(crate::app::router(state)).await?;
         let app_rps = throughput(
             Arc::new(move |id| format!("{app_base}/api/v1/citizens/{id}")),

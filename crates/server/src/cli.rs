@@ -45,6 +45,12 @@ enum Command {
     /// Import records from files.
     #[command(subcommand)]
     Import(Import),
+    /// The keyring: list, rotate and retire signing keys.
+    #[command(subcommand)]
+    Keys(crate::trust_cli::Keys),
+    /// The audit ledger: verify it, sign a tree head.
+    #[command(subcommand)]
+    Ledger(crate::trust_cli::LedgerCommand),
     /// Measure performance against baselines (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(Bench),
@@ -152,12 +158,12 @@ enum Admin {
     },
 }
 
-fn settings(overrides: &Overrides) -> anyhow::Result<Settings> {
+pub(crate) fn settings(overrides: &Overrides) -> anyhow::Result<Settings> {
     Ok(config::load(overrides, &|k| std::env::var(k).ok(), config::serve_defaults())?)
 }
 
 /// Connects and migrates; the error names the (redacted) URL and the cause in one line.
-async fn open(settings: &Settings) -> anyhow::Result<Db> {
+pub(crate) async fn open(settings: &Settings) -> anyhow::Result<Db> {
     if settings.database_url.is_none() {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("cannot create the data folder {}", settings.data_dir.display()))?;
@@ -220,6 +226,8 @@ impl Cli {
                     Ok(())
                 }
             },
+            Command::Keys(keys) => keys.run().await,
+            Command::Ledger(ledger) => ledger.run().await,
             Command::Bench(Bench::Registry(bench)) => bench.run().await,
             Command::Import(Import::Citizens { file, all_or_nothing, store }) => {
                 let db = open(&settings(&store)?).await?;
@@ -241,7 +249,9 @@ async fn run_server(settings: Settings, db: Db) -> anyhow::Result<()> {
     let listener =
         TcpListener::bind(settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(listen = %settings.listen, database = %store::redact_url(&settings.database_url()), "congso serving");
-    let state = AppState::new(db, WebConfig { secure_cookies: settings.secure_cookies });
+    let keyring = crate::trust_cli::open_keyring(&settings, &db).await?;
+    let state = AppState::new(db, WebConfig { secure_cookies: settings.secure_cookies }, keyring);
+    tokio::spawn(crate::trust_cli::housekeeping(state.clone()));
     crate::app::serve(listener, state, crate::app::shutdown_signal()).await?;
     Ok(())
 }

@@ -18,6 +18,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Whether cookies are marked `Secure`.
     pub secure_cookies: bool,
+    /// The master key sealing the keyring, base64, from `CONGSO_MASTER_KEY` only (never a file of settings).
+    pub master_key: Option<String>,
+    /// Where the master key is kept when `CONGSO_MASTER_KEY` is not set; `None` means `master.key` in `data_dir`.
+    pub master_key_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -27,11 +31,18 @@ impl std::fmt::Debug for Settings {
             .field("database_url", &store::redact_url(&self.database_url()))
             .field("data_dir", &self.data_dir)
             .field("secure_cookies", &self.secure_cookies)
+            .field("master_key", &self.master_key.as_ref().map(|_| "…"))
+            .field("master_key_file", &self.master_key_file)
             .finish()
     }
 }
 
 impl Settings {
+    /// Where the master key file is.
+    pub fn master_key_path(&self) -> PathBuf {
+        self.master_key_file.clone().unwrap_or_else(|| self.data_dir.join("master.key"))
+    }
+
     /// The database URL to connect to.
     pub fn database_url(&self) -> String {
         match &self.database_url {
@@ -59,6 +70,7 @@ struct FileSettings {
     database_url: Option<String>,
     data_dir: Option<PathBuf>,
     secure_cookies: Option<bool>,
+    master_key_file: Option<PathBuf>,
 }
 
 /// Values given on the command line; each overrides everything else.
@@ -140,6 +152,9 @@ pub fn load(
         if let Some(v) = file.secure_cookies {
             s.secure_cookies = v;
         }
+        if let Some(v) = file.master_key_file {
+            s.master_key_file = Some(v);
+        }
     }
     if let Some(v) = env("CONGSO_LISTEN") {
         s.listen = parse_listen("CONGSO_LISTEN", &v)?;
@@ -149,6 +164,12 @@ pub fn load(
     }
     if let Some(v) = env("CONGSO_DATA_DIR") {
         s.data_dir = PathBuf::from(v);
+    }
+    if let Some(v) = env("CONGSO_MASTER_KEY") {
+        s.master_key = Some(v);
+    }
+    if let Some(v) = env("CONGSO_MASTER_KEY_FILE") {
+        s.master_key_file = Some(PathBuf::from(v));
     }
     if let Some(v) = env("CONGSO_SECURE_COOKIES") {
         s.secure_cookies = parse_bool("CONGSO_SECURE_COOKIES", &v)?;
@@ -172,6 +193,8 @@ pub fn serve_defaults() -> Settings {
         database_url: None,
         data_dir: PathBuf::from("congso-data"),
         secure_cookies: true,
+        master_key: None,
+        master_key_file: None,
     }
 }
 

@@ -9,4 +9,5 @@ mod demo;
 pub mod openapi;
 mod pages;
 pub mod population;
+pub mod trust_cli;
 mod units;

@@ -63,12 +63,9 @@ impl std::fmt::Debug for MasterKey {
 impl MasterKey {
     /// A master key from 32 bytes in standard base64, as `CONGSO_MASTER_KEY` holds it.
     pub fn from_base64(text: &str) -> Result<MasterKey, KeyringError> {
-        let bytes = STANDARD
-            .decode(text.trim())
-            .map_err(|_| KeyringError::MasterKey("not base64".into()))?;
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| KeyringError::MasterKey("must be 32 bytes (44 base64 characters)".into()))?;
+        let bytes = STANDARD.decode(text.trim()).map_err(|_| KeyringError::MasterKey("not base64".into()))?;
+        let key: [u8; 32] =
+            bytes.try_into().map_err(|_| KeyringError::MasterKey("must be 32 bytes (44 base64 characters)".into()))?;
         Ok(MasterKey(key))
     }
 

@@ -58,10 +58,7 @@ impl FromStr for Algorithm {
     type Err = KeyError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Algorithm::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| KeyError::UnknownAlgorithm(s.to_owned()))
+        Algorithm::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| KeyError::UnknownAlgorithm(s.to_owned()))
     }
 }
 
@@ -110,9 +107,7 @@ impl SigningKey {
                 let seed: [u8; 32] = bytes.try_into().map_err(|_| invalid())?;
                 Secret::Ed25519(ed25519_dalek::SigningKey::from_bytes(&seed))
             }
-            Algorithm::ES256 => {
-                Secret::Es256(p256::ecdsa::SigningKey::from_slice(bytes).map_err(|_| invalid())?)
-            }
+            Algorithm::ES256 => Secret::Es256(p256::ecdsa::SigningKey::from_slice(bytes).map_err(|_| invalid())?),
         };
         Ok(SigningKey::with_derived_kid(inner))
     }
@@ -238,13 +233,11 @@ impl VerifyingKey {
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
         match &self.inner {
             Public::Ed25519(k) => {
-                let signature =
-                    ed25519_dalek::Signature::from_slice(signature).map_err(|_| KeyError::BadSignature)?;
+                let signature = ed25519_dalek::Signature::from_slice(signature).map_err(|_| KeyError::BadSignature)?;
                 k.verify(message, &signature).map_err(|_| KeyError::BadSignature)
             }
             Public::Es256(k) => {
-                let signature =
-                    p256::ecdsa::Signature::from_slice(signature).map_err(|_| KeyError::BadSignature)?;
+                let signature = p256::ecdsa::Signature::from_slice(signature).map_err(|_| KeyError::BadSignature)?;
                 k.verify(message, &signature).map_err(|_| KeyError::BadSignature)
             }
         }
@@ -320,10 +313,7 @@ mod tests {
 
     #[test]
     fn bad_key_bytes_are_refused() {
-        assert_eq!(
-            VerifyingKey::from_bytes(Algorithm::ES256, &[4; 65]),
-            Err(KeyError::InvalidKey(Algorithm::ES256))
-        );
+        assert_eq!(VerifyingKey::from_bytes(Algorithm::ES256, &[4; 65]), Err(KeyError::InvalidKey(Algorithm::ES256)));
         assert!(SigningKey::from_secret_bytes(Algorithm::EdDSA, &[1; 31]).is_err());
         assert!("RS256".parse::<Algorithm>().is_err());
         assert_eq!("ES256".parse::<Algorithm>(), Ok(Algorithm::ES256));

@@ -11,3 +11,4 @@ pub mod keyring;
 pub mod keys;
 pub mod ledger;
 pub mod merkle;
+pub mod qr;

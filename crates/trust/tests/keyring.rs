@@ -15,7 +15,6 @@ async fn the_first_start_creates_one_key_per_algorithm_and_later_starts_reuse_th
     assert_eq!(kids(&first), kids(&again));
     let jwks = again.jwks();
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
-
 }
 
 #[tokio::test]
@@ -43,7 +42,6 @@ async fn a_rotated_key_signs_while_the_old_one_verifies_until_retired() {
     let mut tx = db.db.begin_write().await.unwrap();
     let last = keyring::retire(&mut tx, new.public.kid()).await;
     assert!(matches!(last, Err(KeyringError::LastKey(..))), "{last:?}");
-
 }
 
 #[tokio::test]
@@ -52,5 +50,4 @@ async fn private_keys_do_not_open_under_another_master_key() {
     Keyring::open(&db.db, MasterKey::random()).await.unwrap();
     let wrong = Keyring::open(&db.db, MasterKey::random()).await;
     assert!(matches!(wrong, Err(KeyringError::Sealed(_))), "{wrong:?}");
-
 }

@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
 use store::Db;
+use trust::keyring::Keyring;
+use trust::ledger::Recorder;
 
 use crate::metrics::Metrics;
 
@@ -20,11 +22,16 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Request counters and latencies.
     pub metrics: Arc<Metrics>,
+    /// The installation's signing keys.
+    pub keyring: Arc<Keyring>,
+    /// Appends events that change nothing else (reads of personal data) to the audit ledger.
+    pub ledger: Recorder,
 }
 
 impl AppState {
-    /// A state over `db`.
-    pub fn new(db: Db, config: WebConfig) -> AppState {
-        AppState { db, config: Arc::new(config), metrics: Arc::new(Metrics::default()) }
+    /// A state over `db`, starting the ledger's recorder on the current runtime.
+    pub fn new(db: Db, config: WebConfig, keyring: Arc<Keyring>) -> AppState {
+        let ledger = Recorder::start(db.clone());
+        AppState { db, config: Arc::new(config), metrics: Arc::new(Metrics::default()), keyring, ledger }
     }
 }

@@ -6,9 +6,13 @@ use identity::{AccountKind, Role, Territory};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::{Response, StatusCode};
 use store::testing::TestDb;
+use trust::keyring::{Keyring, MasterKey};
 use web::{AppState, WebConfig};
 
 pub const PASSWORD: &str = "a long enough password";
+
+/// The master key of every test's keyring, so a `congso serve` started by a test can open it too.
+pub const MASTER_KEY: &str = "Y29uZ3NvIHRlc3QgbWFzdGVyIGtleSAzMiBieXRlcyE=";
 
 /// A running server and its database.
 pub struct TestApp {
@@ -19,7 +23,9 @@ pub struct TestApp {
 impl TestApp {
     pub async fn spawn() -> TestApp {
         let db = TestDb::new().await;
-        let state = AppState::new(db.db.clone(), WebConfig { secure_cookies: false });
+        let keyring =
+            std::sync::Arc::new(Keyring::open(&db.db, MasterKey::from_base64(MASTER_KEY).unwrap()).await.unwrap());
+        let state = AppState::new(db.db.clone(), WebConfig { secure_cookies: false }, keyring);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(congso::app::serve(listener, state, std::future::pending()));

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use store::sqlx::any::AnyRow;
-use store::sqlx::{self, Any, Executor, Row};
+use store::sqlx::{self, Any, AnyConnection, Executor, Row};
 use store::{Arg, Backend, Sql};
 
 use super::LedgerError;
@@ -37,9 +37,9 @@ fn now_ms() -> i64 {
 
 /// The log's size and right edge, locked until the transaction ends. The no-op UPDATE is what takes the row lock
 /// on PostgreSQL (SQLite's `BEGIN IMMEDIATE` already holds the database's); `RETURNING` works on both.
-async fn lock_state(tx: &mut sqlx::Transaction<'static, Any>) -> Result<RootBuilder, LedgerError> {
+async fn lock_state(tx: &mut AnyConnection) -> Result<RootBuilder, LedgerError> {
     let row = sqlx::query("UPDATE ledger_state SET size = size WHERE id = 1 RETURNING size, frontier")
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?;
     builder_from_state(&row)
 }
@@ -56,13 +56,9 @@ pub(crate) async fn state<'e>(db: impl Executor<'e, Database = Any>) -> Result<R
     builder_from_state(&sqlx::query("SELECT size, frontier FROM ledger_state WHERE id = 1").fetch_one(db).await?)
 }
 
-/// Appends `events` in the caller's transaction, stamping their time, and returns their positions. They are
+/// Appends `events` in the caller's transaction (a connection inside `BEGIN`), stamping their time, and returns their positions. They are
 /// in the log if and only if the transaction commits.
-pub async fn append(
-    tx: &mut sqlx::Transaction<'static, Any>,
-    backend: Backend,
-    events: &mut [Event],
-) -> Result<Vec<u64>, LedgerError> {
+pub async fn append(tx: &mut AnyConnection, backend: Backend, events: &mut [Event]) -> Result<Vec<u64>, LedgerError> {
     if events.is_empty() {
         return Ok(vec![]);
     }
@@ -101,7 +97,7 @@ pub async fn append(
             ];
             sql.push(&values.join(", ")).push(")");
         }
-        sql.query().execute(&mut **tx).await?;
+        sql.query().execute(&mut *tx).await?;
     }
     for chunk in nodes.chunks(ROWS_PER_STATEMENT) {
         let mut sql = Sql::new(backend, "INSERT INTO ledger_nodes (level, idx, hash) VALUES ");
@@ -111,13 +107,13 @@ pub async fn append(
                 [sql.bind_int(i64::from(id.level)), sql.bind_int(id.index as i64), sql.bind_text(hex::encode(hash))];
             sql.push(&values.join(", ")).push(")");
         }
-        sql.query().execute(&mut **tx).await?;
+        sql.query().execute(&mut *tx).await?;
     }
     let frontier = tree.peaks().iter().map(hex::encode).collect::<Vec<_>>().join(",");
     sqlx::query("UPDATE ledger_state SET size = $1, frontier = $2 WHERE id = 1")
         .bind(tree.size() as i64)
         .bind(frontier)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(entries.into_iter().map(|(seq, _, _)| seq).collect())
 }
