@@ -13,7 +13,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId
 use tower_http::trace::TraceLayer;
 use web::{AppError, AppState};
 
-use crate::{openapi, pages, units};
+use crate::{ledger, openapi, pages, units};
 
 /// The largest request body accepted anywhere (uploads will have their own, larger, limit).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .merge(units::api_routes())
         .merge(identity::api::routes())
         .merge(registry::api::routes())
+        .merge(ledger::api::routes())
         .route("/openapi.json", get(openapi::document));
     Router::new()
         .route("/healthz", get(healthz))
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .merge(units::page_routes())
         .merge(identity::pages::routes())
         .merge(registry::pages::routes())
+        .merge(ledger::routes())
         .merge(web::routes())
         .nest("/api/v1", api)
         .fallback(not_found)

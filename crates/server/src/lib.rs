@@ -6,6 +6,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 mod demo;
+pub mod ledger;
 pub mod openapi;
 mod pages;
 pub mod population;
