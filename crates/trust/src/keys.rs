@@ -243,6 +243,29 @@ impl VerifyingKey {
         }
     }
 
+    /// The key from a JSON Web Key as [`VerifyingKey::to_jwk`] writes it. A `kid` in the JWK must be the one the
+    /// key derives, so a key cannot be published under another key's id.
+    pub fn from_jwk(jwk: &serde_json::Value) -> Result<VerifyingKey, KeyError> {
+        let field = |name: &str| jwk.get(name).and_then(serde_json::Value::as_str);
+        let bytes = |name: &str, algorithm| {
+            field(name).and_then(|v| URL_SAFE_NO_PAD.decode(v).ok()).ok_or(KeyError::InvalidKey(algorithm))
+        };
+        let key = match (field("kty"), field("crv")) {
+            (Some("OKP"), Some("Ed25519")) => {
+                VerifyingKey::from_bytes(Algorithm::EdDSA, &bytes("x", Algorithm::EdDSA)?)?
+            }
+            (Some("EC"), Some("P-256")) => {
+                let (x, y) = (bytes("x", Algorithm::ES256)?, bytes("y", Algorithm::ES256)?);
+                VerifyingKey::from_bytes(Algorithm::ES256, &[&[4u8][..], &x, &y].concat())?
+            }
+            (kty, crv) => return Err(KeyError::UnknownAlgorithm(format!("{kty:?}/{crv:?}"))),
+        };
+        match field("kid") {
+            Some(kid) if kid != key.kid() => Err(KeyError::InvalidKey(key.algorithm())),
+            _ => Ok(key),
+        }
+    }
+
     /// The key as a JSON Web Key (RFC 7517) with `kid`, `alg` and `use: sig`.
     pub fn to_jwk(&self) -> serde_json::Value {
         let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
@@ -327,5 +350,12 @@ mod tests {
         assert_eq!(jwk["y"].as_str().unwrap().len(), 43);
         let jwk = SigningKey::generate(Algorithm::EdDSA).verifying_key().to_jwk();
         assert_eq!(jwk["crv"], "Ed25519");
+        for algorithm in Algorithm::ALL {
+            let public = SigningKey::generate(algorithm).verifying_key();
+            assert_eq!(VerifyingKey::from_jwk(&public.to_jwk()), Ok(public.clone()));
+            let mut renamed = public.to_jwk();
+            renamed["kid"] = "someone-else".into();
+            assert!(VerifyingKey::from_jwk(&renamed).is_err());
+        }
     }
 }

@@ -5,10 +5,16 @@
 //! - [`keyring`]: the installation's keys, sealed at rest under a master key; rotation and retirement.
 //! - [`ledger`]: the audit ledger: events in an RFC 9162 Merkle log, signed tree heads, proofs, verification.
 //! - [`claim169`]: the Claim 169 identity QR codec (Base45, zlib, CBOR, COSE_Sign1).
+//! - [`document`]: signed documents through the same pipeline; [`jws`]: signed JSON.
+//! - [`revocation`]: signed revocation lists and verifier bundles; [`verify`]: the one verification function.
 
 pub mod claim169;
+pub mod document;
+pub mod jws;
 pub mod keyring;
 pub mod keys;
 pub mod ledger;
 pub mod merkle;
 pub mod qr;
+pub mod revocation;
+pub mod verify;

@@ -217,7 +217,9 @@ mod tests {
             ..Identity::default()
         };
         let meta = CwtMeta { issuer: Some("https://congso.gov.vn".into()), ..CwtMeta::default() };
-        claim169::encode(&person, &meta, &SigningKey::generate(Algorithm::ES256)).unwrap()
+        // A fixed key makes the code, and so the test, the same every run (ES256 signs deterministically, RFC 6979).
+        let key = SigningKey::from_secret_bytes(Algorithm::ES256, &[7; 32]).unwrap();
+        claim169::encode(&person, &meta, &key).unwrap()
     }
 
     #[test]

@@ -71,6 +71,10 @@ pub fn parse_cwt(value: Value) -> Result<(CwtMeta, Identity), DecodeError> {
             4 => meta.expires_at = Some(numeric_date(&value, "exp")?),
             5 => meta.not_before = Some(numeric_date(&value, "nbf")?),
             6 => meta.issued_at = Some(numeric_date(&value, "iat")?),
+            7 => match value {
+                Value::Bytes(cti) => meta.cti = Some(cti),
+                _ => return Err(malformed("cti is not a byte string".into())),
+            },
             CLAIM_169 => identity = Some(parse_identity(value)?),
             _ => {}
         }
@@ -190,6 +194,7 @@ pub fn cwt_value(meta: &CwtMeta, identity: &Identity) -> Value {
     put(4, meta.expires_at.map(int));
     put(5, meta.not_before.map(int));
     put(6, meta.issued_at.map(int));
+    put(7, meta.cti.clone().map(Value::Bytes));
     put(CLAIM_169, Some(identity_value(identity)));
     Value::Map(map)
 }

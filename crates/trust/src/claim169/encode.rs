@@ -17,7 +17,11 @@ const TAG_SIGN1: u64 = 18;
 /// The protected header names the algorithm (1) and the key id (4, the key's id as bytes), so a verifier holding
 /// several issuer keys picks the right one, and neither can be swapped without breaking the signature.
 pub fn encode(identity: &Identity, meta: &CwtMeta, key: &SigningKey) -> Result<String, EncodeError> {
-    let payload = cbor_bytes(&cwt_value(meta, identity))?;
+    sign1_text(cbor_bytes(&cwt_value(meta, identity))?, key)
+}
+
+/// Signs CWT bytes with COSE_Sign1 and returns the QR text: the pipeline every signed output shares.
+pub(crate) fn sign1_text(payload: Vec<u8>, key: &SigningKey) -> Result<String, EncodeError> {
     let protected = cbor_bytes(&Value::Map(vec![
         (Value::Integer(1.into()), Value::Integer(key.algorithm().cose_alg().into())),
         (Value::Integer(4.into()), Value::Bytes(key.kid().as_bytes().to_vec())),

@@ -23,14 +23,15 @@
 //! ```
 
 mod claims;
-mod cose;
+pub(crate) mod cose;
 mod encode;
 mod error;
 mod model;
-mod transport;
+pub(crate) mod transport;
 
 pub use cose::DecryptionKey;
 pub use encode::encode;
+pub(crate) use encode::sign1_text;
 pub use error::{DecodeError, EncodeError, Step, TimeError, VerifyError};
 pub use model::{Biometric, BiometricFormat, Biometrics, CwtMeta, Gender, Identity, MaritalStatus, PhotoFormat};
 pub use transport::Limits;
@@ -79,20 +80,25 @@ impl Credential {
 
     /// Checks the COSE_Sign1 signature over `["Signature1", protected, h'', payload]` with the issuer's key.
     pub fn verify(&self, key: &VerifyingKey) -> Result<(), VerifyError> {
-        let sign1 = self.sign1.as_ref().filter(|s| !s.signature.is_empty()).ok_or(VerifyError::Unsigned)?;
-        let signed = sign1.alg.and_then(Algorithm::from_cose).ok_or(VerifyError::UnsupportedAlgorithm(sign1.alg))?;
-        // The header says which algorithm; a key of another kind must not be tried, or an attacker could choose.
-        if signed != key.algorithm() {
-            return Err(VerifyError::AlgorithmMismatch { signed, key: key.algorithm() });
-        }
-        let message = cose::sig_structure(&sign1.protected, &sign1.payload);
-        key.verify(&message, &sign1.signature).map_err(|_| VerifyError::BadSignature)
+        verify_sign1(self.sign1.as_ref(), key)
     }
 
     /// Checks `exp` and `nbf` against `now_unix` (seconds): expired on or after `exp`, not valid before `nbf`.
     pub fn check_time(&self, now_unix: i64) -> Result<(), TimeError> {
         check_time(&self.meta, now_unix)
     }
+}
+
+/// Checks a COSE_Sign1's signature with `key`: shared by identity credentials and signed documents.
+pub(crate) fn verify_sign1(sign1: Option<&Sign1>, key: &VerifyingKey) -> Result<(), VerifyError> {
+    let sign1 = sign1.filter(|s| !s.signature.is_empty()).ok_or(VerifyError::Unsigned)?;
+    let signed = sign1.alg.and_then(Algorithm::from_cose).ok_or(VerifyError::UnsupportedAlgorithm(sign1.alg))?;
+    // The header says which algorithm; a key of another kind must not be tried, or an attacker could choose.
+    if signed != key.algorithm() {
+        return Err(VerifyError::AlgorithmMismatch { signed, key: key.algorithm() });
+    }
+    let message = cose::sig_structure(&sign1.protected, &sign1.payload);
+    key.verify(&message, &sign1.signature).map_err(|_| VerifyError::BadSignature)
 }
 
 /// Checks a CWT's `exp` and `nbf` against `now_unix` (RFC 8392 §3.1.4–5).

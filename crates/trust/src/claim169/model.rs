@@ -292,6 +292,9 @@ pub struct CwtMeta {
     /// `iat` (6): Unix seconds when it was issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<i64>,
+    /// `cti` (7): the issuer's id of this credential, which a revocation list names.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "base64_bytes_opt")]
+    pub cti: Option<Vec<u8>>,
 }
 
 /// Binary data as standard Base64 with padding, the form the conformance suite and other implementations use.

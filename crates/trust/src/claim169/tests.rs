@@ -50,6 +50,7 @@ fn meta() -> CwtMeta {
         expires_at: Some(1_900_000_000),
         not_before: Some(1_700_000_000),
         issued_at: Some(1_700_000_000),
+        cti: Some(vec![1, 2, 3, 4]),
     }
 }
 
@@ -144,6 +145,7 @@ fn cwt_meta() -> impl Strategy<Value = CwtMeta> {
             expires_at,
             not_before,
             issued_at,
+            cti: None,
         })
 }
 
