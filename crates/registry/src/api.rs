@@ -12,6 +12,10 @@ use time::OffsetDateTime;
 use web::extract::{Json, Path, Query};
 use web::{AppError, AppResult, AppState, FieldError};
 
+use trust::ledger::purpose::PurposeError;
+use trust::ledger::{Event, EventKind, Purpose};
+
+use crate::audit;
 use crate::error::RegistryError;
 use crate::input::CitizenInput;
 use crate::model::{Address, Citizen, Household, Relationship, Version};
@@ -42,38 +46,100 @@ pub fn require_registry_role(me: &Principal) -> AppResult<Option<Vec<AdminUnitCo
     }
 }
 
-/// Reads a citizen the caller may see; one outside the caller's territory does not exist for them (404).
+/// Reads a citizen the caller may see; one outside the caller's territory does not exist for them (404), and the
+/// refusal goes to the ledger, where the citizen sees it.
 pub async fn visible_citizen(state: &AppState, me: &Principal, personal_id: &str) -> AppResult<Citizen> {
     require_registry_role(me)?;
     let id: PersonalId = personal_id.parse().map_err(|e| AppError::invalid("personal_id", e))?;
     let citizen = service::citizen(&state.db, &id).await?;
-    authorize(me, Action::ReadPopulation(territory_of(citizen.commune.as_deref()))).map_err(|_| AppError::NotFound)?;
+    if authorize(me, Action::ReadPopulation(territory_of(citizen.commune.as_deref()))).is_err() {
+        let refused = Event::new(EventKind::AccessRefused, me.actor(Role::RegistryClerk))
+            .subject(id.as_str())
+            .detail(serde_json::json!({ "action": "read_population" }));
+        state.ledger.record(refused).await.map_err(RegistryError::from)?;
+        return Err(AppError::NotFound);
+    }
     Ok(citizen)
+}
+
+/// Why the caller reads a citizen's data: required on every read of one person's record.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct PurposeQuery {
+    /// `dossier`, `verification`, `correction`, `citizen_request` or `other`.
+    pub purpose: Option<String>,
+    /// For `other`: the purpose in words (at most 200 characters).
+    pub purpose_other: Option<String>,
+}
+
+impl PurposeQuery {
+    /// The stated purpose, or 422 saying what is missing.
+    pub fn parse(&self) -> AppResult<Purpose> {
+        Purpose::parse(self.purpose.as_deref(), self.purpose_other.as_deref()).map_err(|e| match e {
+            PurposeError::OtherText => AppError::invalid(
+                "purpose_other",
+                Text::new(
+                    "Mô tả mục đích khác trong 1 đến 200 ký tự.",
+                    "Describe the other purpose in 1 to 200 characters.",
+                ),
+            ),
+            _ => AppError::invalid(
+                "purpose",
+                Text::new(
+                    "Chọn mục đích sử dụng dữ liệu: dossier, verification, correction, citizen_request hoặc other.",
+                    "State the purpose: dossier, verification, correction, citizen_request or other.",
+                ),
+            ),
+        })
+    }
+}
+
+/// Writes the caller's read of these citizens' data to the ledger; returns once it is durably recorded, so no
+/// personal data leaves the server unrecorded.
+pub async fn record_read(
+    state: &AppState,
+    me: &Principal,
+    personal_ids: &[&str],
+    purpose: &Purpose,
+    view: &str,
+) -> AppResult<()> {
+    let actor = me.actor(Role::RegistryClerk);
+    let reads = personal_ids.iter().map(|id| state.ledger.record(audit::read(id, &actor, purpose, view)));
+    for read in futures_util::future::join_all(reads).await {
+        read.map_err(RegistryError::from)?;
+    }
+    Ok(())
 }
 
 /// A citizen's current record.
 #[utoipa::path(get, path = "/api/v1/citizens/{personal_id}", operation_id = "getCitizen", tag = "population", security(("bearer" = [])),
-    params(("personal_id" = String, Path, description = "12 digits")),
+    params(("personal_id" = String, Path, description = "12 digits"), PurposeQuery),
     responses((status = 200, body = Citizen), (status = 403, body = web::error::ErrorBody),
         (status = 404, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
 pub async fn one(
     State(state): State<AppState>,
     Caller(me): Caller,
     Path(personal_id): Path<String>,
+    Query(why): Query<PurposeQuery>,
 ) -> AppResult<Json<Citizen>> {
-    Ok(Json(visible_citizen(&state, &me, &personal_id).await?))
+    let citizen = visible_citizen(&state, &me, &personal_id).await?;
+    let purpose = why.parse()?;
+    record_read(&state, &me, &[citizen.personal_id.as_str()], &purpose, "record").await?;
+    Ok(Json(citizen))
 }
 
 /// Every version of a citizen's record, with who changed it, when and why.
 #[utoipa::path(get, path = "/api/v1/citizens/{personal_id}/history", operation_id = "getCitizenHistory", tag = "population", security(("bearer" = [])),
-    params(("personal_id" = String, Path, description = "12 digits")),
+    params(("personal_id" = String, Path, description = "12 digits"), PurposeQuery),
     responses((status = 200, body = Vec<Version>), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
     Caller(me): Caller,
     Path(personal_id): Path<String>,
+    Query(why): Query<PurposeQuery>,
 ) -> AppResult<Json<Vec<Version>>> {
     let citizen = visible_citizen(&state, &me, &personal_id).await?;
+    let purpose = why.parse()?;
+    record_read(&state, &me, &[citizen.personal_id.as_str()], &purpose, "history").await?;
     Ok(Json(service::history(&state.db, &citizen.personal_id).await?))
 }
 
@@ -162,7 +228,19 @@ pub async fn search_citizens(
     let scope = require_registry_role(&me)?;
     let search = q.parse(scope)?;
     let (results, more) = search::run(&state.db, &search).await?;
+    record_search(&state, &me, &q, results.len()).await?;
     Ok(Json(SearchPage { results, page: search.page, more }))
+}
+
+/// Writes a search to the ledger: the query and how many were found, not who (that is a read, stated with a
+/// purpose when a record is opened).
+pub async fn record_search(state: &AppState, me: &Principal, q: &SearchQuery, found: usize) -> AppResult<()> {
+    let event = Event::new(EventKind::RegistrySearched, me.actor(Role::RegistryClerk)).detail(serde_json::json!({
+        "q": q.q, "birth_year": q.birth_year, "sex": q.sex, "province": q.province, "commune": q.commune,
+        "page": q.page, "found": found,
+    }));
+    state.ledger.record(event).await.map_err(RegistryError::from)?;
+    Ok(())
 }
 
 /// Register a citizen.
@@ -232,17 +310,27 @@ pub async fn move_household(
 
 /// A household with its members.
 #[utoipa::path(get, path = "/api/v1/households/{code}", operation_id = "getHousehold", tag = "population", security(("bearer" = [])),
-    params(("code" = String, Path, description = "12 digits")),
+    params(("code" = String, Path, description = "12 digits"), PurposeQuery),
     responses((status = 200, body = Household), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody)))]
 pub async fn household(
     State(state): State<AppState>,
     Caller(me): Caller,
     Path(code): Path<String>,
+    Query(why): Query<PurposeQuery>,
 ) -> AppResult<Json<Household>> {
-    require_registry_role(&me)?;
-    let h = service::household(&state.db, &code).await?;
-    authorize(&me, Action::ReadPopulation(territory_of(Some(&h.address.commune)))).map_err(|_| AppError::NotFound)?;
+    let h = visible_household(&state, &me, &code).await?;
+    let purpose = why.parse()?;
+    let members: Vec<&str> = h.members.iter().map(|m| m.personal_id.as_str()).collect();
+    record_read(&state, &me, &members, &purpose, "household").await?;
     Ok(Json(h))
+}
+
+/// A household the caller may see, or 404.
+pub async fn visible_household(state: &AppState, me: &Principal, code: &str) -> AppResult<Household> {
+    require_registry_role(me)?;
+    let h = service::household(&state.db, code).await?;
+    authorize(me, Action::ReadPopulation(territory_of(Some(&h.address.commune)))).map_err(|_| AppError::NotFound)?;
+    Ok(h)
 }
 
 /// A dwelling by its digital address.

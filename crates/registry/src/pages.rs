@@ -13,7 +13,12 @@ use web::error::html;
 use web::extract::{Path, Query};
 use web::{AppError, AppResult, AppState, PageCtx};
 
-use crate::api::{SearchQuery, require_registry_role, territory_of, visible_citizen};
+use trust::ledger::Purpose;
+
+use crate::api::{
+    PurposeQuery, SearchQuery, record_read, record_search, require_registry_role, territory_of, visible_citizen,
+    visible_household,
+};
 use crate::model::{Address, Citizen, Household, Version};
 use crate::{search, service};
 
@@ -63,6 +68,7 @@ async fn search_page(
         match q.parse(scope) {
             Ok(search) => {
                 let (results, more) = search::run(&state.db, &search).await?;
+                record_search(&state, &me, &q, results.len()).await?;
                 view.results = results;
                 view.more = more;
                 view.next = more.then(|| {
@@ -94,13 +100,61 @@ struct CitizenPage {
     history: Vec<Version>,
 }
 
+/// Asks why, before a record opens: the answer goes to the ledger with the read, and the citizen sees it.
+#[derive(Template)]
+#[template(path = "purpose.html")]
+struct PurposePage {
+    page: PageCtx,
+    /// What is about to open: a citizen's name is not shown before the purpose is given.
+    target: String,
+    codes: [&'static str; 5],
+    chosen: String,
+    other: String,
+    error: Option<String>,
+}
+
+impl PurposePage {
+    fn label_key(code: &str) -> String {
+        format!("purpose.{code}")
+    }
+}
+
+/// The purpose from the query, or the page that asks for it.
+fn purpose_or_form(page: PageCtx, why: &PurposeQuery, target: String) -> Result<Purpose, Box<Response>> {
+    match why.parse() {
+        Ok(purpose) => Ok(purpose),
+        Err(e) => {
+            let error = why.purpose.is_some().then(|| match e {
+                AppError::Invalid(fields) => {
+                    fields.iter().map(|f| f.message.message(page.lang).into_owned()).collect::<Vec<_>>().join(" ")
+                }
+                other => other.to_string(),
+            });
+            Err(Box::new(html(&PurposePage {
+                page,
+                target,
+                codes: Purpose::CODES,
+                chosen: why.purpose.clone().unwrap_or_default(),
+                other: why.purpose_other.clone().unwrap_or_default(),
+                error,
+            })))
+        }
+    }
+}
+
 async fn citizen_page(
     State(state): State<AppState>,
     page: PageCtx,
     Caller(me): Caller,
     Path(personal_id): Path<String>,
+    Query(why): Query<PurposeQuery>,
 ) -> AppResult<Response> {
     let citizen = visible_citizen(&state, &me, &personal_id).await?;
+    let purpose = match purpose_or_form(page.clone(), &why, citizen.personal_id.to_string()) {
+        Ok(purpose) => purpose,
+        Err(form) => return Ok(*form),
+    };
+    record_read(&state, &me, &[citizen.personal_id.as_str()], &purpose, "record").await?;
     let history = service::history(&state.db, &citizen.personal_id).await?;
     Ok(html(&CitizenPage { page, citizen, history }))
 }
@@ -117,11 +171,15 @@ async fn household_page(
     page: PageCtx,
     Caller(me): Caller,
     Path(code): Path<String>,
+    Query(why): Query<PurposeQuery>,
 ) -> AppResult<Response> {
-    require_registry_role(&me)?;
-    let household = service::household(&state.db, &code).await?;
-    identity::authorize(&me, identity::Action::ReadPopulation(territory_of(Some(&household.address.commune))))
-        .map_err(|_| AppError::NotFound)?;
+    let household = visible_household(&state, &me, &code).await?;
+    let purpose = match purpose_or_form(page.clone(), &why, household.code.clone()) {
+        Ok(purpose) => purpose,
+        Err(form) => return Ok(*form),
+    };
+    let members: Vec<&str> = household.members.iter().map(|m| m.personal_id.as_str()).collect();
+    record_read(&state, &me, &members, &purpose, "household").await?;
     Ok(html(&HouseholdPage { page, household }))
 }
 

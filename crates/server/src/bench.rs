@@ -237,7 +237,7 @@ impl RegistryBench {
         let state = AppState::new(db.clone(), WebConfig { secure_cookies: false }, keyring);
         let app_base = serve_in_background(crate::app::router(state)).await?;
         let app_rps = throughput(
-            Arc::new(move |id| format!("{app_base}/api/v1/citizens/{id}")),
+            Arc::new(move |id| format!("{app_base}/api/v1/citizens/{id}?purpose=verification")),
             Some(token.clone()),
             ids.clone(),
             self.clients,
@@ -288,7 +288,7 @@ impl RegistryBench {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let rps = throughput(
-            Arc::new(move |id| format!("{base}/api/v1/citizens/{id}")),
+            Arc::new(move |id| format!("{base}/api/v1/citizens/{id}?purpose=verification")),
             Some(token),
             ids.clone(),
             self.clients,

@@ -82,6 +82,8 @@ enum Generate {
 enum Bench {
     /// The population registry: import, lookups, search, memory.
     Registry(crate::bench::RegistryBench),
+    /// The audit ledger: registry writes with and without it, proof generation as the log grows.
+    Ledger(crate::bench_ledger::LedgerBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -229,6 +231,7 @@ impl Cli {
             Command::Keys(keys) => keys.run().await,
             Command::Ledger(ledger) => ledger.run().await,
             Command::Bench(Bench::Registry(bench)) => bench.run().await,
+            Command::Bench(Bench::Ledger(bench)) => bench.run().await,
             Command::Import(Import::Citizens { file, all_or_nothing, store }) => {
                 let db = open(&settings(&store)?).await?;
                 crate::population::import_file(&db, &file, all_or_nothing).await

@@ -4,6 +4,7 @@ use identity::model::RoleAssignment;
 use identity::service::{self, NewAccount};
 use identity::{AccountKind, Role, Territory};
 use store::Db;
+use trust::ledger::{Actor, Purpose};
 
 /// People in the demo's synthetic population.
 const DEMO_CITIZENS: u64 = 10_000;
@@ -91,8 +92,10 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
         "congso-demo-clerk",
     )
     .await?;
+    let citizen = seed_citizen(db, &commune).await?;
     Ok(vec![
         DemoAccount { username: "admin", password: "congso-demo-admin", what: "operator: accounts".into() },
+        DemoAccount { username: "congdan", password: "congso-demo-citizen", what: citizen },
         DemoAccount {
             username: "canbo.trunguong",
             password: "congso-demo-clerk",
@@ -109,4 +112,37 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
             what: format!("registry clerk, {} ({commune})", commune_code.unit().name),
         },
     ])
+}
+
+/// A citizen's account bound to a resident of the clerk's commune, with one look at their record by that clerk
+/// in the ledger, so "who used my data" has something to show. Returns what to print.
+async fn seed_citizen(db: &Db, commune: &str) -> anyhow::Result<String> {
+    let Some(person) = registry::service::first_resident(db, commune).await? else {
+        return Ok("citizen (no resident to bind to)".into());
+    };
+    let new = NewAccount {
+        username: "congdan".into(),
+        display_name: person.full_name.clone(),
+        kind: AccountKind::Citizen,
+        password: "congso-demo-citizen".into(),
+        roles: vec![],
+    };
+    match service::create_account(db, new).await {
+        Ok(id) => {
+            service::bind_personal_id(db, id, &person.personal_id).await?;
+            let clerk = Actor {
+                username: "canbo.xa".into(),
+                display_name: Some("Phạm Thu Hà".into()),
+                role: Some(Role::RegistryClerk.as_str().into()),
+                agency: None,
+            };
+            let read = registry::audit::read(person.personal_id.as_str(), &clerk, &Purpose::Dossier, "record");
+            let mut tx = db.begin_write().await?;
+            trust::ledger::store::append(&mut tx, db.backend(), &mut [read]).await?;
+            tx.commit().await?;
+        }
+        Err(service::IdentityError::UsernameTaken) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(format!("citizen {} ({})", person.full_name, person.personal_id))
 }

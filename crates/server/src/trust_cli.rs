@@ -6,8 +6,8 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use store::Db;
 use trust::keyring::{self, Keyring, MasterKey};
-use trust::keys::Algorithm;
-use trust::ledger::{self, Actor, Event, EventKind, head, verify};
+use trust::keys::{Algorithm, VerifyingKey};
+use trust::ledger::{self, Actor, Event, EventKind, Receipt, head, verify};
 
 use crate::cli::{open, settings};
 use crate::config::{Overrides, Settings};
@@ -66,6 +66,15 @@ pub enum LedgerCommand {
     Verify(#[command(flatten)] Overrides),
     /// Sign a tree head for the ledger as it is now and print it.
     Sign(#[command(flatten)] Overrides),
+    /// Check a receipt from "who used my data" offline, with the published keys (a saved
+    /// /.well-known/jwks.json): the tree head's signature and the entry's inclusion.
+    CheckReceipt {
+        /// The receipt, as downloaded.
+        receipt: std::path::PathBuf,
+        /// The key set, as downloaded from /.well-known/jwks.json.
+        #[arg(long)]
+        jwks: std::path::PathBuf,
+    },
 }
 
 fn key_event(action: &str, key: &keyring::KeyInfo) -> Event {
@@ -132,6 +141,29 @@ impl LedgerCommand {
                     bail!("registry verification failed: {problem}");
                 }
                 println!("registry: {} current records match their last ledger entries", records.records);
+                Ok(())
+            }
+            LedgerCommand::CheckReceipt { receipt, jwks } => {
+                let read = |path: &std::path::Path| -> anyhow::Result<serde_json::Value> {
+                    let text =
+                        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+                    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+                };
+                let receipt: Receipt = serde_json::from_value(read(&receipt)?).context("not a congso receipt")?;
+                let keys = read(&jwks)?;
+                let key_for = |kid: &str| {
+                    keys["keys"]
+                        .as_array()?
+                        .iter()
+                        .filter_map(|k| VerifyingKey::from_jwk(k).ok())
+                        .find(|k| k.kid() == kid)
+                };
+                let event = receipt.verify(key_for).context("the receipt does not check out")?;
+                println!(
+                    "valid: entry {} is in the ledger's signed tree of {} entries (signed {} by key {})",
+                    receipt.leaf_index, receipt.tree_head.tree_size, receipt.tree_head.timestamp, receipt.tree_head.kid
+                );
+                println!("{}", serde_json::to_string_pretty(&event)?);
                 Ok(())
             }
             LedgerCommand::Sign(store) => {

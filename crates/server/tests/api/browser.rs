@@ -82,6 +82,9 @@ async fn a_clerk_signs_in_finds_a_citizen_and_reads_the_history() {
     let first = b.wait().for_element(Locator::Css("main table tbody a")).await.unwrap();
     let id = first.text().await.unwrap();
     first.click().await.unwrap();
+    // The record opens only once a purpose is stated.
+    b.wait().for_element(Locator::Css("input[name=purpose][value=verification]")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
     b.wait().for_element(Locator::Css("main h2")).await.unwrap();
     let record = b.source().await.unwrap();
     assert!(record.contains(&id) && record.contains("Lịch sử thay đổi") && record.contains("nhập dữ liệu dân cư"));

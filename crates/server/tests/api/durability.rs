@@ -89,8 +89,12 @@ async fn an_acknowledged_registration_survives_kill_9() {
     server.kill_9();
 
     let again = start_server(&app.db.url).await;
-    let r =
-        client.get(format!("{}/api/v1/citizens/079185000123", again.base)).bearer_auth(&token).send().await.unwrap();
+    let r = client
+        .get(format!("{}/api/v1/citizens/079185000123?purpose=verification", again.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let record: Value = r.json().await.unwrap();
     assert_eq!(record["full_name"], "Lê Thị Bền");
@@ -125,7 +129,7 @@ async fn concurrent_moves_of_one_citizen_are_applied_one_at_a_time() {
     }
     assert!(applied >= 1);
     let history: Vec<Value> = client
-        .get(app.url(&format!("/api/v1/citizens/{mover}/history")))
+        .get(app.url(&format!("/api/v1/citizens/{mover}/history?purpose=correction")))
         .bearer_auth(&token)
         .send()
         .await

@@ -10,6 +10,7 @@ mod errors;
 mod health;
 mod helpers;
 mod import;
+mod ledger;
 mod openapi;
 mod signin;
 mod tokens;

@@ -25,6 +25,10 @@ pub enum EventKind {
     AccountChanged,
     /// A signing key was created, rotated or retired.
     KeyChanged,
+    /// A credential or signed document was issued (its id, kind and key in `detail`).
+    CredentialIssued,
+    /// A credential or signed document was revoked (its id and the reason).
+    CredentialRevoked,
 }
 
 impl EventKind {
@@ -40,6 +44,8 @@ impl EventKind {
             EventKind::AccountLocked => "account_locked",
             EventKind::AccountChanged => "account_changed",
             EventKind::KeyChanged => "key_changed",
+            EventKind::CredentialIssued => "credential_issued",
+            EventKind::CredentialRevoked => "credential_revoked",
         }
     }
 }

@@ -5,12 +5,13 @@
 //! - [`store`]: appending in the caller's transaction (a change and its entry commit together or not at all),
 //!   reading entries, fetching the nodes a proof needs.
 //! - [`recorder`]: appends for events that change nothing (reads), batched into group commits.
-//! - [`head`]: signed tree heads and proofs against them.
+//! - [`head`]: signed tree heads and proofs against them; [`receipt`]: one entry with its proof, for keeping.
 //! - [`verify`]: recomputing everything from the stored entries.
 
 pub mod event;
 pub mod head;
 pub mod purpose;
+pub mod receipt;
 pub mod recorder;
 pub mod store;
 pub mod verify;
@@ -18,6 +19,7 @@ pub mod verify;
 pub use event::{Actor, Event, EventKind, RecordRef, record_digest};
 pub use head::TreeHead;
 pub use purpose::Purpose;
+pub use receipt::Receipt;
 pub use recorder::Recorder;
 
 /// Why the ledger could not answer.
