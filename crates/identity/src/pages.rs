@@ -8,13 +8,14 @@ use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
+use trust::ledger::{Actor, Event, EventKind};
 use web::csrf::CsrfForm;
 use web::error::html;
 use web::extract::Query;
 use web::{AppResult, AppState, PageCtx};
 
 use crate::auth::{Caller, session_cookie, session_secret};
-use crate::model::{Account, Principal};
+use crate::model::{Account, AccountKind, Principal};
 use crate::policy::{Action, authorize};
 use crate::service;
 
@@ -68,11 +69,25 @@ async fn signin(
         refused => {
             let locked = matches!(refused, service::SignIn::LockedOut);
             tracing::info!(locked, "sign-in refused");
+            let kind = if locked { EventKind::AccountLocked } else { EventKind::SignInFailed };
+            // Only a well-formed username is kept: a password typed into the wrong box must not be.
+            let name =
+                if service::check_username(&form.username).is_ok() { &form.username } else { "(không hợp lệ)" };
+            state.ledger.record(Event::new(kind, Actor::system(name))).await.map_err(ledger_error)?;
             let status = if locked { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
             let again = SignInPage { page, next, username: form.username, failed: !locked, locked };
             return Ok((status, html(&again)).into_response());
         }
     };
+    if account.kind != AccountKind::Citizen {
+        let actor = Actor {
+            username: account.username.clone(),
+            display_name: Some(account.display_name.clone()),
+            role: None,
+            agency: None,
+        };
+        state.ledger.record(Event::new(EventKind::SignedIn, actor)).await.map_err(ledger_error)?;
+    }
     let secret = service::start_session(&state.db, account.id).await?;
     tracing::info!(account_id = account.id, "signed in");
     let secure = state.config.secure_cookies;
@@ -84,6 +99,10 @@ async fn signin(
         }
     }
     Ok(response)
+}
+
+fn ledger_error(e: trust::ledger::LedgerError) -> web::AppError {
+    web::AppError::Internal(e.into())
 }
 
 #[derive(Deserialize)]

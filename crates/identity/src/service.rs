@@ -100,7 +100,8 @@ pub fn random_password() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 15]>())
 }
 
-fn check_username(username: &str) -> Result<(), IdentityError> {
+/// Whether a username is well formed: 3–64 characters of a–z, 0–9, `.`, `_`, `-`.
+pub fn check_username(username: &str) -> Result<(), IdentityError> {
     let ok = (3..=64).contains(&username.len())
         && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if ok { Ok(()) } else { Err(IdentityError::InvalidUsername) }

@@ -226,3 +226,23 @@ async fn ledger_verify_names_an_edited_registry_row_and_an_edited_ledger_row() {
     let (ok, out) = ledger_verify(&w);
     assert!(!ok && out.contains("entry 7: its hash does not match its body"), "{out}");
 }
+
+#[tokio::test]
+async fn officials_sign_ins_and_failed_attempts_are_in_the_ledger_but_never_a_password() {
+    let w = world().await;
+    let mut browser = w.app.browser();
+    assert_eq!(browser.sign_in("canbo.xa", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    browser.sign_in("canbo.xa", "wrong password").await;
+    browser.sign_in("Mật khẩu bí mật!", "gõ nhầm ô").await;
+    let kinds: Vec<(String, String)> = store::sqlx::query_as(
+        "SELECT kind, body FROM ledger_entries WHERE kind IN ('signed_in', 'sign_in_failed') ORDER BY seq",
+    )
+    .fetch_all(w.app.db.db.pool())
+    .await
+    .unwrap();
+    let kinds: Vec<&str> = kinds.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>();
+    assert_eq!(kinds, ["signed_in", "sign_in_failed", "sign_in_failed"]);
+    let bodies: Vec<String> =
+        store::sqlx::query_scalar("SELECT body FROM ledger_entries").fetch_all(w.app.db.db.pool()).await.unwrap();
+    assert!(bodies.iter().all(|b| !b.contains("Mật khẩu") && !b.contains("wrong password")));
+}
