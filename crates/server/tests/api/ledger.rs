@@ -246,3 +246,26 @@ async fn officials_sign_ins_and_failed_attempts_are_in_the_ledger_but_never_a_pa
         store::sqlx::query_scalar("SELECT body FROM ledger_entries").fetch_all(w.app.db.db.pool()).await.unwrap();
     assert!(bodies.iter().all(|b| !b.contains("Mật khẩu") && !b.contains("wrong password")));
 }
+
+#[tokio::test]
+async fn the_pages_ask_the_official_why_and_show_the_citizen_who() {
+    let w = world().await;
+    let mut clerk = w.app.browser();
+    clerk.sign_in("clerk", PASSWORD).await;
+    let ask = clerk.get(&format!("/registry/citizens/{}", w.local)).await;
+    assert_eq!(ask.status(), StatusCode::OK);
+    let ask = ask.text().await.unwrap();
+    assert!(ask.contains("Mục đích sử dụng dữ liệu") && ask.contains("name=\"purpose\""), "{ask}");
+    let name = registry::service::citizen(&w.app.db.db, &w.local.parse().unwrap()).await.unwrap().full_name;
+    assert!(!ask.contains(&name), "the record stays closed until a purpose is given");
+    let open =
+        clerk.get(&format!("/registry/citizens/{}?purpose=citizen_request", w.local)).await.text().await.unwrap();
+    assert!(open.contains(&name));
+
+    let mut citizen = w.app.browser();
+    citizen.sign_in("congdan", PASSWORD).await;
+    let page = citizen.get("/me/data-usage").await.text().await.unwrap();
+    assert!(page.contains("Ai đã dùng dữ liệu của tôi") && page.contains("Theo yêu cầu của chính công dân"), "{page}");
+    assert!(page.contains("Cán bộ clerk") && page.contains("Cán bộ đăng ký cư trú"), "{page}");
+    assert_eq!(clerk.get("/me/data-usage").await.status(), StatusCode::FORBIDDEN);
+}
