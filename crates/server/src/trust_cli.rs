@@ -7,7 +7,7 @@ use clap::Subcommand;
 use store::Db;
 use trust::keyring::{self, Keyring, MasterKey};
 use trust::keys::{Algorithm, VerifyingKey};
-use trust::ledger::{self, Actor, Event, EventKind, Receipt, head, verify};
+use trust::ledger::{self, Receipt, head, verify};
 
 use crate::cli::{open, settings};
 use crate::config::{Overrides, Settings};
@@ -77,12 +77,6 @@ pub enum LedgerCommand {
     },
 }
 
-fn key_event(action: &str, key: &keyring::KeyInfo) -> Event {
-    Event::new(EventKind::KeyChanged, Actor::system("congso keys")).detail(serde_json::json!({
-        "action": action, "kid": key.public.kid(), "algorithm": key.public.algorithm().as_str(),
-    }))
-}
-
 impl Keys {
     /// Runs the command.
     pub async fn run(self) -> anyhow::Result<()> {
@@ -104,7 +98,12 @@ impl Keys {
                 Keyring::open(&db, master.clone()).await?;
                 let mut tx = db.begin_write().await?;
                 let key = keyring::rotate(&mut tx, &master, algorithm).await?;
-                ledger::store::append(&mut tx, db.backend(), &mut [key_event("rotate", &key)]).await?;
+                ledger::store::append(
+                    &mut tx,
+                    db.backend(),
+                    &mut [keyring::key_event("rotate", key.public.kid(), key.public.algorithm())],
+                )
+                .await?;
                 tx.commit().await?;
                 println!("new {} key {} signs from now on", key.public.algorithm(), key.public.kid());
                 Ok(())
@@ -113,7 +112,12 @@ impl Keys {
                 let db = open(&settings(&store)?).await?;
                 let mut tx = db.begin_write().await?;
                 let key = keyring::retire(&mut tx, &kid).await?;
-                ledger::store::append(&mut tx, db.backend(), &mut [key_event("retire", &key)]).await?;
+                ledger::store::append(
+                    &mut tx,
+                    db.backend(),
+                    &mut [keyring::key_event("retire", key.public.kid(), key.public.algorithm())],
+                )
+                .await?;
                 tx.commit().await?;
                 println!("key {kid} retired");
                 Ok(())

@@ -45,6 +45,9 @@ pub enum KeyringError {
     /// No key has this id (or it was retired).
     #[error("no active key {0}")]
     UnknownKey(String),
+    /// The key operation could not be written to the audit ledger, so it was not made.
+    #[error("ledger: {0}")]
+    Ledger(String),
     /// Retiring would leave an algorithm without a key.
     #[error("{0} is the last active {1} key; rotate first")]
     LastKey(String, Algorithm),
@@ -156,11 +159,17 @@ impl Keyring {
     pub async fn open(db: &Db, master: MasterKey) -> Result<Keyring, KeyringError> {
         let mut tx = db.begin_write().await?;
         let existing = list(&mut *tx).await?;
+        let mut created = Vec::new();
         for algorithm in Algorithm::ALL {
             if !existing.iter().any(|k| k.public.algorithm() == algorithm && k.retired_at.is_none()) {
-                insert(&mut *tx, &master, &SigningKey::generate(algorithm), now()).await?;
+                let key = SigningKey::generate(algorithm);
+                insert(&mut *tx, &master, &key, now()).await?;
+                created.push(key_event("create", key.kid(), algorithm));
             }
         }
+        crate::ledger::store::append(&mut tx, db.backend(), &mut created)
+            .await
+            .map_err(|e| KeyringError::Ledger(e.to_string()))?;
         tx.commit().await?;
         let keyring = Keyring { master, keys: RwLock::new(Arc::new(KeySet { signing: vec![], public: vec![] })) };
         keyring.reload(db).await?;
@@ -252,6 +261,13 @@ async fn insert<'e>(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// The ledger entry of a key operation.
+pub fn key_event(action: &str, kid: &str, algorithm: Algorithm) -> crate::ledger::Event {
+    use crate::ledger::{Actor, Event, EventKind};
+    Event::new(EventKind::KeyChanged, Actor::system("congso keys"))
+        .detail(serde_json::json!({ "action": action, "kid": kid, "algorithm": algorithm.as_str() }))
 }
 
 /// Every key ever made, retired ones included, newest first.
