@@ -11,9 +11,11 @@ use web::extract::Json;
         crate::units::list, crate::units::one, identity::api::me, identity::api::accounts,
         registry::api::search_citizens, registry::api::register, registry::api::one, registry::api::history,
         registry::api::move_household, registry::api::household, registry::api::address,
+        crate::ledger::api::latest_head, crate::ledger::api::sign_head, crate::ledger::api::inclusion,
+        crate::ledger::api::consistency, crate::ledger::api::my_data_usage, crate::ledger::api::my_receipt,
     ),
     modifiers(&BearerAuth),
-    tags((name = "admin-units", description = "Administrative units after July 2025"), (name = "identity", description = "Accounts"), (name = "population", description = "The population registry, for registry officials within their territory"))
+    tags((name = "admin-units", description = "Administrative units after July 2025"), (name = "identity", description = "Accounts"), (name = "population", description = "The population registry, for registry officials within their territory"), (name = "ledger", description = "The audit ledger: signed tree heads and proofs, public; a citizen's own entries with receipts"))
 )]
 struct ApiDoc;
 

@@ -2,6 +2,7 @@
 //! PostgreSQL when CONGSO_TEST_DATABASE_URL is set) and talks HTTP to it. One test binary, one file per resource.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod access;
 mod admin_units;
 mod browser;
 mod citizens;

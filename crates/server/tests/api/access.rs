@@ -1,0 +1,209 @@
+//! The access matrix: every operation in the OpenAPI document (which CI checks against the router) called as
+//! nobody, as a citizen, as a commune official on a record outside the commune and as an administrator without a
+//! registry role. A new route that is not classified here fails the test, so none can be forgotten.
+
+use identity::model::RoleAssignment;
+use identity::service::{self, NewAccount};
+use identity::{AccountKind, Role, Territory};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp};
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Rule {
+    /// Anyone, signed in or not: no personal data.
+    Public,
+    /// Any signed-in account, about itself only.
+    Own,
+    /// Registry officials, within their territory.
+    Registry,
+    /// Administrators.
+    Admin,
+}
+
+fn rule(method: &Method, path: &str) -> Rule {
+    match (method.as_str(), path) {
+        ("GET", "/api/v1/admin-units" | "/api/v1/admin-units/{code}" | "/api/v1/openapi.json") => Rule::Public,
+        ("GET", "/api/v1/ledger/sth" | "/api/v1/ledger/proof/inclusion" | "/api/v1/ledger/proof/consistency") => {
+            Rule::Public
+        }
+        ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
+        ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
+        (_, p)
+            if ["/api/v1/citizens", "/api/v1/households/", "/api/v1/addresses/"].iter().any(|r| p.starts_with(r)) =>
+        {
+            Rule::Registry
+        }
+        (m, p) => panic!("{m} {p} is not in the access matrix: classify it in tests/api/access.rs"),
+    }
+}
+
+struct Cast {
+    app: TestApp,
+    citizen: String,
+    commune_clerk: String,
+    admin: String,
+    /// Values for path parameters, all belonging to someone outside the commune clerk's commune and not the
+    /// citizen.
+    outsider: String,
+    outsider_household: String,
+    outsider_address: String,
+    outsider_entry: u64,
+}
+
+async fn token(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<RoleAssignment>) -> (i64, String) {
+    let new =
+        NewAccount { username: username.into(), display_name: username.into(), kind, password: PASSWORD.into(), roles };
+    let id = service::create_account(&app.db.db, new).await.unwrap();
+    (id, service::create_token(&app.db.db, username, 1).await.unwrap().1)
+}
+
+async fn cast() -> Cast {
+    let app = TestApp::spawn().await;
+    congso::population::generate_into(&app.db.db, 200, 3, false).await.unwrap();
+    let commune = registry::service::busiest_commune(&app.db.db, "01").await.unwrap().unwrap();
+    let local = registry::service::first_resident(&app.db.db, &commune).await.unwrap().unwrap();
+    let pool = app.db.db.pool();
+    let (outsider, outsider_household): (String, String) = store::sqlx::query_as(
+        "SELECT c.personal_id, h.code FROM citizens c JOIN households h ON h.id = c.household_id \
+         WHERE c.commune_code <> $1 ORDER BY c.personal_id LIMIT 1",
+    )
+    .bind(&commune)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let outsider_address: String = store::sqlx::query_scalar(
+        "SELECT a.code FROM households h JOIN addresses a ON a.id = h.address_id WHERE h.code = $1",
+    )
+    .bind(&outsider_household)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let outsider_entry: i64 = store::sqlx::query_scalar("SELECT MIN(seq) FROM ledger_entries WHERE subject = $1")
+        .bind(&outsider)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let (citizen_id, citizen) = token(&app, "congdan", AccountKind::Citizen, vec![]).await;
+    service::bind_personal_id(&app.db.db, citizen_id, &local.personal_id).await.unwrap();
+    let territory = Territory::Unit(commune.parse().unwrap());
+    let clerk_role = vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory }];
+    let (_, commune_clerk) = token(&app, "canbo.xa", AccountKind::Official, clerk_role).await;
+    let admin_role = vec![RoleAssignment { role: Role::Administrator, agency: None, territory: Territory::Nation }];
+    let (_, admin) = token(&app, "quantri", AccountKind::Operator, admin_role).await;
+    Cast {
+        app,
+        citizen,
+        commune_clerk,
+        admin,
+        outsider,
+        outsider_household,
+        outsider_address,
+        outsider_entry: outsider_entry as u64,
+    }
+}
+
+impl Cast {
+    fn concrete(&self, path: &str) -> String {
+        let code = match path {
+            p if p.starts_with("/api/v1/addresses") => self.outsider_address.as_str(),
+            p if p.starts_with("/api/v1/admin-units") => "01",
+            _ => self.outsider_household.as_str(),
+        };
+        let path = path
+            .replace("{personal_id}", &self.outsider)
+            .replace("{seq}", &self.outsider_entry.to_string())
+            .replace("{code}", code);
+        let query = match path.as_str() {
+            "/api/v1/citizens" => "?q=n",
+            p if p.starts_with("/api/v1/citizens/") || p.starts_with("/api/v1/households/") => "?purpose=verification",
+            "/api/v1/ledger/proof/inclusion" => "?index=0&tree_size=1",
+            "/api/v1/ledger/proof/consistency" => "?first=1&second=1",
+            _ => "",
+        };
+        format!("{path}{query}")
+    }
+
+    /// A well-formed body, so that a refusal is the policy's and not the parser's.
+    fn body(&self, operation_id: &str) -> Option<Value> {
+        match operation_id {
+            "registerCitizen" => Some(json!({
+                "personal_id": "001203012345", "full_name": "Nguyễn Văn Thử", "birth_date": "2003-05-01",
+                "sex": "male", "birth_registration_province": "001", "household": self.outsider_household,
+                "relationship": "other",
+            })),
+            "moveCitizenToHousehold" => {
+                Some(json!({ "household": self.outsider_household, "relationship": "other", "reason": "kiểm thử" }))
+            }
+            "signTreeHead" => None,
+            other => panic!("give operation {other} a well-formed body in tests/api/access.rs"),
+        }
+    }
+
+    async fn call(&self, method: &Method, path: &str, operation_id: &str, token: Option<&str>) -> StatusCode {
+        let mut request = TestApp::client().request(method.clone(), self.app.url(&self.concrete(path)));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if method == Method::POST
+            && let Some(body) = self.body(operation_id)
+        {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap().status()
+    }
+}
+
+#[tokio::test]
+async fn every_api_operation_refuses_whoever_may_not_use_it() {
+    let cast = cast().await;
+    let doc: Value = cast.app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let id = operation["operationId"].as_str().unwrap();
+            let rule = rule(&method, path);
+            let is_object = path.contains('{');
+            let anonymous = cast.call(&method, path, id, None).await;
+            let citizen = cast.call(&method, path, id, Some(&cast.citizen)).await;
+            let clerk = cast.call(&method, path, id, Some(&cast.commune_clerk)).await;
+            let admin = cast.call(&method, path, id, Some(&cast.admin)).await;
+            let seen =
+                format!("{method} {path}: nobody {anonymous}, citizen {citizen}, commune clerk {clerk}, admin {admin}");
+            match rule {
+                Rule::Public => assert!(anonymous.is_success(), "{seen}"),
+                Rule::Own => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{seen}");
+                    if is_object {
+                        // Someone else's entry does not exist for the citizen; officials have no "own" entries.
+                        assert_eq!(citizen, StatusCode::NOT_FOUND, "{seen}");
+                    }
+                }
+                Rule::Registry => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{seen}");
+                    assert_eq!(citizen, StatusCode::FORBIDDEN, "{seen}");
+                    assert_eq!(admin, StatusCode::FORBIDDEN, "{seen}");
+                    match (is_object, method.as_str()) {
+                        // Outside the commune a person, household or dwelling does not exist for the clerk.
+                        (true, _) => assert_eq!(clerk, StatusCode::NOT_FOUND, "{seen}"),
+                        // Registering someone into a household outside the commune is forbidden.
+                        (false, "POST") => assert_eq!(clerk, StatusCode::FORBIDDEN, "{seen}"),
+                        // A search is limited to the commune in SQL (tested in citizens.rs).
+                        (false, _) => assert!(clerk.is_success(), "{seen}"),
+                    }
+                }
+                Rule::Admin => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{seen}");
+                    assert_eq!(citizen, StatusCode::FORBIDDEN, "{seen}");
+                    assert_eq!(clerk, StatusCode::FORBIDDEN, "{seen}");
+                    assert!(admin.is_success(), "{seen}");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "only {checked} operations in the document");
+}
