@@ -1,11 +1,13 @@
 //! Who is calling: the middleware that authenticates every request, and the extractors that require it.
 
 use axum::extract::{FromRequestParts, Request, State};
+use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, COOKIE, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite};
+use trust::ledger::{Actor, Event, EventKind};
 use web::{AppError, AppState, UserBadge};
 
 use crate::model::{AuthMethod, Principal};
@@ -62,11 +64,29 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     } else {
         None
     };
+    let actor = principal.as_ref().map(|p| Actor {
+        username: p.username.clone(),
+        display_name: Some(p.display_name.clone()),
+        role: None,
+        agency: None,
+    });
+    let asked = format!("{} {}", request.method(), request.uri().path());
     if let Some(p) = principal {
         request.extensions_mut().insert(UserBadge { display_name: p.display_name.clone() });
         request.extensions_mut().insert(p);
     }
-    next.run(request).await
+    let response = next.run(request).await;
+    // Every refusal of a known caller goes to the ledger (refusals that hide a record as a 404 are recorded by the
+    // slice, with the record's owner as subject).
+    if response.status() == StatusCode::FORBIDDEN
+        && let Some(actor) = actor
+    {
+        let refused = Event::new(EventKind::AccessRefused, actor).detail(serde_json::json!({ "request": asked }));
+        if let Err(e) = state.ledger.record(refused).await {
+            return AppError::Internal(e.into()).into_response();
+        }
+    }
+    response
 }
 
 /// The authenticated caller; refuses with 401 (pages redirect to sign-in) when there is none.

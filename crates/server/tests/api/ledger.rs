@@ -136,7 +136,7 @@ async fn tree_heads_and_proofs_are_public_and_verify_with_the_published_keys() {
     let signed = TestApp::client().post(w.app.url("/api/v1/ledger/sth")).bearer_auth(&w.clerk).send().await.unwrap();
     error_code(signed, StatusCode::FORBIDDEN).await;
     let second = trust::ledger::head::sign(&w.app.db.db, &keyring(&w).await).await.unwrap();
-    assert_eq!(second.tree_size, first.tree_size + 1);
+    assert_eq!(second.tree_size, first.tree_size + 2, "the read and the refused signing");
 
     let proof: Value = w
         .app
@@ -268,4 +268,18 @@ async fn the_pages_ask_the_official_why_and_show_the_citizen_who() {
     assert!(page.contains("Ai đã dùng dữ liệu của tôi") && page.contains("Theo yêu cầu của chính công dân"), "{page}");
     assert!(page.contains("Cán bộ clerk") && page.contains("Cán bộ đăng ký cư trú"), "{page}");
     assert_eq!(clerk.get("/me/data-usage").await.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_forbidden_request_by_a_known_caller_is_in_the_ledger() {
+    let w = world().await;
+    let refused = w.get(&w.citizen, "/api/v1/citizens?q=nguyen").await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let bodies: Vec<String> =
+        store::sqlx::query_scalar("SELECT body FROM ledger_entries WHERE kind = 'access_refused'")
+            .fetch_all(w.app.db.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert!(bodies[0].contains("congdan") && bodies[0].contains("GET /api/v1/citizens"), "{bodies:?}");
 }
