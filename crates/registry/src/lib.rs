@@ -8,9 +8,11 @@
 //! - [`synthetic`] and [`import`]: a realistic synthetic population, and the streaming CSV import.
 //! - [`audit`]: the ledger entries of changes and reads, and the check of records against them.
 //! - [`api`] and [`pages`]: for officials, through the policy module.
+//! - [`credential`]: the digital-ID QR and signed documents issued from the registry, and their revocation.
 
 pub mod api;
 pub mod audit;
+pub mod credential;
 pub mod error;
 pub mod import;
 pub mod input;

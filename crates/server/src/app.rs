@@ -13,9 +13,10 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId
 use tower_http::trace::TraceLayer;
 use web::{AppError, AppState};
 
-use crate::{ledger, openapi, pages, units};
+use crate::{credentials, ledger, openapi, pages, units};
 
-/// The largest request body accepted anywhere (uploads will have their own, larger, limit).
+/// The largest request body accepted anywhere but uploads (`/verify` takes photos up to
+/// [`credentials::verify::UPLOAD_LIMIT`]).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identity::api::routes())
         .merge(registry::api::routes())
         .merge(ledger::api::routes())
+        .merge(credentials::api_routes())
         .route("/openapi.json", get(openapi::document));
     Router::new()
         .route("/healthz", get(healthz))
@@ -37,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identity::pages::routes())
         .merge(registry::pages::routes())
         .merge(ledger::routes())
+        .merge(credentials::routes())
         .merge(web::routes())
         .nest("/api/v1", api)
         .fallback(not_found)

@@ -51,6 +51,13 @@ enum Command {
     /// The audit ledger: verify it, sign a tree head.
     #[command(subcommand)]
     Ledger(crate::trust_cli::LedgerCommand),
+    /// Credentials: issue digital-ID QR codes in batch, revoke.
+    #[command(subcommand)]
+    Credential(crate::credentials::cli::CredentialCommand),
+    /// Write the verifier bundle (public keys and revocation list, signed) to a file.
+    Bundle(crate::credentials::cli::BundleCommand),
+    /// Check a QR code offline against a verifier bundle: no network, no database.
+    Verify(crate::credentials::cli::VerifyCommand),
     /// Measure performance against baselines (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(Bench),
@@ -84,6 +91,8 @@ enum Bench {
     Registry(crate::bench::RegistryBench),
     /// The audit ledger: registry writes with and without it, proof generation as the log grows.
     Ledger(crate::bench_ledger::LedgerBench),
+    /// Credentials issued and verified per second on one core, against raw Ed25519.
+    Credentials(crate::credentials::bench::CredentialBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,6 +240,10 @@ impl Cli {
             Command::Keys(keys) => keys.run().await,
             Command::Ledger(ledger) => ledger.run().await,
             Command::Bench(Bench::Registry(bench)) => bench.run().await,
+            Command::Bench(Bench::Credentials(bench)) => bench.run(),
+            Command::Credential(command) => command.run().await,
+            Command::Bundle(command) => command.run().await,
+            Command::Verify(command) => command.run(),
             Command::Bench(Bench::Ledger(bench)) => bench.run().await,
             Command::Import(Import::Citizens { file, all_or_nothing, store }) => {
                 let db = open(&settings(&store)?).await?;

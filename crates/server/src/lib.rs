@@ -6,6 +6,7 @@ pub mod bench;
 pub mod bench_ledger;
 pub mod cli;
 pub mod config;
+pub mod credentials;
 mod demo;
 pub mod ledger;
 pub mod openapi;

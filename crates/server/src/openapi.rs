@@ -13,9 +13,10 @@ use web::extract::Json;
         registry::api::move_household, registry::api::household, registry::api::address,
         crate::ledger::api::latest_head, crate::ledger::api::sign_head, crate::ledger::api::inclusion,
         crate::ledger::api::consistency, crate::ledger::api::my_data_usage, crate::ledger::api::my_receipt,
+        crate::credentials::verify::verify_api,
     ),
     modifiers(&BearerAuth),
-    tags((name = "admin-units", description = "Administrative units after July 2025"), (name = "identity", description = "Accounts"), (name = "population", description = "The population registry, for registry officials within their territory"), (name = "ledger", description = "The audit ledger: signed tree heads and proofs, public; a citizen's own entries with receipts"))
+    tags((name = "admin-units", description = "Administrative units after July 2025"), (name = "identity", description = "Accounts"), (name = "population", description = "The population registry, for registry officials within their territory"), (name = "ledger", description = "The audit ledger: signed tree heads and proofs, public; a citizen's own entries with receipts"), (name = "trust", description = "Verifying signed QR codes: digital IDs and documents"))
 )]
 struct ApiDoc;
 

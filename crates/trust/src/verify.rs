@@ -189,6 +189,12 @@ fn decode(text: &str, limits: &Limits) -> Result<Decoded, DecodeError> {
     }
 }
 
+/// The id (`cti`, hex) of a QR text that decodes, without checking anything: lets an online verifier look up
+/// that one id's revocation before calling [`verify`].
+pub fn credential_id(text: &str) -> Option<String> {
+    decode(text, &Limits::default()).ok().and_then(|decoded| decoded.signed.id)
+}
+
 /// Verifies a QR text at `now_unix` against `trust`.
 pub fn verify(text: &str, trust: &impl Trust, now_unix: i64) -> Verdict {
     let decoded = match decode(text, &Limits::default()) {

@@ -29,6 +29,7 @@ fn rule(method: &Method, path: &str) -> Rule {
         ("GET", "/api/v1/ledger/sth" | "/api/v1/ledger/proof/inclusion" | "/api/v1/ledger/proof/consistency") => {
             Rule::Public
         }
+        ("POST", "/api/v1/verify") => Rule::Public,
         ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
         ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
         (_, p)
@@ -138,6 +139,7 @@ impl Cast {
                 Some(json!({ "household": self.outsider_household, "relationship": "other", "reason": "kiểm thử" }))
             }
             "signTreeHead" => None,
+            "verifyCredential" => Some(json!({ "qr": "6BF" })),
             other => panic!("give operation {other} a well-formed body in tests/api/access.rs"),
         }
     }

@@ -18,6 +18,8 @@ pub const MASTER_KEY: &str = "Y29uZ3NvIHRlc3QgbWFzdGVyIGtleSAzMiBieXRlcyE=";
 pub struct TestApp {
     pub base: String,
     pub db: TestDb,
+    /// The server's keyring, to reload after rotating or retiring keys in the database.
+    pub keyring: std::sync::Arc<Keyring>,
 }
 
 impl TestApp {
@@ -25,11 +27,11 @@ impl TestApp {
         let db = TestDb::new().await;
         let keyring =
             std::sync::Arc::new(Keyring::open(&db.db, MasterKey::from_base64(MASTER_KEY).unwrap()).await.unwrap());
-        let state = AppState::new(db.db.clone(), WebConfig { secure_cookies: false }, keyring);
+        let state = AppState::new(db.db.clone(), WebConfig { secure_cookies: false }, keyring.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(congso::app::serve(listener, state, std::future::pending()));
-        TestApp { base, db }
+        TestApp { base, db, keyring }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -6,6 +6,7 @@ mod access;
 mod admin_units;
 mod browser;
 mod citizens;
+mod credentials;
 mod durability;
 mod errors;
 mod health;
