@@ -37,6 +37,14 @@ async fn fresh_db(dir: &std::path::Path, name: &str) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Rounds of the write comparison.
+const ROUNDS: usize = 5;
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort_unstable();
+    times.get(times.len() / 2).copied().unwrap_or_default()
+}
+
 /// Registers `count` synthetic people one transaction each, with or without their ledger entries.
 async fn register_all(db: &Db, count: u64, audited: bool) -> anyhow::Result<Duration> {
     let today = time::OffsetDateTime::now_utc().date();
@@ -124,21 +132,26 @@ impl LedgerBench {
     /// Runs the benchmark and prints its figures.
     pub async fn run(self) -> anyhow::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
-        eprintln!(
-            "… {} registrations without the ledger, then {} with it (SQLite, one transaction each)",
-            self.writes, self.writes
-        );
-        let plain = register_all(&fresh_db(&self.dir, "plain.db").await?, self.writes, false).await?;
-        let audited_db = fresh_db(&self.dir, "audited.db").await?;
-        let audited = register_all(&audited_db, self.writes, true).await?;
+        // Commits wait for the disk, whose speed wanders on a shared machine: alternate the two arms over several
+        // rounds, each on a fresh database, and compare medians.
+        let (mut plain, mut audited) = (vec![], vec![]);
+        for round in 0..ROUNDS {
+            eprintln!("… round {}: {} registrations each without and with the ledger", round + 1, self.writes);
+            for audit in if round % 2 == 0 { [false, true] } else { [true, false] } {
+                let db = fresh_db(&self.dir, if audit { "audited.db" } else { "plain.db" }).await?;
+                let took = register_all(&db, self.writes, audit).await?;
+                db.close().await;
+                if audit { audited.push(took) } else { plain.push(took) }
+            }
+        }
+        let (plain, audited) = (median(plain), median(audited));
         let rate = |d: Duration| self.writes as f64 / d.as_secs_f64();
         println!(
-            "registry writes   without ledger {:>8.0}/s   with ledger {:>8.0}/s   slowdown {:.2}x (goal ≤ 1.5x)",
+            "registry writes   without ledger {:>6.0}/s   with ledger {:>6.0}/s   slowdown {:.2}x (goal ≤ 1.5x; medians of {ROUNDS} rounds)",
             rate(plain),
             rate(audited),
             audited.as_secs_f64() / plain.as_secs_f64()
         );
-        audited_db.close().await;
 
         let db = fresh_db(&self.dir, "proofs.db").await?;
         for &size in &self.sizes {
