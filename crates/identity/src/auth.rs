@@ -47,7 +47,12 @@ fn bad_token() -> Response {
 /// A request that presents a token that is not live is refused outright (the client meant to authenticate);
 /// a stale session cookie is ignored, so the person simply appears signed out.
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let principal = if let Some(header) = request.headers().get(AUTHORIZATION) {
+    // The OpenID Connect back channel authenticates its own callers: clients with Basic credentials or assertions,
+    // and access tokens that are not API tokens.
+    let back_channel = matches!(request.uri().path(), "/oidc/token" | "/oidc/userinfo");
+    let principal = if back_channel {
+        None
+    } else if let Some(header) = request.headers().get(AUTHORIZATION) {
         let Some(token) = header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")) else {
             return bad_token();
         };

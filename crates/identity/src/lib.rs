@@ -7,10 +7,14 @@
 //! - [`auth`]: the middleware that turns a session cookie or a bearer token into a [`Principal`], and the
 //!   extractors handlers use to require one.
 //! - [`pages`] and [`api`]: sign-in, sign-out, the account page, `/api/v1/me`.
+//! - [`assurance`]: assurance levels (Decree 69/2024) and the back office that raises a citizen to level 2.
+//! - [`oidc`]: the OpenID Connect provider, so other agencies' systems can sign citizens in with congso.
 
 pub mod api;
+pub mod assurance;
 pub mod auth;
 pub mod model;
+pub mod oidc;
 pub mod pages;
 pub mod policy;
 pub mod service;

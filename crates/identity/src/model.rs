@@ -172,6 +172,8 @@ pub struct Principal {
     pub method: AuthMethod,
     /// For a citizen, the personal ID number the account is bound to: whose records are "mine".
     pub personal_id: Option<PersonalId>,
+    /// How sure we are of who the person is (Decree 69/2024): read from the account on every request.
+    pub assurance_level: crate::assurance::AssuranceLevel,
 }
 
 impl Principal {
@@ -204,4 +206,7 @@ pub struct Account {
     /// The personal ID number a citizen's account is bound to.
     #[schema(value_type = Option<String>)]
     pub personal_id: Option<PersonalId>,
+    /// The assurance level: 1 (matched with the registry) or 2 (checked in person).
+    #[schema(value_type = u8)]
+    pub assurance_level: crate::assurance::AssuranceLevel,
 }

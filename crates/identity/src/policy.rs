@@ -15,6 +15,9 @@ pub enum Action {
     ReadPopulation(Territory),
     /// Register or change citizens, households and addresses in a territory.
     WritePopulation(Territory),
+    /// Change a citizen's assurance level after checking their identity in person, in the territory
+    /// of the citizen's record (the nation for a citizen with no commune).
+    ChangeAssurance(Territory),
 }
 
 /// A refusal. Deliberately says nothing about why: callers answer 403 (or 404 where existence is private).
@@ -45,6 +48,8 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
         Action::ViewOwnAccount => true,
         Action::ListAccounts => has_role(principal, Role::Administrator, Territory::Nation),
         Action::ReadPopulation(t) | Action::WritePopulation(t) => has_role(principal, Role::RegistryClerk, t),
+        // The registry clerk who keeps the citizen's record is the one who sees them and their papers in person.
+        Action::ChangeAssurance(t) => has_role(principal, Role::RegistryClerk, t),
     };
     if allowed {
         Ok(())
@@ -74,6 +79,7 @@ mod tests {
             roles,
             method: AuthMethod::Session,
             personal_id: None,
+            assurance_level: crate::assurance::AssuranceLevel::One,
         }
     }
 

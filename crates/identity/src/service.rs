@@ -233,6 +233,7 @@ pub async fn list_accounts(db: &Db) -> Result<Vec<Account>, IdentityError> {
 fn principal(account: Account, roles: Vec<RoleAssignment>, method: AuthMethod) -> Principal {
     Principal {
         personal_id: account.personal_id,
+        assurance_level: account.assurance_level,
         account_id: account.id,
         username: account.username,
         display_name: account.display_name,

@@ -23,10 +23,13 @@ fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
             .try_get::<Option<String>, _>("personal_id")?
             .map(|p| p.parse().map_err(|e: kernel::PersonalIdError| sqlx::Error::Decode(e.to_string().into())))
             .transpose()?,
+        assurance_level: crate::assurance::AssuranceLevel::from_stored(row.try_get("assurance_level")?)
+            .map_err(|e| sqlx::Error::Decode(e.into()))?,
     })
 }
 
-const ACCOUNT_COLUMNS: &str = "id, username, display_name, kind, disabled_at, password_hash, personal_id";
+const ACCOUNT_COLUMNS: &str =
+    "id, username, display_name, kind, disabled_at, password_hash, personal_id, assurance_level";
 
 pub(crate) async fn insert_account<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -248,7 +251,7 @@ fn account_with_roles(rows: &[AnyRow]) -> Result<Option<(Account, Vec<RoleAssign
     Ok(Some((account, roles)))
 }
 
-const WITH_ROLES: &str = "a.id, a.username, a.display_name, a.kind, a.disabled_at, a.password_hash, a.personal_id, r.role, r.agency, r.territory";
+const WITH_ROLES: &str = "a.id, a.username, a.display_name, a.kind, a.disabled_at, a.password_hash, a.personal_id, a.assurance_level, r.role, r.agency, r.territory";
 
 /// A session with its account and roles, in one query: every authenticated request runs it.
 pub(crate) async fn session_with_account<'e>(

@@ -58,6 +58,9 @@ enum Command {
     Bundle(crate::credentials::cli::BundleCommand),
     /// Check a QR code offline against a verifier bundle: no network, no database.
     Verify(crate::credentials::cli::VerifyCommand),
+    /// OpenID Connect clients: the systems that sign citizens in with congso.
+    #[command(subcommand)]
+    OidcClient(crate::oidc_cli::OidcClient),
     /// Measure performance against baselines (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(Bench),
@@ -238,6 +241,7 @@ impl Cli {
                 }
             },
             Command::Keys(keys) => keys.run().await,
+            Command::OidcClient(command) => command.run().await,
             Command::Ledger(ledger) => ledger.run().await,
             Command::Bench(Bench::Registry(bench)) => bench.run().await,
             Command::Bench(Bench::Credentials(bench)) => bench.run(),

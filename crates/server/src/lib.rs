@@ -2,6 +2,7 @@
 //! from `main` so tests can start the real server in-process.
 
 pub mod app;
+mod assurance;
 pub mod bench;
 pub mod bench_ledger;
 pub mod cli;
@@ -9,6 +10,7 @@ pub mod config;
 pub mod credentials;
 mod demo;
 pub mod ledger;
+pub mod oidc_cli;
 pub mod openapi;
 mod pages;
 pub mod population;

@@ -8,7 +8,7 @@ use web::extract::Json;
 #[openapi(
     info(title = "congso API", description = "The JSON API of congso. Errors are `{\"error\": {code, message, fields}}` with the message in the language of `Accept-Language` (Vietnamese by default)."),
     paths(
-        crate::units::list, crate::units::one, identity::api::me, identity::api::accounts,
+        crate::units::list, crate::units::one, identity::api::me, identity::api::accounts, identity::assurance::api_set,
         registry::api::search_citizens, registry::api::register, registry::api::one, registry::api::history,
         registry::api::move_household, registry::api::household, registry::api::address,
         crate::ledger::api::latest_head, crate::ledger::api::sign_head, crate::ledger::api::inclusion,

@@ -33,7 +33,9 @@ fn rule(method: &Method, path: &str) -> Rule {
         ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
         ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
         (_, p)
-            if ["/api/v1/citizens", "/api/v1/households/", "/api/v1/addresses/"].iter().any(|r| p.starts_with(r)) =>
+            if ["/api/v1/citizens", "/api/v1/households/", "/api/v1/addresses/", "/api/v1/accounts/"]
+                .iter()
+                .any(|r| p.starts_with(r)) =>
         {
             Rule::Registry
         }
@@ -140,6 +142,7 @@ impl Cast {
             }
             "signTreeHead" => None,
             "verifyCredential" => Some(json!({ "qr": "6BF" })),
+            "setAssuranceLevel" => Some(json!({ "level": 2 })),
             other => panic!("give operation {other} a well-formed body in tests/api/access.rs"),
         }
     }

@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod import;
 mod ledger;
+mod oidc;
 mod openapi;
 mod signin;
 mod tokens;
