@@ -233,7 +233,10 @@ impl RegistryBench {
             self.seconds,
         )
         .await?;
-        let keyring = std::sync::Arc::new(Keyring::open(&db, MasterKey::random()).await?);
+        // The same master key for the in-process server and the `congso serve` measured below.
+        let master_key_file = self.dir.join("master.key");
+        let (master, _) = MasterKey::load_or_create(&master_key_file)?;
+        let keyring = std::sync::Arc::new(Keyring::open(&db, master).await?);
         let state = AppState::new(db.clone(), WebConfig { secure_cookies: false }, keyring);
         let app_base = serve_in_background(crate::app::router(state)).await?;
         let app_rps = throughput(
@@ -276,6 +279,7 @@ impl RegistryBench {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let mut child = std::process::Command::new(exe)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &url])
+            .env("CONGSO_MASTER_KEY_FILE", &master_key_file)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
