@@ -14,6 +14,8 @@ use web::error::html;
 use web::extract::Query;
 use web::{AppResult, AppState, PageCtx};
 
+use axum_extra::extract::cookie::{Cookie, SameSite};
+
 use crate::auth::{Caller, session_cookie, session_secret};
 use crate::model::{Account, AccountKind, Principal};
 use crate::policy::{Action, authorize};
@@ -24,7 +26,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/signin", get(signin_form).post(signin))
         .route("/signout", axum::routing::post(signout))
+        .route("/signin/mfa", get(mfa_form).post(mfa_submit))
         .route("/account", get(account))
+        .route("/account/mfa", get(enrol_form).post(enrol_confirm))
         .route("/admin/accounts", get(accounts))
 }
 
@@ -79,14 +83,33 @@ async fn signin(
             return Ok((status, html(&again)).into_response());
         }
     };
+    if crate::mfa::is_enabled(&state.db, account.id).await.map_err(service::IdentityError::from)? {
+        // The password was right; the session waits for the second factor.
+        let token =
+            crate::mfa::start_pending(&state.db, account.id, &next).await.map_err(service::IdentityError::from)?;
+        tracing::info!(account_id = account.id, "password accepted, waiting for the second factor");
+        let mut response = (StatusCode::SEE_OTHER, [(LOCATION, "/signin/mfa".to_owned())]).into_response();
+        if let Ok(value) = pending_cookie(token, state.config.secure_cookies).to_string().parse() {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+        return Ok(response);
+    }
+    finish_sign_in(&state, &account, next).await
+}
+
+fn actor_of(account: &Account) -> Actor {
+    Actor {
+        username: account.username.clone(),
+        display_name: Some(account.display_name.clone()),
+        role: None,
+        agency: None,
+    }
+}
+
+/// Records the sign-in, starts the session and sets its cookies.
+async fn finish_sign_in(state: &AppState, account: &Account, next: String) -> AppResult<Response> {
     if account.kind != AccountKind::Citizen {
-        let actor = Actor {
-            username: account.username.clone(),
-            display_name: Some(account.display_name.clone()),
-            role: None,
-            agency: None,
-        };
-        state.ledger.record(Event::new(EventKind::SignedIn, actor)).await.map_err(ledger_error)?;
+        state.ledger.record(Event::new(EventKind::SignedIn, actor_of(account))).await.map_err(ledger_error)?;
     }
     let secret = service::start_session(&state.db, account.id).await?;
     tracing::info!(account_id = account.id, "signed in");
@@ -127,12 +150,200 @@ struct AccountPage {
     page: PageCtx,
     me: Principal,
     can_list_accounts: bool,
+    /// Whether the account may (officials, operators) use a second factor.
+    mfa_offered: bool,
+    mfa_enabled: bool,
 }
 
-async fn account(page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
+async fn account(State(state): State<AppState>, page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
     authorize(&me, Action::ViewOwnAccount)?;
     let can_list_accounts = authorize(&me, Action::ListAccounts).is_ok();
-    Ok(html(&AccountPage { page, me, can_list_accounts }))
+    let mfa_offered = me.kind != AccountKind::Citizen;
+    let mfa_enabled = crate::mfa::is_enabled(&state.db, me.account_id).await.map_err(service::IdentityError::from)?;
+    Ok(html(&AccountPage { page, me, can_list_accounts, mfa_offered, mfa_enabled }))
+}
+
+fn pending_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((crate::mfa::PENDING_COOKIE, token))
+        .path("/signin")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(crate::mfa::PENDING_SECS))
+        .build()
+}
+
+fn pending_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == crate::mfa::PENDING_COOKIE && c.value().len() <= 64)
+        .map(|c| c.value().to_owned())
+}
+
+#[derive(Template)]
+#[template(path = "signin_mfa.html")]
+struct MfaPage {
+    page: PageCtx,
+    failed: bool,
+    locked: bool,
+}
+
+fn to_signin() -> Response {
+    (StatusCode::SEE_OTHER, [(LOCATION, "/signin".to_owned())]).into_response()
+}
+
+async fn mfa_form(State(state): State<AppState>, page: PageCtx, headers: axum::http::HeaderMap) -> AppResult<Response> {
+    let Some(token) = pending_token(&headers) else { return Ok(to_signin()) };
+    if crate::mfa::pending(&state.db, &token).await.map_err(service::IdentityError::from)?.is_none() {
+        return Ok(to_signin());
+    }
+    Ok(html(&MfaPage { page, failed: false, locked: false }))
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    code: String,
+}
+
+async fn mfa_submit(
+    State(state): State<AppState>,
+    page: PageCtx,
+    headers: axum::http::HeaderMap,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> AppResult<Response> {
+    let Some(token) = pending_token(&headers) else { return Ok(to_signin()) };
+    let Some((account_id, next)) =
+        crate::mfa::pending(&state.db, &token).await.map_err(service::IdentityError::from)?
+    else {
+        return Ok(to_signin());
+    };
+    let Some(account) = service::account_by_id(&state.db, account_id).await?.filter(|a| !a.disabled) else {
+        return Ok(to_signin());
+    };
+    if service::is_locked_out(&state.db, &account.username).await? {
+        crate::mfa::end_pending(&state.db, &token).await.map_err(service::IdentityError::from)?;
+        state
+            .ledger
+            .record(Event::new(EventKind::AccountLocked, Actor::system(&account.username)))
+            .await
+            .map_err(ledger_error)?;
+        return Ok(
+            (StatusCode::TOO_MANY_REQUESTS, html(&MfaPage { page, failed: false, locked: true })).into_response()
+        );
+    }
+    let factor = crate::mfa::verify(&state.db, account.id, &form.code).await.map_err(service::IdentityError::from)?;
+    let Some(factor) = factor else {
+        service::record_failure(&state.db, &account.username).await?;
+        tracing::info!(account_id = account.id, "second factor refused");
+        state
+            .ledger
+            .record(Event::new(EventKind::SignInFailed, Actor::system(&account.username)))
+            .await
+            .map_err(ledger_error)?;
+        return Ok((StatusCode::UNAUTHORIZED, html(&MfaPage { page, failed: true, locked: false })).into_response());
+    };
+    crate::mfa::end_pending(&state.db, &token).await.map_err(service::IdentityError::from)?;
+    if factor == crate::mfa::Factor::RecoveryCode {
+        let event = Event::new(EventKind::AccountChanged, actor_of(&account))
+            .detail(serde_json::json!({ "action": "mfa_recovery_code_used" }));
+        state.ledger.record(event).await.map_err(ledger_error)?;
+    }
+    let mut response = finish_sign_in(&state, &account, next).await?;
+    let mut expired = pending_cookie(String::new(), state.config.secure_cookies);
+    expired.make_removal();
+    if let Ok(value) = expired.to_string().parse() {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "account_mfa.html")]
+struct EnrolPage {
+    page: PageCtx,
+    enabled: bool,
+    secret: String,
+    uri: String,
+    svg: String,
+    failed: bool,
+    recovery_codes: Vec<String>,
+}
+
+fn enrol_page(page: PageCtx, me: &Principal, secret: &[u8], failed: bool) -> AppResult<EnrolPage> {
+    let uri = crate::mfa::otpauth_uri(&me.username, secret);
+    let svg = trust::qr::render_svg(&uri).map_err(|e| web::AppError::Internal(e.into()))?;
+    Ok(EnrolPage {
+        page,
+        enabled: false,
+        secret: crate::mfa::base32_encode(secret),
+        uri,
+        svg,
+        failed,
+        recovery_codes: Vec::new(),
+    })
+}
+
+async fn enrol_form(State(state): State<AppState>, page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
+    authorize(&me, Action::ViewOwnAccount)?;
+    if me.kind == AccountKind::Citizen || me.method != crate::model::AuthMethod::Session {
+        return Err(web::AppError::Forbidden);
+    }
+    if crate::mfa::is_enabled(&state.db, me.account_id).await.map_err(service::IdentityError::from)? {
+        let done = EnrolPage {
+            page,
+            enabled: true,
+            secret: String::new(),
+            uri: String::new(),
+            svg: String::new(),
+            failed: false,
+            recovery_codes: Vec::new(),
+        };
+        return Ok(html(&done));
+    }
+    let secret = crate::mfa::begin_enrolment(&state.db, me.account_id).await.map_err(service::IdentityError::from)?;
+    Ok(html(&enrol_page(page, &me, &secret, false)?))
+}
+
+async fn enrol_confirm(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Caller(me): Caller,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> AppResult<Response> {
+    authorize(&me, Action::ViewOwnAccount)?;
+    if me.kind == AccountKind::Citizen || me.method != crate::model::AuthMethod::Session {
+        return Err(web::AppError::Forbidden);
+    }
+    let Some(secret) =
+        crate::mfa::pending_secret(&state.db, me.account_id).await.map_err(service::IdentityError::from)?
+    else {
+        return Ok((StatusCode::SEE_OTHER, [(LOCATION, "/account/mfa".to_owned())]).into_response());
+    };
+    let Some(codes) = crate::mfa::confirm_enrolment(&state.db, me.account_id, &form.code)
+        .await
+        .map_err(service::IdentityError::from)?
+    else {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&enrol_page(page, &me, &secret, true)?)).into_response());
+    };
+    let actor =
+        Actor { username: me.username.clone(), display_name: Some(me.display_name.clone()), role: None, agency: None };
+    let event = Event::new(EventKind::AccountChanged, actor).detail(serde_json::json!({ "action": "mfa_enrolled" }));
+    state.ledger.record(event).await.map_err(ledger_error)?;
+    tracing::info!(account_id = me.account_id, "second factor enrolled");
+    let done = EnrolPage {
+        page,
+        enabled: true,
+        secret: String::new(),
+        uri: String::new(),
+        svg: String::new(),
+        failed: false,
+        recovery_codes: codes,
+    };
+    Ok(html(&done))
 }
 
 #[derive(Template)]

@@ -217,6 +217,21 @@ pub async fn sign_in(db: &Db, username: &str, password: &str) -> Result<SignIn, 
     }
 }
 
+/// Whether a username has had too many failures (passwords or second factors) recently.
+pub async fn is_locked_out(db: &Db, username: &str) -> Result<bool, IdentityError> {
+    Ok(sql::recent_failures(db.pool(), username, now() - LOCKOUT_WINDOW_SECS).await? >= MAX_FAILURES)
+}
+
+/// Counts a failed attempt (such as a wrong second factor) toward the username's lockout.
+pub async fn record_failure(db: &Db, username: &str) -> Result<(), IdentityError> {
+    Ok(sql::record_failure(db.pool(), username, now()).await?)
+}
+
+/// The account with this id, if any.
+pub async fn account_by_id(db: &Db, account_id: i64) -> Result<Option<Account>, IdentityError> {
+    Ok(sql::account_by_id(db.pool(), account_id).await?)
+}
+
 /// Checks a username and password; `None` for an unknown account, a wrong password or a disabled account alike.
 pub async fn check_credentials(db: &Db, username: &str, password: &str) -> Result<Option<Account>, IdentityError> {
     let found = sql::credentials_by_username(db.pool(), username.trim()).await?;

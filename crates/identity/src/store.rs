@@ -83,6 +83,17 @@ pub(crate) async fn credentials_by_username<'e>(
         .transpose()
 }
 
+pub(crate) async fn account_by_id<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: i64,
+) -> Result<Option<Account>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
+        .bind(account_id)
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(account_from_row).transpose()
+}
+
 pub(crate) async fn list_accounts<'e>(db: impl Executor<'e, Database = Any>) -> Result<Vec<Account>, sqlx::Error> {
     let rows = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username")).fetch_all(db).await?;
     rows.iter().map(account_from_row).collect()

@@ -93,7 +93,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
     )
     .await?;
     let citizen = seed_citizen(db, &commune).await?;
-    Ok(vec![
+    let mut accounts = vec![
         DemoAccount { username: "admin", password: "congso-demo-admin", what: "operator: accounts".into() },
         DemoAccount { username: "congdan", password: "congso-demo-citizen", what: citizen },
         DemoAccount {
@@ -111,7 +111,26 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
             password: "congso-demo-clerk",
             what: format!("registry clerk, {} ({commune})", commune_code.unit().name),
         },
-    ])
+    ];
+    for account in accounts.iter_mut().filter(|a| a.username != "congdan") {
+        account.what = format!("{}; TOTP {}", account.what, enrol_demo_totp(db, account.username).await?);
+    }
+    Ok(accounts)
+}
+
+/// Switches on the second factor of a demo official with its fixed, demo-only secret (derived from the username,
+/// see [`identity::mfa::demo_secret`]) unless it has one; returns the secret in base32 for an authenticator app.
+async fn enrol_demo_totp(db: &Db, username: &str) -> anyhow::Result<String> {
+    let account = service::list_accounts(db)
+        .await?
+        .into_iter()
+        .find(|a| a.username == username)
+        .ok_or_else(|| anyhow::anyhow!("demo account {username} is missing"))?;
+    let secret = identity::mfa::demo_secret(username);
+    if !identity::mfa::is_enabled(db, account.id).await? {
+        identity::mfa::enrol_with_secret(db, account.id, &secret).await?;
+    }
+    Ok(identity::mfa::base32_encode(&secret))
 }
 
 /// A citizen's account bound to a resident of the clerk's commune, with one look at their record by that clerk

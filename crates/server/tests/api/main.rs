@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod import;
 mod ledger;
+mod mfa;
 mod oidc;
 mod openapi;
 mod signin;
