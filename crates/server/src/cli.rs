@@ -221,6 +221,20 @@ impl Cli {
                 for a in accounts {
                     println!("  {:<16} {:<20} {}", a.username, a.password, a.what);
                 }
+                let qr_dir = settings.data_dir.join("demo-digital-id");
+                if let Some(png) = crate::credentials::cli::demo_digital_id(&settings, &db, &qr_dir).await? {
+                    println!(
+                        "\ncongdan's digital ID: http://{}/me/digital-id (QR also in {})",
+                        settings.listen,
+                        png.display()
+                    );
+                    println!(
+                        "check it offline: curl -o bundle.json http://{}/.well-known/congso-verifier-bundle.json && \
+                         congso verify --bundle bundle.json --image {}",
+                        settings.listen,
+                        png.display()
+                    );
+                }
                 println!();
                 run_server(settings, db).await
             }

@@ -173,3 +173,22 @@ impl VerifyCommand {
         Ok(())
     }
 }
+
+/// The demo citizen's (`congdan`) digital ID, issued at demo start and written into `dir` as `ID.txt`, `ID.png`
+/// and `ID.svg`, so the demo can be verified offline at once. Returns the PNG's path, or `None` without the
+/// account.
+pub async fn demo_digital_id(
+    settings: &crate::config::Settings,
+    db: &store::Db,
+    dir: &Path,
+) -> anyhow::Result<Option<PathBuf>> {
+    let accounts = identity::service::list_accounts(db).await?;
+    let Some(pid) = accounts.iter().find(|a| a.username == "congdan").and_then(|a| a.personal_id) else {
+        return Ok(None);
+    };
+    let keyring = open_keyring(settings, db).await?;
+    let issued = credential::digital_id(db, &keyring, ISSUER, &pid, &Actor::system("demo")).await?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    write_files(dir, &issued)?;
+    Ok(Some(dir.join(format!("{}.png", issued.personal_id))))
+}
