@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/signin/mfa", get(mfa_form).post(mfa_submit))
         .route("/account", get(account))
         .route("/account/mfa", get(enrol_form).post(enrol_confirm))
+        .route("/account/password", get(password_form).post(password_change))
         .route("/admin/accounts", get(accounts))
 }
 
@@ -111,8 +112,14 @@ async fn finish_sign_in(state: &AppState, account: &Account, next: String) -> Ap
     if account.kind != AccountKind::Citizen {
         state.ledger.record(Event::new(EventKind::SignedIn, actor_of(account))).await.map_err(ledger_error)?;
     }
-    let secret = service::start_session(&state.db, account.id).await?;
     tracing::info!(account_id = account.id, "signed in");
+    start_browser_session(state, account.id, next).await
+}
+
+/// Starts a session for `account_id` and answers with a redirect to `next` that sets the session cookie and a new
+/// CSRF token, as a sign-in does (for pages elsewhere, such as self-registration, that sign the account in).
+pub async fn start_browser_session(state: &AppState, account_id: i64, next: String) -> AppResult<Response> {
+    let secret = service::start_session(&state.db, account_id).await?;
     let secure = state.config.secure_cookies;
     let mut response = (StatusCode::SEE_OTHER, [(LOCATION, next)]).into_response();
     // A new session and a new CSRF token: nothing planted before sign-in survives it.
@@ -357,4 +364,59 @@ async fn accounts(State(state): State<AppState>, page: PageCtx, Caller(me): Call
     authorize(&me, Action::ListAccounts)?;
     let accounts = service::list_accounts(&state.db).await?;
     Ok(html(&AccountsPage { page, accounts }))
+}
+
+#[derive(Template)]
+#[template(path = "account_password.html")]
+struct PasswordPage {
+    page: PageCtx,
+    failed: bool,
+    mismatch: bool,
+    weak: bool,
+}
+
+async fn password_form(page: PageCtx, Caller(_me): Caller) -> Response {
+    html(&PasswordPage { page, failed: false, mismatch: false, weak: false })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+async fn password_change(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Caller(me): Caller,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> AppResult<Response> {
+    let again = |page, failed, mismatch, weak| {
+        (StatusCode::UNPROCESSABLE_ENTITY, html(&PasswordPage { page, failed, mismatch, weak })).into_response()
+    };
+    if form.new != form.confirm {
+        return Ok(again(page, false, true, false));
+    }
+    if service::is_locked_out(&state.db, &me.username).await? {
+        return Ok(again(page, true, false, false));
+    }
+    match service::change_password(&state.db, me.account_id, &form.current, &form.new).await {
+        Ok(true) => {}
+        Ok(false) => {
+            service::record_failure(&state.db, &me.username).await?;
+            return Ok(again(page, true, false, false));
+        }
+        Err(service::IdentityError::WeakPassword) => return Ok(again(page, false, false, true)),
+        Err(e) => return Err(e.into()),
+    }
+    let actor =
+        Actor { username: me.username.clone(), display_name: Some(me.display_name.clone()), role: None, agency: None };
+    let mut event =
+        Event::new(EventKind::AccountChanged, actor).detail(serde_json::json!({ "action": "password_changed" }));
+    if let Some(personal_id) = &me.personal_id {
+        event = event.subject(personal_id.as_str());
+    }
+    state.ledger.record(event).await.map_err(ledger_error)?;
+    start_browser_session(&state, me.account_id, "/account".to_owned()).await
 }

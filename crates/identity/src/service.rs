@@ -306,6 +306,37 @@ pub async fn disable_account(db: &Db, username: &str) -> Result<(), IdentityErro
     Ok(())
 }
 
+/// Changes an account's password after checking the current one, and ends all the account's sessions (the
+/// caller starts a new one for the browser that made the change). `Ok(false)` when the current password is wrong.
+pub async fn change_password(db: &Db, account_id: i64, current: &str, new: &str) -> Result<bool, IdentityError> {
+    let Some(account) = sql::account_by_id(db.pool(), account_id).await? else {
+        return Ok(false);
+    };
+    if check_credentials(db, &account.username, current).await?.is_none() {
+        return Ok(false);
+    }
+    if new.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(IdentityError::WeakPassword);
+    }
+    let hash = hash_password(new.to_owned()).await?;
+    let mut tx = db.begin_write().await?;
+    sql::set_password_hash(&mut *tx, account_id, &hash).await?;
+    sql::delete_sessions_of(&mut *tx, account_id).await?;
+    tx.commit().await?;
+    tracing::info!(account_id, "password changed");
+    Ok(true)
+}
+
+/// Stores the contact details a citizen gave when registering.
+pub async fn set_contact(
+    db: &Db,
+    account_id: i64,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> Result<(), IdentityError> {
+    Ok(sql::set_contact(db.pool(), account_id, phone, email).await?)
+}
+
 /// The prefix of every API token, so that leaked tokens are easy to recognise and scan for.
 pub const TOKEN_PREFIX: &str = "congso_";
 

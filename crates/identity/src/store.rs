@@ -355,3 +355,31 @@ pub(crate) async fn set_personal_id<'e>(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+pub(crate) async fn set_password_hash<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: i64,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(account_id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+pub(crate) async fn set_contact<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: i64,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET contact_phone = $1, contact_email = $2 WHERE id = $3")
+        .bind(phone)
+        .bind(email)
+        .bind(account_id)
+        .execute(db)
+        .await
+        .map(drop)
+}

@@ -14,5 +14,6 @@ pub mod oidc_cli;
 pub mod openapi;
 mod pages;
 pub mod population;
+mod registration;
 pub mod trust_cli;
 mod units;

@@ -16,5 +16,6 @@ mod ledger;
 mod mfa;
 mod oidc;
 mod openapi;
+mod registration;
 mod signin;
 mod tokens;

@@ -1,0 +1,180 @@
+//! Citizen self-registration at `/register`: the identity slice makes the account, the population registry vouches
+//! for the person, so the page lives here where both are reachable.
+//!
+//! The personal ID number, the full name and the date of birth must match the registry. Names are compared
+//! leniently, through [`kernel::text::fold`]: case, diacritics and spacing are ignored ("nguyen van an" matches
+//! "Nguyễn Văn An"); the ID number and date of birth already make the match specific. Every refusal that concerns
+//! the person (no such ID, a field that differs, a deceased person, an ID that already has an account) gets the
+//! same message and status, so the page reveals neither which field differed nor whether the ID exists. Attempts
+//! per ID number count toward the sign-in lockout table, under a `register:` key.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use identity::AccountKind;
+use identity::service::{self, IdentityError, NewAccount};
+use kernel::PersonalId;
+use serde::Deserialize;
+use trust::ledger::{Actor, Event, EventKind};
+use web::csrf::CsrfForm;
+use web::error::html;
+use web::{AppError, AppResult, AppState, PageCtx};
+
+/// The registration page's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/register", get(form).post(submit))
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    page: PageCtx,
+    error: Option<&'static str>,
+    personal_id: String,
+    full_name: String,
+    birth_date: String,
+    phone: String,
+    email: String,
+    username: String,
+}
+
+async fn form(page: PageCtx) -> Response {
+    html(&RegisterPage {
+        page,
+        error: None,
+        personal_id: String::new(),
+        full_name: String::new(),
+        birth_date: String::new(),
+        phone: String::new(),
+        email: String::new(),
+        username: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    personal_id: String,
+    full_name: String,
+    birth_date: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    username: String,
+    password: String,
+    confirm: String,
+}
+
+/// The one message for every refusal about the person.
+const REFUSED: &str = "register.refused";
+
+fn again(page: PageCtx, form: RegisterForm, status: StatusCode, error: &'static str) -> Response {
+    let page = RegisterPage {
+        page,
+        error: Some(error),
+        personal_id: form.personal_id,
+        full_name: form.full_name,
+        birth_date: form.birth_date,
+        phone: form.phone,
+        email: form.email,
+        username: form.username,
+    };
+    (status, html(&page)).into_response()
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    let s = s.trim();
+    (!s.is_empty()).then_some(s)
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    page: PageCtx,
+    CsrfForm(form): CsrfForm<RegisterForm>,
+) -> AppResult<Response> {
+    let bad = StatusCode::UNPROCESSABLE_ENTITY;
+    if non_empty(&form.phone).is_none() && non_empty(&form.email).is_none() {
+        return Ok(again(page, form, bad, "register.contact"));
+    }
+    if form.password != form.confirm {
+        return Ok(again(page, form, bad, "register.mismatch"));
+    }
+    if form.password.chars().count() < service::MIN_PASSWORD_CHARS {
+        return Ok(again(page, form, bad, "register.weak"));
+    }
+    if service::check_username(form.username.trim()).is_err() {
+        return Ok(again(page, form, bad, "register.username_invalid"));
+    }
+    let Ok(personal_id) = form.personal_id.trim().parse::<PersonalId>() else {
+        return Ok(again(page, form, bad, REFUSED));
+    };
+    let lock_key = format!("register:{}", personal_id.as_str());
+    if service::is_locked_out(&state.db, &lock_key).await? {
+        return Ok(again(page, form, StatusCode::TOO_MANY_REQUESTS, "register.locked"));
+    }
+    if !matches_registry(&state, &personal_id, &form).await? || has_account(&state, &personal_id).await? {
+        service::record_failure(&state.db, &lock_key).await?;
+        tracing::info!("registration refused");
+        return Ok(again(page, form, bad, REFUSED));
+    }
+    let username = form.username.trim().to_owned();
+    let new = NewAccount {
+        username: username.clone(),
+        display_name: form.full_name.split_whitespace().collect::<Vec<_>>().join(" "),
+        kind: AccountKind::Citizen,
+        password: form.password.clone(),
+        roles: vec![],
+    };
+    let account_id = match service::create_account(&state.db, new).await {
+        Ok(id) => id,
+        Err(IdentityError::UsernameTaken | IdentityError::InvalidUsername) => {
+            return Ok(again(page, form, bad, "register.username_invalid"));
+        }
+        Err(IdentityError::WeakPassword) => return Ok(again(page, form, bad, "register.weak")),
+        Err(e) => return Err(e.into()),
+    };
+    match service::bind_personal_id(&state.db, account_id, &personal_id).await {
+        Ok(()) => {}
+        Err(IdentityError::PersonalIdTaken) => {
+            // Another registration of the same ID won the race: this account must not stay usable.
+            service::disable_account(&state.db, &username).await?;
+            return Ok(again(page, form, bad, REFUSED));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // New accounts are at assurance level 1 by the column's default: matched with the registry, not seen in person.
+    service::set_contact(&state.db, account_id, non_empty(&form.phone), non_empty(&form.email)).await?;
+    let actor = Actor { username: username.clone(), display_name: None, role: None, agency: None };
+    let event = Event::new(EventKind::AccountChanged, actor)
+        .subject(personal_id.as_str())
+        .detail(serde_json::json!({ "action": "self_registered", "account": username, "assurance_level": 1 }));
+    state.ledger.record(event).await.map_err(|e| AppError::Internal(e.into()))?;
+    tracing::info!(account_id, "citizen registered");
+    identity::pages::start_browser_session(&state, account_id, "/account".to_owned()).await
+}
+
+/// Whether the form's name and date of birth match a living citizen's record with this ID number.
+async fn matches_registry(state: &AppState, personal_id: &PersonalId, form: &RegisterForm) -> AppResult<bool> {
+    let citizen = match registry::service::citizen(&state.db, personal_id).await {
+        Ok(citizen) => citizen,
+        Err(registry::error::RegistryError::NotFound) => return Ok(false),
+        Err(e) => return Err(AppError::Internal(anyhow::anyhow!("registry lookup failed: {e}"))),
+    };
+    Ok(citizen.status != "deceased"
+        && citizen.death_date.is_none()
+        && kernel::text::fold(&citizen.full_name) == kernel::text::fold(&form.full_name)
+        && citizen.birth_date == form.birth_date.trim())
+}
+
+/// Whether an account is already bound to this ID number.
+async fn has_account(state: &AppState, personal_id: &PersonalId) -> AppResult<bool> {
+    let found: Option<i64> = store::sqlx::query_scalar("SELECT id FROM accounts WHERE personal_id = $1")
+        .bind(personal_id.as_str())
+        .fetch_optional(state.db.pool())
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(found.is_some())
+}
