@@ -69,12 +69,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     } else {
         None
     };
-    let actor = principal.as_ref().map(|p| Actor {
-        username: p.username.clone(),
-        display_name: Some(p.display_name.clone()),
-        role: None,
-        agency: None,
-    });
+    let actor = principal.as_ref().map(|p| Actor::named(&p.username, &p.display_name));
     let asked = format!("{} {}", request.method(), request.uri().path());
     if let Some(p) = principal {
         request.extensions_mut().insert(UserBadge { display_name: p.display_name.clone() });

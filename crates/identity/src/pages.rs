@@ -99,12 +99,7 @@ async fn signin(
 }
 
 fn actor_of(account: &Account) -> Actor {
-    Actor {
-        username: account.username.clone(),
-        display_name: Some(account.display_name.clone()),
-        role: None,
-        agency: None,
-    }
+    Actor::named(&account.username, &account.display_name)
 }
 
 /// Records the sign-in, starts the session and sets its cookies.
@@ -294,22 +289,32 @@ fn enrol_page(page: PageCtx, me: &Principal, secret: &[u8], failed: bool) -> App
     })
 }
 
-async fn enrol_form(State(state): State<AppState>, page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
-    authorize(&me, Action::ViewOwnAccount)?;
+/// The page once the factor is on, with the recovery codes when they were just made.
+fn enrolled_page(page: PageCtx, recovery_codes: Vec<String>) -> EnrolPage {
+    EnrolPage {
+        page,
+        enabled: true,
+        secret: String::new(),
+        uri: String::new(),
+        svg: String::new(),
+        failed: false,
+        recovery_codes,
+    }
+}
+
+/// Officials and operators enrol, in a browser session.
+fn may_enrol(me: &Principal) -> AppResult<()> {
+    authorize(me, Action::ViewOwnAccount)?;
     if me.kind == AccountKind::Citizen || me.method != crate::model::AuthMethod::Session {
         return Err(web::AppError::Forbidden);
     }
+    Ok(())
+}
+
+async fn enrol_form(State(state): State<AppState>, page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
+    may_enrol(&me)?;
     if crate::mfa::is_enabled(&state.db, me.account_id).await.map_err(service::IdentityError::from)? {
-        let done = EnrolPage {
-            page,
-            enabled: true,
-            secret: String::new(),
-            uri: String::new(),
-            svg: String::new(),
-            failed: false,
-            recovery_codes: Vec::new(),
-        };
-        return Ok(html(&done));
+        return Ok(html(&enrolled_page(page, Vec::new())));
     }
     let secret = crate::mfa::begin_enrolment(&state.db, me.account_id).await.map_err(service::IdentityError::from)?;
     Ok(html(&enrol_page(page, &me, &secret, false)?))
@@ -321,10 +326,7 @@ async fn enrol_confirm(
     Caller(me): Caller,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> AppResult<Response> {
-    authorize(&me, Action::ViewOwnAccount)?;
-    if me.kind == AccountKind::Citizen || me.method != crate::model::AuthMethod::Session {
-        return Err(web::AppError::Forbidden);
-    }
+    may_enrol(&me)?;
     let Some(secret) =
         crate::mfa::pending_secret(&state.db, me.account_id).await.map_err(service::IdentityError::from)?
     else {
@@ -336,21 +338,11 @@ async fn enrol_confirm(
     else {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&enrol_page(page, &me, &secret, true)?)).into_response());
     };
-    let actor =
-        Actor { username: me.username.clone(), display_name: Some(me.display_name.clone()), role: None, agency: None };
+    let actor = Actor::named(&me.username, &me.display_name);
     let event = Event::new(EventKind::AccountChanged, actor).detail(serde_json::json!({ "action": "mfa_enrolled" }));
     state.ledger.record(event).await.map_err(ledger_error)?;
     tracing::info!(account_id = me.account_id, "second factor enrolled");
-    let done = EnrolPage {
-        page,
-        enabled: true,
-        secret: String::new(),
-        uri: String::new(),
-        svg: String::new(),
-        failed: false,
-        recovery_codes: codes,
-    };
-    Ok(html(&done))
+    Ok(html(&enrolled_page(page, codes)))
 }
 
 #[derive(Template)]
@@ -410,8 +402,7 @@ async fn password_change(
         Err(service::IdentityError::WeakPassword) => return Ok(again(page, false, false, true)),
         Err(e) => return Err(e.into()),
     }
-    let actor =
-        Actor { username: me.username.clone(), display_name: Some(me.display_name.clone()), role: None, agency: None };
+    let actor = Actor::named(&me.username, &me.display_name);
     let mut event =
         Event::new(EventKind::AccountChanged, actor).detail(serde_json::json!({ "action": "password_changed" }));
     if let Some(personal_id) = &me.personal_id {

@@ -229,12 +229,7 @@ pub async fn userinfo(db: &Db, ledger: &Recorder, token: &str) -> Result<Option<
     if scopes.contains(Scope::PersonalId)
         && let Some(pid) = person.personal_id
     {
-        let actor = Actor {
-            username: format!("oidc:{}", client.client_id),
-            display_name: Some(client.name.clone()),
-            role: None,
-            agency: None,
-        };
+        let actor = Actor::named(&format!("oidc:{}", client.client_id), &client.name);
         let event = Event::new(EventKind::PersonalDataRead, actor)
             .subject(&pid)
             .purpose("OpenID Connect: the citizen consented to the personal_id scope");

@@ -37,7 +37,7 @@ fn citizen(me: &Principal) -> AppResult<PersonalId> {
 }
 
 fn actor(me: &Principal) -> Actor {
-    Actor { username: me.username.clone(), display_name: Some(me.display_name.clone()), role: None, agency: None }
+    Actor::named(&me.username, &me.display_name)
 }
 
 async fn current(state: &AppState, me: &Principal) -> AppResult<Issued> {

@@ -67,6 +67,11 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A person acting as themselves, in no particular role.
+    pub fn named(username: &str, display_name: &str) -> Actor {
+        Actor { username: username.to_owned(), display_name: Some(display_name.to_owned()), role: None, agency: None }
+    }
+
     /// A process, not a person: the import, the demo, the command line.
     pub fn system(name: &str) -> Actor {
         Actor { username: name.to_owned(), display_name: None, role: None, agency: None }

@@ -7,7 +7,7 @@ use store::Db;
 use store::sqlx::{self, Any, Executor, Row};
 
 use super::LedgerError;
-use super::store::{nodes, parse_hash, state};
+use super::store::{nodes, now_ms, parse_hash, state};
 use crate::keyring::Keyring;
 use crate::keys::{Algorithm, KeyError, VerifyingKey};
 use crate::merkle::{self, Hash};
@@ -73,7 +73,7 @@ pub async fn sign(db: &Db, keyring: &Keyring) -> Result<TreeHead, LedgerError> {
     }
     let key = keyring.signer(Algorithm::EdDSA).ok_or(LedgerError::NoKey)?;
     let root = tree.root();
-    let timestamp = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let timestamp = now_ms();
     let signature = STANDARD.encode(key.sign(&TreeHead::signed_message(tree.size(), timestamp, &root)));
     // Two nodes may sign the same size at once: the first stored wins and both return it.
     sqlx::query(&format!(

@@ -31,7 +31,7 @@ pub(crate) fn parse_hash(text: &str) -> Result<Hash, LedgerError> {
     merkle::hash_from_slice(&bytes).map_err(|e| LedgerError::Corrupt(e.to_string()))
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
