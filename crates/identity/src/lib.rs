@@ -9,6 +9,7 @@
 //! - [`pages`] and [`api`]: sign-in, sign-out, the account page, `/api/v1/me`.
 //! - [`assurance`]: assurance levels (Decree 69/2024) and the back office that raises a citizen to level 2.
 //! - [`mfa`]: the TOTP second factor (RFC 6238) with recovery codes, and the pending step of a sign-in.
+//! - [`officials`]: agencies, and the back office where administrators manage officials and their roles.
 //! - [`oidc`]: the OpenID Connect provider, so other agencies' systems can sign citizens in with congso.
 
 pub mod api;
@@ -16,6 +17,7 @@ pub mod assurance;
 pub mod auth;
 pub mod mfa;
 pub mod model;
+pub mod officials;
 pub mod oidc;
 pub mod pages;
 pub mod policy;

@@ -51,22 +51,54 @@ impl FromStr for AccountKind {
     }
 }
 
-/// A role an account can hold. More arrive with the slices that need them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// A role an official can hold, always in an agency over a territory. What each may do is decided in
+/// [`crate::policy`] alone; a role with no rule there can do nothing yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Quản trị — manages accounts, keys and the installation; reads no personal data by virtue of this role.
+    /// Quản trị — manages officials, agencies, keys and the installation; reads no personal data by virtue of this
+    /// role.
     Administrator,
+    /// Cán bộ tiếp nhận (Bộ phận Một cửa) — receives dossiers at the one-stop counter and hands out results.
+    OneStopReceiver,
+    /// Chuyên viên — examines dossiers and drafts the decision.
+    Specialist,
+    /// Lãnh đạo phê duyệt — approves or refuses, and signs the result.
+    Approver,
     /// Cán bộ đăng ký cư trú, hộ tịch — keeps the population registry of a territory.
     RegistryClerk,
+    /// Nhân viên y tế — keeps health records and writes prescriptions.
+    HealthWorker,
+    /// Giáo viên — keeps pupils' school records.
+    Teacher,
+    /// Cán bộ thống kê — reads aggregate reports, never a person's record.
+    Analyst,
 }
 
 impl Role {
+    /// Every role, in the order forms list them.
+    pub const ALL: [Role; 8] = [
+        Role::OneStopReceiver,
+        Role::Specialist,
+        Role::Approver,
+        Role::RegistryClerk,
+        Role::HealthWorker,
+        Role::Teacher,
+        Role::Analyst,
+        Role::Administrator,
+    ];
+
     /// The value stored in the database.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Administrator => "administrator",
+            Role::OneStopReceiver => "one_stop_receiver",
+            Role::Specialist => "specialist",
+            Role::Approver => "approver",
             Role::RegistryClerk => "registry_clerk",
+            Role::HealthWorker => "health_worker",
+            Role::Teacher => "teacher",
+            Role::Analyst => "analyst",
         }
     }
 
@@ -74,7 +106,13 @@ impl Role {
     pub fn label_key(self) -> &'static str {
         match self {
             Role::Administrator => "role.administrator",
+            Role::OneStopReceiver => "role.one_stop_receiver",
+            Role::Specialist => "role.specialist",
+            Role::Approver => "role.approver",
             Role::RegistryClerk => "role.registry_clerk",
+            Role::HealthWorker => "role.health_worker",
+            Role::Teacher => "role.teacher",
+            Role::Analyst => "role.analyst",
         }
     }
 }
@@ -83,11 +121,7 @@ impl FromStr for Role {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "administrator" => Ok(Role::Administrator),
-            "registry_clerk" => Ok(Role::RegistryClerk),
-            other => Err(format!("unknown role {other:?}")),
-        }
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| format!("unknown role {s:?}"))
     }
 }
 
@@ -139,8 +173,9 @@ impl Serialize for Territory {
 pub struct RoleAssignment {
     /// The role.
     pub role: Role,
-    /// The agency's code, where the role belongs to one.
-    pub agency: Option<String>,
+    /// The agency the role is held in. Only the operators made from the command line hold a role in none.
+    #[schema(value_type = Option<String>)]
+    pub agency: Option<kernel::AgencyCode>,
     /// Where the role's powers reach: `VN`, a province or a commune code.
     #[schema(value_type = String)]
     pub territory: Territory,
@@ -174,9 +209,18 @@ pub struct Principal {
     pub personal_id: Option<PersonalId>,
     /// How sure we are of who the person is (Decree 69/2024): read from the account on every request.
     pub assurance_level: crate::assurance::AssuranceLevel,
+    /// Whether the account has a second factor switched on (so that its sessions began with one).
+    pub mfa_enabled: bool,
 }
 
 impl Principal {
+    /// Whether this caller must switch on a second factor before doing anything but look after its own account:
+    /// a browser session of an account holding any role. Officials' powers reach other people's data, so a
+    /// password alone is not enough (API tokens are issued by operators, for scripts, and are long random secrets).
+    pub fn must_enrol_mfa(&self) -> bool {
+        self.method == AuthMethod::Session && !self.roles.is_empty() && !self.mfa_enabled
+    }
+
     /// The principal as the ledger names an actor, acting in `role` (with the agency of that role's first
     /// assignment).
     pub fn actor(&self, role: Role) -> trust::ledger::Actor {
@@ -185,7 +229,7 @@ impl Principal {
             username: self.username.clone(),
             display_name: Some(self.display_name.clone()),
             role: assignment.map(|r| r.role.as_str().to_owned()),
-            agency: assignment.and_then(|r| r.agency.clone()),
+            agency: assignment.and_then(|r| r.agency.as_ref().map(ToString::to_string)),
         }
     }
 }
@@ -209,4 +253,6 @@ pub struct Account {
     /// The assurance level: 1 (matched with the registry) or 2 (checked in person).
     #[schema(value_type = u8)]
     pub assurance_level: crate::assurance::AssuranceLevel,
+    /// Whether a second factor (TOTP) is switched on.
+    pub mfa_enabled: bool,
 }

@@ -95,6 +95,8 @@ async fn signin(
         }
         return Ok(response);
     }
+    // An official's powers wait for a second factor (see `Principal::must_enrol_mfa`): go and switch one on.
+    let next = if account.kind == AccountKind::Citizen { next } else { "/account/mfa".to_owned() };
     finish_sign_in(&state, &account, next).await
 }
 
@@ -152,6 +154,7 @@ struct AccountPage {
     page: PageCtx,
     me: Principal,
     can_list_accounts: bool,
+    can_manage_officials: bool,
     /// Whether the account may (officials, operators) use a second factor.
     mfa_offered: bool,
     mfa_enabled: bool,
@@ -160,9 +163,10 @@ struct AccountPage {
 async fn account(State(state): State<AppState>, page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
     authorize(&me, Action::ViewOwnAccount)?;
     let can_list_accounts = authorize(&me, Action::ListAccounts).is_ok();
+    let can_manage_officials = authorize(&me, Action::OpenOfficialsOffice).is_ok();
     let mfa_offered = me.kind != AccountKind::Citizen;
     let mfa_enabled = crate::mfa::is_enabled(&state.db, me.account_id).await.map_err(service::IdentityError::from)?;
-    Ok(html(&AccountPage { page, me, can_list_accounts, mfa_offered, mfa_enabled }))
+    Ok(html(&AccountPage { page, me, can_list_accounts, can_manage_officials, mfa_offered, mfa_enabled }))
 }
 
 fn pending_cookie(token: String, secure: bool) -> Cookie<'static> {

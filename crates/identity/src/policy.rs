@@ -10,6 +10,11 @@ pub enum Action {
     ViewOwnAccount,
     /// List every account of the installation.
     ListAccounts,
+    /// Create officials, agencies and role assignments in a territory, and disable officials working there: the
+    /// territory of the assignment or agency (an official's is that of their roles).
+    ManageOfficials(Territory),
+    /// Open the back office of officials at all: what it then shows is narrowed by [`Action::ManageOfficials`].
+    OpenOfficialsOffice,
     /// Read a citizen's record, households and addresses in a territory (the citizen's commune of residence;
     /// the nation for a citizen with none).
     ReadPopulation(Territory),
@@ -33,6 +38,9 @@ fn has_role(principal: &Principal, role: Role, over: Territory) -> bool {
 /// none). Searches use it to look only where the caller may look.
 pub fn territories(principal: &Principal, role: Role) -> Option<Vec<kernel::AdminUnitCode>> {
     let mut units = Vec::new();
+    if principal.must_enrol_mfa() {
+        return Some(units);
+    }
     for r in principal.roles.iter().filter(|r| r.role == role) {
         match r.territory {
             Territory::Nation => return None,
@@ -46,7 +54,11 @@ pub fn territories(principal: &Principal, role: Role) -> Option<Vec<kernel::Admi
 pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
     let allowed = match action {
         Action::ViewOwnAccount => true,
+        // Until the second factor is on, an official's session can only look after its own account.
+        _ if principal.must_enrol_mfa() => false,
         Action::ListAccounts => has_role(principal, Role::Administrator, Territory::Nation),
+        Action::ManageOfficials(t) => has_role(principal, Role::Administrator, t),
+        Action::OpenOfficialsOffice => principal.roles.iter().any(|r| r.role == Role::Administrator),
         Action::ReadPopulation(t) | Action::WritePopulation(t) => has_role(principal, Role::RegistryClerk, t),
         // The registry clerk who keeps the citizen's record is the one who sees them and their papers in person.
         Action::ChangeAssurance(t) => has_role(principal, Role::RegistryClerk, t),
@@ -80,7 +92,16 @@ mod tests {
             method: AuthMethod::Session,
             personal_id: None,
             assurance_level: crate::assurance::AssuranceLevel::One,
+            mfa_enabled: true,
         }
+    }
+
+    fn unit(code: &str) -> Territory {
+        Territory::Unit(code.parse().unwrap())
+    }
+
+    fn holding(role: Role, territory: Territory) -> Principal {
+        principal(vec![RoleAssignment { role, agency: None, territory }])
     }
 
     #[test]
@@ -116,5 +137,44 @@ mod tests {
         let admin =
             principal(vec![RoleAssignment { role: Role::Administrator, agency: None, territory: Territory::Nation }]);
         assert_eq!(authorize(&admin, Action::ReadPopulation(Territory::Unit(ba_dinh))), Err(Denied));
+    }
+
+    #[test]
+    fn only_registry_clerks_touch_the_population_registry() {
+        let here = unit("00070");
+        for role in Role::ALL {
+            let official = holding(role, Territory::Nation);
+            let expected = if role == Role::RegistryClerk { Ok(()) } else { Err(Denied) };
+            assert_eq!(authorize(&official, Action::ReadPopulation(here)), expected, "{role:?}");
+            assert_eq!(authorize(&official, Action::WritePopulation(here)), expected, "{role:?}");
+            assert_eq!(authorize(&official, Action::ChangeAssurance(here)), expected, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn administrators_manage_officials_only_within_their_territory() {
+        let hanoi_admin = holding(Role::Administrator, unit("01"));
+        assert_eq!(authorize(&hanoi_admin, Action::ManageOfficials(unit("00070"))), Ok(()));
+        assert_eq!(authorize(&hanoi_admin, Action::ManageOfficials(unit("01"))), Ok(()));
+        assert_eq!(authorize(&hanoi_admin, Action::ManageOfficials(unit("79"))), Err(Denied));
+        assert_eq!(authorize(&hanoi_admin, Action::ManageOfficials(Territory::Nation)), Err(Denied));
+        assert_eq!(authorize(&hanoi_admin, Action::OpenOfficialsOffice), Ok(()));
+        let clerk = holding(Role::RegistryClerk, Territory::Nation);
+        assert_eq!(authorize(&clerk, Action::ManageOfficials(unit("00070"))), Err(Denied));
+        assert_eq!(authorize(&clerk, Action::OpenOfficialsOffice), Err(Denied));
+    }
+
+    #[test]
+    fn an_official_session_without_a_second_factor_can_only_look_after_its_account() {
+        let mut clerk = holding(Role::RegistryClerk, Territory::Nation);
+        clerk.mfa_enabled = false;
+        assert_eq!(authorize(&clerk, Action::ReadPopulation(unit("00070"))), Err(Denied));
+        assert_eq!(territories(&clerk, Role::RegistryClerk), Some(vec![]));
+        assert_eq!(authorize(&clerk, Action::ViewOwnAccount), Ok(()));
+        clerk.method = AuthMethod::Token;
+        assert_eq!(authorize(&clerk, Action::ReadPopulation(unit("00070"))), Ok(()));
+        clerk.method = AuthMethod::Session;
+        clerk.mfa_enabled = true;
+        assert_eq!(authorize(&clerk, Action::ReadPopulation(unit("00070"))), Ok(()));
     }
 }

@@ -51,6 +51,9 @@ pub enum IdentityError {
     /// Hashing failed (out of memory, or a stored hash is corrupt).
     #[error("password hashing failed: {0}")]
     Hash(String),
+    /// The audit ledger could not be written, so nothing was.
+    #[error(transparent)]
+    Ledger(#[from] trust::ledger::LedgerError),
 }
 
 impl Localized for IdentityError {
@@ -64,7 +67,9 @@ impl Localized for IdentityError {
             (Self::UnknownAccount(name), Lang::Vi) => format!("Không có tài khoản {name}.").into(),
             (Self::NotCitizen, Lang::Vi) => "Chỉ tài khoản công dân mới gắn với số định danh cá nhân.".into(),
             (Self::PersonalIdTaken, Lang::Vi) => "Số định danh cá nhân này đã có tài khoản.".into(),
-            (Self::Sql(_) | Self::Hash(_), Lang::Vi) => "Hệ thống gặp lỗi. Vui lòng thử lại sau.".into(),
+            (Self::Sql(_) | Self::Hash(_) | Self::Ledger(_), Lang::Vi) => {
+                "Hệ thống gặp lỗi. Vui lòng thử lại sau.".into()
+            }
             (other, Lang::En) => other.to_string().into(),
         }
     }
@@ -78,7 +83,9 @@ impl From<IdentityError> for web::AppError {
             IdentityError::UsernameTaken | IdentityError::PersonalIdTaken => web::AppError::conflict(e),
             IdentityError::NotCitizen => web::AppError::invalid("personal_id", e),
             IdentityError::UnknownAccount(_) => web::AppError::not_found(e),
-            IdentityError::Sql(_) | IdentityError::Hash(_) => web::AppError::Internal(e.into()),
+            IdentityError::Sql(_) | IdentityError::Hash(_) | IdentityError::Ledger(_) => {
+                web::AppError::Internal(e.into())
+            }
         }
     }
 }
@@ -160,6 +167,15 @@ pub async fn bind_personal_id(db: &Db, account_id: i64, personal_id: &kernel::Pe
 
 /// Creates an account with its roles, all or nothing.
 pub async fn create_account(db: &Db, new: NewAccount) -> Result<i64, IdentityError> {
+    create_account_audited(db, new, None).await
+}
+
+/// Creates an account with its roles and, in the same transaction, the ledger entry saying who made it.
+pub async fn create_account_audited(
+    db: &Db,
+    new: NewAccount,
+    event: Option<trust::ledger::Event>,
+) -> Result<i64, IdentityError> {
     check_username(&new.username)?;
     if new.password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(IdentityError::WeakPassword);
@@ -175,6 +191,9 @@ pub async fn create_account(db: &Db, new: NewAccount) -> Result<i64, IdentityErr
         )?;
     for role in &new.roles {
         sql::insert_role(&mut *tx, id, role, now).await?;
+    }
+    if let Some(event) = event {
+        trust::ledger::store::append(&mut tx, db.backend(), &mut [event]).await?;
     }
     tx.commit().await?;
     tracing::info!(account_id = id, kind = new.kind.as_str(), "account created");
@@ -249,6 +268,7 @@ fn principal(account: Account, roles: Vec<RoleAssignment>, method: AuthMethod) -
     Principal {
         personal_id: account.personal_id,
         assurance_level: account.assurance_level,
+        mfa_enabled: account.mfa_enabled,
         account_id: account.id,
         username: account.username,
         display_name: account.display_name,
@@ -292,8 +312,8 @@ pub async fn end_session(db: &Db, secret: &str) -> Result<(), IdentityError> {
     Ok(sql::delete_session(db.pool(), &sha256_hex(secret)).await?)
 }
 
-/// Disables an account and ends all its sessions at once.
-pub async fn disable_account(db: &Db, username: &str) -> Result<(), IdentityError> {
+/// Disables an account and ends all its sessions at once, recording `event` in the same transaction.
+pub async fn disable_account(db: &Db, username: &str, event: trust::ledger::Event) -> Result<(), IdentityError> {
     let account = sql::credentials_by_username(db.pool(), username)
         .await?
         .ok_or_else(|| IdentityError::UnknownAccount(username.to_owned()))?
@@ -301,6 +321,7 @@ pub async fn disable_account(db: &Db, username: &str) -> Result<(), IdentityErro
     let mut tx = db.begin_write().await?;
     sql::set_disabled(&mut *tx, account.id, Some(now())).await?;
     sql::delete_sessions_of(&mut *tx, account.id).await?;
+    trust::ledger::store::append(&mut tx, db.backend(), &mut [event]).await?;
     tx.commit().await?;
     tracing::info!(account_id = account.id, "account disabled");
     Ok(())

@@ -11,7 +11,7 @@ pub(crate) struct Credentials {
     pub password_hash: String,
 }
 
-fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
+pub(crate) fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
     Ok(Account {
         id: row.try_get("id")?,
@@ -25,11 +25,15 @@ fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
             .transpose()?,
         assurance_level: crate::assurance::AssuranceLevel::from_stored(row.try_get("assurance_level")?)
             .map_err(|e| sqlx::Error::Decode(e.into()))?,
+        mfa_enabled: row.try_get::<Option<i64>, _>("mfa_enabled_at")?.is_some(),
     })
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "id, username, display_name, kind, disabled_at, password_hash, personal_id, assurance_level";
+/// The columns [`account_from_row`] reads, from `accounts a`; whether a second factor is on comes along, as every
+/// authenticated request needs it.
+pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.display_name, a.kind, a.disabled_at, a.password_hash, \
+     a.personal_id, a.assurance_level, \
+     (SELECT m.enabled_at FROM mfa_totp m WHERE m.account_id = a.id) AS mfa_enabled_at";
 
 pub(crate) async fn insert_account<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -63,7 +67,7 @@ pub(crate) async fn insert_role<'e>(
     )
     .bind(account_id)
     .bind(role.role.as_str())
-    .bind(role.agency.as_deref())
+    .bind(role.agency.as_ref().map(kernel::AgencyCode::as_str))
     .bind(role.territory.to_string())
     .bind(now)
     .execute(db)
@@ -75,7 +79,7 @@ pub(crate) async fn credentials_by_username<'e>(
     db: impl Executor<'e, Database = Any>,
     username: &str,
 ) -> Result<Option<Credentials>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"))
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.username = $1"))
         .bind(username)
         .fetch_optional(db)
         .await?;
@@ -87,7 +91,7 @@ pub(crate) async fn account_by_id<'e>(
     db: impl Executor<'e, Database = Any>,
     account_id: i64,
 ) -> Result<Option<Account>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"))
         .bind(account_id)
         .fetch_optional(db)
         .await?;
@@ -95,7 +99,8 @@ pub(crate) async fn account_by_id<'e>(
 }
 
 pub(crate) async fn list_accounts<'e>(db: impl Executor<'e, Database = Any>) -> Result<Vec<Account>, sqlx::Error> {
-    let rows = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username")).fetch_all(db).await?;
+    let rows =
+        sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.username")).fetch_all(db).await?;
     rows.iter().map(account_from_row).collect()
 }
 
@@ -255,14 +260,19 @@ fn account_with_roles(rows: &[AnyRow]) -> Result<Option<(Account, Vec<RoleAssign
         let territory: String = r.try_get("territory")?;
         roles.push(RoleAssignment {
             role: role.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
-            agency: r.try_get("agency")?,
+            agency: r
+                .try_get::<Option<String>, _>("agency")?
+                .map(|a| a.parse().map_err(|e: kernel::AgencyCodeError| sqlx::Error::Decode(e.into())))
+                .transpose()?,
             territory: territory.parse().map_err(|e: kernel::AdminUnitError| sqlx::Error::Decode(e.into()))?,
         });
     }
     Ok(Some((account, roles)))
 }
 
-const WITH_ROLES: &str = "a.id, a.username, a.display_name, a.kind, a.disabled_at, a.password_hash, a.personal_id, a.assurance_level, r.role, r.agency, r.territory";
+fn with_roles() -> String {
+    format!("{ACCOUNT_COLUMNS}, r.role, r.agency, r.territory")
+}
 
 /// A session with its account and roles, in one query: every authenticated request runs it.
 pub(crate) async fn session_with_account<'e>(
@@ -270,9 +280,10 @@ pub(crate) async fn session_with_account<'e>(
     secret_hash: &str,
 ) -> Result<Option<(SessionRow, Account, Vec<RoleAssignment>)>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT s.last_seen_at, s.expires_at, {WITH_ROLES} FROM sessions s \
+        "SELECT s.last_seen_at, s.expires_at, {} FROM sessions s \
          JOIN accounts a ON a.id = s.account_id LEFT JOIN role_assignments r ON r.account_id = a.id \
-         WHERE s.secret_hash = $1 ORDER BY r.id"
+         WHERE s.secret_hash = $1 ORDER BY r.id",
+        with_roles()
     ))
     .bind(secret_hash)
     .fetch_all(db)
@@ -290,9 +301,10 @@ pub(crate) async fn token_with_account<'e>(
     now: i64,
 ) -> Result<Option<(LiveToken, Account, Vec<RoleAssignment>)>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT t.id AS token_id, t.last_used_at, {WITH_ROLES} FROM api_tokens t \
+        "SELECT t.id AS token_id, t.last_used_at, {} FROM api_tokens t \
          JOIN accounts a ON a.id = t.account_id LEFT JOIN role_assignments r ON r.account_id = a.id \
-         WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 ORDER BY r.id"
+         WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 ORDER BY r.id",
+        with_roles()
     ))
     .bind(secret_hash)
     .bind(now)

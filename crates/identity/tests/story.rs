@@ -14,7 +14,7 @@ fn operator(username: &str, password: &str) -> NewAccount {
         password: password.into(),
         roles: vec![RoleAssignment {
             role: Role::Administrator,
-            agency: Some("BCA".into()),
+            agency: Some("BCA".parse().unwrap()),
             territory: Territory::Nation,
         }],
     }
@@ -43,14 +43,20 @@ async fn accounts_sessions_and_tokens() {
     let secret = service::start_session(db, id).await.unwrap();
     let me = service::resume_session(db, &secret).await.unwrap().unwrap();
     assert_eq!(me.roles.len(), 1);
-    assert_eq!(me.roles[0].agency.as_deref(), Some("BCA"));
+    assert_eq!(me.roles[0].agency.as_ref().map(|a| a.as_str()), Some("BCA"));
     assert!(service::resume_session(db, "unknown").await.unwrap().is_none());
 
     let (token_id, token) = service::create_token(db, "lan", 7).await.unwrap();
     assert_eq!(service::resolve_token(db, &token).await.unwrap().unwrap().account_id, id);
     assert!(service::tokens_of(db, "lan").await.unwrap()[0].last_used_at.is_some());
 
-    service::disable_account(db, "lan").await.unwrap();
+    service::disable_account(
+        db,
+        "lan",
+        trust::ledger::Event::new(trust::ledger::EventKind::AccountChanged, trust::ledger::Actor::system("test")),
+    )
+    .await
+    .unwrap();
     assert!(service::resume_session(db, &secret).await.unwrap().is_none());
     assert!(service::resolve_token(db, &token).await.unwrap().is_none());
     assert!(service::check_credentials(db, "lan", "correct horse battery").await.unwrap().is_none());

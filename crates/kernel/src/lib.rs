@@ -4,6 +4,7 @@
 //! reference data (administrative units, holidays) is compiled into the binary from `data/`.
 
 pub mod admin_unit;
+pub mod agency;
 pub mod calendar;
 pub mod digital_address;
 pub mod ethnicity;
@@ -14,6 +15,7 @@ pub mod tax_code;
 pub mod text;
 
 pub use admin_unit::{AdminUnit, AdminUnitCode, AdminUnitError, LegacyProvinceCode};
+pub use agency::{AgencyCode, AgencyCodeError};
 pub use digital_address::{DigitalAddress, DigitalAddressError};
 pub use ethnicity::{Ethnicity, EthnicityError};
 pub use lang::{Lang, Localized, Text};

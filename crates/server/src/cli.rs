@@ -7,8 +7,10 @@ use clap::{Parser, Subcommand};
 use identity::model::RoleAssignment;
 use identity::service::{self, NewAccount};
 use identity::{AccountKind, Role, Territory};
+use serde_json::json;
 use store::Db;
 use tokio::net::TcpListener;
+use trust::ledger::{Actor, Event, EventKind};
 use web::{AppState, WebConfig};
 
 use crate::config::{self, Overrides, Settings};
@@ -308,9 +310,11 @@ impl Admin {
                     (identity::service::random_password(), true)
                 };
                 let roles = vec![RoleAssignment { role, agency: None, territory }];
+                let event =
+                    account_changed("account_created", &username, json!({ "role": role, "territory": territory }));
                 let new =
                     NewAccount { username: username.clone(), display_name, kind, password: password.clone(), roles };
-                service::create_account(&db, new).await?;
+                service::create_account_audited(&db, new, Some(event)).await?;
                 println!("created {} account {username}: {} over {territory}", kind.as_str(), role.as_str());
                 if generated {
                     println!("password (shown once): {password}");
@@ -342,12 +346,20 @@ impl Admin {
             }
             Admin::Disable { account, store } => {
                 let db = open(&settings(&store)?).await?;
-                service::disable_account(&db, &account).await?;
+                let event = account_changed("account_disabled", &account, json!({}));
+                service::disable_account(&db, &account, event).await?;
                 println!("account {account} disabled and signed out everywhere");
                 Ok(())
             }
         }
     }
+}
+
+/// A change to an account made from the command line, for the ledger.
+fn account_changed(change: &str, username: &str, mut detail: serde_json::Value) -> Event {
+    detail["change"] = change.into();
+    detail["account"] = username.into();
+    Event::new(EventKind::AccountChanged, Actor::system("congso admin")).detail(detail)
 }
 
 fn date(unix: i64) -> String {

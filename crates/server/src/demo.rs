@@ -1,6 +1,7 @@
 //! The demo's data: created on first start, left as it is afterwards.
 
 use identity::model::RoleAssignment;
+use identity::officials::Agency;
 use identity::service::{self, NewAccount};
 use identity::{AccountKind, Role, Territory};
 use store::Db;
@@ -21,13 +22,17 @@ pub struct DemoAccount {
     pub what: String,
 }
 
+/// A demo official's role: in the agency with this code, over the agency's whole territory.
+fn role(role: Role, agency: &Agency) -> RoleAssignment {
+    RoleAssignment { role, agency: Some(agency.code.clone()), territory: agency.territory }
+}
+
 async fn ensure(
     db: &Db,
     username: &str,
     display_name: &str,
     kind: AccountKind,
-    role: Role,
-    territory: Territory,
+    roles: Vec<RoleAssignment>,
     password: &str,
 ) -> anyhow::Result<()> {
     let new = NewAccount {
@@ -35,12 +40,38 @@ async fn ensure(
         display_name: display_name.into(),
         kind,
         password: password.into(),
-        roles: vec![RoleAssignment { role, agency: None, territory }],
+        roles,
     };
     match service::create_account(db, new).await {
         Ok(_) | Err(service::IdentityError::UsernameTaken) => Ok(()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// "Ủy ban nhân dân xã …": the unit's name with its kind ("Xã", "Phường", "Đặc khu") in lower case, as in a sentence.
+fn committee_name(unit: &str) -> String {
+    let mut chars = unit.chars();
+    let first = chars.next().map(|c| c.to_lowercase().collect::<String>()).unwrap_or_default();
+    format!("Ủy ban nhân dân {first}{}", chars.as_str())
+}
+
+/// The demo's agencies: a ministry, the Hà Nội police, and the People's Committee of the busiest Hà Nội commune.
+async fn agencies(db: &Db, commune: kernel::AdminUnitCode) -> anyhow::Result<[Agency; 4]> {
+    let agency = |code: String, name: String, territory: Territory| -> anyhow::Result<Agency> {
+        Ok(Agency { code: code.parse()?, name, territory })
+    };
+    let all = [
+        agency("BKHCN".into(), "Bộ Khoa học và Công nghệ".into(), Territory::Nation)?,
+        agency("BCA".into(), "Bộ Công an".into(), Territory::Nation)?,
+        agency("CA.01".into(), "Công an thành phố Hà Nội".into(), Territory::Unit("01".parse()?))?,
+        agency(format!("UBND.{commune}"), committee_name(&commune.unit().name), Territory::Unit(commune))?,
+    ];
+    for a in &all {
+        identity::officials::service::ensure_agency(db, a, Actor::system("demo"))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(all)
 }
 
 /// Creates the demo population and accounts that do not exist yet; returns the accounts for printing.
@@ -51,14 +82,14 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
     }
     let commune = registry::service::busiest_commune(db, "01").await?.unwrap_or_else(|| "00070".into());
     let commune_code: kernel::AdminUnitCode = commune.parse()?;
+    let [ministry, police, hanoi_police, committee] = agencies(db, commune_code).await?;
     let official = AccountKind::Official;
     ensure(
         db,
         "admin",
         "Quản trị viên",
         AccountKind::Operator,
-        Role::Administrator,
-        Territory::Nation,
+        vec![role(Role::Administrator, &ministry)],
         "congso-demo-admin",
     )
     .await?;
@@ -67,49 +98,36 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
         "canbo.trunguong",
         "Trần Thị Mai",
         official,
-        Role::RegistryClerk,
-        Territory::Nation,
+        vec![role(Role::RegistryClerk, &police)],
         "congso-demo-clerk",
     )
     .await?;
-    ensure(
-        db,
-        "canbo.hanoi",
-        "Lê Văn Hùng",
-        official,
-        Role::RegistryClerk,
-        Territory::Unit("01".parse()?),
-        "congso-demo-clerk",
-    )
-    .await?;
-    ensure(
-        db,
-        "canbo.xa",
-        "Phạm Thu Hà",
-        official,
-        Role::RegistryClerk,
-        Territory::Unit(commune_code),
-        "congso-demo-clerk",
-    )
-    .await?;
+    let hanoi = vec![role(Role::RegistryClerk, &hanoi_police), role(Role::Administrator, &hanoi_police)];
+    ensure(db, "canbo.hanoi", "Lê Văn Hùng", official, hanoi, "congso-demo-clerk").await?;
+    let commune_roles = vec![role(Role::RegistryClerk, &committee), role(Role::OneStopReceiver, &committee)];
+    ensure(db, "canbo.xa", "Phạm Thu Hà", official, commune_roles, "congso-demo-clerk").await?;
     let citizen = seed_citizen(db, &commune).await?;
     let mut accounts = vec![
-        DemoAccount { username: "admin", password: "congso-demo-admin", what: "operator: accounts".into() },
+        DemoAccount { username: "admin", password: "congso-demo-admin", what: "administrator, whole nation".into() },
         DemoAccount { username: "congdan", password: "congso-demo-citizen", what: citizen },
         DemoAccount {
             username: "canbo.trunguong",
             password: "congso-demo-clerk",
-            what: "registry clerk, whole nation".into(),
+            what: "registry clerk, whole nation (BCA)".into(),
         },
         DemoAccount {
             username: "canbo.hanoi",
             password: "congso-demo-clerk",
-            what: "registry clerk, Hà Nội (01)".into(),
+            what: "registry clerk and administrator, Hà Nội (01, CA.01)".into(),
         },
         DemoAccount {
             username: "canbo.xa",
             password: "congso-demo-clerk",
-            what: format!("registry clerk, {} ({commune})", commune_code.unit().name),
+            what: format!(
+                "registry clerk and one-stop receiver, {} ({commune}, {})",
+                commune_code.unit().name,
+                committee.code
+            ),
         },
     ];
     for account in accounts.iter_mut().filter(|a| a.username != "congdan") {
@@ -153,7 +171,7 @@ async fn seed_citizen(db: &Db, commune: &str) -> anyhow::Result<String> {
                 username: "canbo.xa".into(),
                 display_name: Some("Phạm Thu Hà".into()),
                 role: Some(Role::RegistryClerk.as_str().into()),
-                agency: None,
+                agency: Some(format!("UBND.{commune}")),
             };
             let read = registry::audit::read(person.personal_id.as_str(), &clerk, &Purpose::Dossier, "record");
             let mut tx = db.begin_write().await?;

@@ -140,7 +140,9 @@ async fn submit(
         Ok(()) => {}
         Err(IdentityError::PersonalIdTaken) => {
             // Another registration of the same ID won the race: this account must not stay usable.
-            service::disable_account(&state.db, &username).await?;
+            let event = Event::new(EventKind::AccountChanged, Actor::system("register"))
+                .detail(serde_json::json!({ "change": "account_disabled", "account": username }));
+            service::disable_account(&state.db, &username, event).await?;
             return Ok(again(page, form, bad, REFUSED));
         }
         Err(e) => return Err(e.into()),

@@ -32,6 +32,7 @@ fn rule(method: &Method, path: &str) -> Rule {
         ("POST", "/api/v1/verify") => Rule::Public,
         ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
         ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
+        (_, p) if p.starts_with("/api/v1/admin/officials") || p.starts_with("/api/v1/admin/agencies") => Rule::Admin,
         (_, p)
             if ["/api/v1/citizens", "/api/v1/households/", "/api/v1/addresses/", "/api/v1/accounts/"]
                 .iter()
@@ -54,6 +55,9 @@ struct Cast {
     outsider_household: String,
     outsider_address: String,
     outsider_entry: u64,
+    /// An official with two roles, for the back office's routes.
+    official: i64,
+    official_assignment: i64,
 }
 
 async fn token(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<RoleAssignment>) -> (i64, String) {
@@ -96,6 +100,23 @@ async fn cast() -> Cast {
     let (_, commune_clerk) = token(&app, "canbo.xa", AccountKind::Official, clerk_role).await;
     let admin_role = vec![RoleAssignment { role: Role::Administrator, agency: None, territory: Territory::Nation }];
     let (_, admin) = token(&app, "quantri", AccountKind::Operator, admin_role).await;
+    let agency = "UBND.01".parse().unwrap();
+    let by = trust::ledger::Actor::system("test");
+    let hanoi = identity::officials::Agency {
+        code: agency,
+        name: "Ủy ban nhân dân thành phố Hà Nội".into(),
+        territory: Territory::Unit("01".parse().unwrap()),
+    };
+    identity::officials::service::ensure_agency(&app.db.db, &hanoi, by).await.unwrap();
+    let held = |role| RoleAssignment { role, agency: Some(hanoi.code.clone()), territory: hanoi.territory };
+    let (official, _) =
+        token(&app, "canbo.khac", AccountKind::Official, vec![held(Role::Specialist), held(Role::Approver)]).await;
+    let official_assignment: i64 =
+        store::sqlx::query_scalar("SELECT MAX(id) FROM role_assignments WHERE account_id = $1")
+            .bind(official)
+            .fetch_one(app.db.db.pool())
+            .await
+            .unwrap();
     Cast {
         app,
         citizen,
@@ -105,6 +126,8 @@ async fn cast() -> Cast {
         outsider_household,
         outsider_address,
         outsider_entry: outsider_entry as u64,
+        official,
+        official_assignment,
     }
 }
 
@@ -118,7 +141,9 @@ impl Cast {
         let path = path
             .replace("{personal_id}", &self.outsider)
             .replace("{seq}", &self.outsider_entry.to_string())
-            .replace("{code}", code);
+            .replace("{code}", code)
+            .replace("{id}", &self.official.to_string())
+            .replace("{assignment}", &self.official_assignment.to_string());
         let query = match path.as_str() {
             "/api/v1/citizens" => "?q=n",
             p if p.starts_with("/api/v1/citizens/") || p.starts_with("/api/v1/households/") => "?purpose=verification",
@@ -143,6 +168,13 @@ impl Cast {
             "signTreeHead" => None,
             "verifyCredential" => Some(json!({ "qr": "6BF" })),
             "setAssuranceLevel" => Some(json!({ "level": 2 })),
+            "createAgency" => Some(json!({ "code": "SYT.01", "name": "Sở Y tế Hà Nội", "territory": "01" })),
+            "createOfficial" => Some(json!({
+                "username": "canbo.moi", "display_name": "Cán Bộ Mới",
+                "role": { "role": "teacher", "agency": "UBND.01" },
+            })),
+            "grantRole" => Some(json!({ "role": "analyst", "agency": "UBND.01" })),
+            "disableOfficial" => None,
             other => panic!("give operation {other} a well-formed body in tests/api/access.rs"),
         }
     }

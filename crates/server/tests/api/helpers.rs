@@ -125,6 +125,35 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// On a session that was just signed in without a second factor, switches TOTP on through /account/mfa as a
+    /// person with an authenticator app would, and returns the secret the page showed.
+    pub async fn enrol_totp(&mut self) -> Vec<u8> {
+        let page = self.get("/account/mfa").await.text().await.unwrap();
+        let b32 = page.split("secret=").nth(1).expect("an otpauth URI on the page").split('&').next().unwrap();
+        let secret = base32_decode(b32);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let code = format!("{:06}", identity::mfa::totp(&secret, now, 6));
+        let r = self.post_form("/account/mfa", &[("csrf", &form_token(&page)), ("code", &code)]).await;
+        assert_eq!(r.status(), StatusCode::OK, "enrolment refused");
+        secret
+    }
+}
+
+fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut out, mut buffer, mut bits) = (Vec::new(), 0u32, 0u32);
+    for c in text.bytes() {
+        buffer = (buffer << 5) | ALPHABET.iter().position(|&a| a == c).unwrap() as u32;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
+}
+
 pub fn form_token(html: &str) -> String {
     let marker = r#"name="csrf" value=""#;
     let start = html.find(marker).expect("a form with a CSRF token") + marker.len();

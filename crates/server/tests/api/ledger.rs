@@ -49,7 +49,7 @@ async fn world() -> World {
     .fetch_one(app.db.db.pool())
     .await
     .unwrap();
-    let role = |role, territory| vec![RoleAssignment { role, agency: Some("BCA".into()), territory }];
+    let role = |role, territory| vec![RoleAssignment { role, agency: Some("BCA".parse().unwrap()), territory }];
     let (_, clerk) = account(&app, "clerk", AccountKind::Official, role(Role::RegistryClerk, Territory::Nation)).await;
     let commune_territory = Territory::Unit(commune.parse().unwrap());
     let (_, commune_clerk) =
@@ -252,6 +252,7 @@ async fn the_pages_ask_the_official_why_and_show_the_citizen_who() {
     let w = world().await;
     let mut clerk = w.app.browser();
     clerk.sign_in("clerk", PASSWORD).await;
+    clerk.enrol_totp().await;
     let ask = clerk.get(&format!("/registry/citizens/{}", w.local)).await;
     assert_eq!(ask.status(), StatusCode::OK);
     let ask = ask.text().await.unwrap();

@@ -14,6 +14,7 @@ mod helpers;
 mod import;
 mod ledger;
 mod mfa;
+mod officials;
 mod oidc;
 mod openapi;
 mod registration;

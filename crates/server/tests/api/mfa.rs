@@ -83,7 +83,8 @@ async fn enrol_then_sign_in_needs_a_fresh_code_or_a_recovery_code() {
     let app = TestApp::spawn().await;
     let id = app.create_account("clerk", AccountKind::Official, false).await;
     let mut browser = app.browser();
-    assert_eq!(location(&browser.sign_in("clerk", PASSWORD).await), "/account");
+    // Without a second factor yet, an official is sent to switch one on.
+    assert_eq!(location(&browser.sign_in("clerk", PASSWORD).await), "/account/mfa");
     let (secret, codes) = enrol(&app, &mut browser, id).await;
     sign_out(&mut browser).await;
 

@@ -13,9 +13,10 @@ async fn sign_in_see_the_account_and_sign_out() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/signin?next=%2Faccount");
 
+    // An account with a role and no second factor yet is sent to switch one on.
     let r = browser.sign_in("operator", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), "/account");
+    assert_eq!(location(&r), "/account/mfa");
     let set_cookies: Vec<_> =
         r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
     let session = set_cookies.iter().find(|c| c.starts_with("congso_session=")).unwrap();
@@ -23,6 +24,9 @@ async fn sign_in_see_the_account_and_sign_out() {
 
     let page = browser.get("/account").await.text().await.unwrap();
     assert!(page.contains("Người dùng operator") && page.contains("Quản trị viên"));
+    // Until it is on, the role's powers wait.
+    assert_eq!(browser.get("/admin/accounts").await.status(), StatusCode::FORBIDDEN);
+    browser.enrol_totp().await;
     assert_eq!(browser.get("/admin/accounts").await.status(), 200);
 
     let csrf = browser.csrf_of("/account").await;
@@ -122,7 +126,9 @@ async fn idle_sessions_and_disabled_accounts_end() {
 
     browser.sign_in("operator", PASSWORD).await;
     assert_eq!(browser.get("/account").await.status(), 200);
-    identity::service::disable_account(&app.db.db, "operator").await.unwrap();
+    let event =
+        trust::ledger::Event::new(trust::ledger::EventKind::AccountChanged, trust::ledger::Actor::system("test"));
+    identity::service::disable_account(&app.db.db, "operator", event).await.unwrap();
     assert_eq!(browser.get("/account").await.status(), StatusCode::SEE_OTHER);
     let r = browser.sign_in("operator", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -131,13 +137,13 @@ async fn idle_sessions_and_disabled_accounts_end() {
 #[tokio::test]
 async fn sign_in_never_redirects_off_the_site() {
     let app = TestApp::spawn().await;
-    app.create_account("operator", AccountKind::Operator, true).await;
+    app.create_account("dan", AccountKind::Citizen, false).await;
     let mut browser = app.browser();
     let csrf = browser.csrf_of("/signin?next=//evil.example").await;
     let r = browser
         .post_form(
             "/signin",
-            &[("csrf", &csrf), ("username", "operator"), ("password", PASSWORD), ("next", "https://evil.example")],
+            &[("csrf", &csrf), ("username", "dan"), ("password", PASSWORD), ("next", "https://evil.example")],
         )
         .await;
     assert_eq!(location(&r), "/account");

@@ -1,0 +1,150 @@
+//! `/api/v1/admin/officials` and `/api/v1/admin/agencies`: the back office for scripts.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use web::extract::{Json, Path};
+use web::{AppResult, AppState};
+
+use super::model::{Agency, Assignment, GrantInput, Official};
+use super::service;
+use crate::auth::Caller;
+
+/// The routes, relative to `/api/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/agencies", get(list_agencies).post(create_agency))
+        .route("/admin/officials", get(list_officials).post(create_official))
+        .route("/admin/officials/{id}", get(one_official))
+        .route("/admin/officials/{id}/roles", post(grant_role))
+        .route("/admin/officials/{id}/roles/{assignment}", delete(revoke_role))
+        .route("/admin/officials/{id}/disable", post(disable_official))
+}
+
+/// A new agency.
+#[derive(Deserialize, ToSchema)]
+pub struct NewAgency {
+    /// Upper-case letters, digits and dots, such as `UBND.00070`.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// `VN`, a province or a commune code.
+    pub territory: String,
+}
+
+/// The agencies the caller may assign roles in.
+#[utoipa::path(get, path = "/api/v1/admin/agencies", operation_id = "listAgencies", tag = "officials", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Agency>), (status = 401, body = web::error::ErrorBody)))]
+pub async fn list_agencies(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<Vec<Agency>>> {
+    Ok(Json(service::agencies(&state.db, &me).await?))
+}
+
+/// Creates an agency in a territory the caller administers.
+#[utoipa::path(post, path = "/api/v1/admin/agencies", operation_id = "createAgency", tag = "officials", security(("bearer" = [])),
+    request_body = NewAgency,
+    responses((status = 201, body = Agency), (status = 403, body = web::error::ErrorBody), (status = 409, body = web::error::ErrorBody),
+        (status = 422, body = web::error::ErrorBody)))]
+pub async fn create_agency(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Json(new): Json<NewAgency>,
+) -> AppResult<(StatusCode, Json<Agency>)> {
+    let agency = service::create_agency(&state.db, &me, &new.code, &new.name, &new.territory).await?;
+    Ok((StatusCode::CREATED, Json(agency)))
+}
+
+/// The officials the caller administers: those whose every role lies in the caller's territory.
+#[utoipa::path(get, path = "/api/v1/admin/officials", operation_id = "listOfficials", tag = "officials", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Official>), (status = 401, body = web::error::ErrorBody)))]
+pub async fn list_officials(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<Vec<Official>>> {
+    Ok(Json(service::officials(&state.db, &me).await?))
+}
+
+/// One official, with their roles; 404 for one the caller does not administer.
+#[utoipa::path(get, path = "/api/v1/admin/officials/{id}", operation_id = "getOfficial", tag = "officials", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The account's id")),
+    responses((status = 200, body = Official), (status = 404, body = web::error::ErrorBody)))]
+pub async fn one_official(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Official>> {
+    Ok(Json(service::official(&state.db, &me, id).await?))
+}
+
+/// A new official with a first role.
+#[derive(Deserialize, ToSchema)]
+pub struct NewOfficial {
+    /// Sign-in name: 3–64 of a–z, 0–9, `.`, `_`, `-`.
+    pub username: String,
+    /// Full name.
+    pub display_name: String,
+    /// The first role.
+    pub role: GrantInput,
+}
+
+/// The official made, with the password to hand over (shown once).
+#[derive(Serialize, ToSchema)]
+pub struct CreatedOfficial {
+    /// The account's id.
+    pub id: i64,
+    /// The first password; the official changes it and switches on a second factor at first sign-in.
+    pub password: String,
+}
+
+/// Creates an official.
+#[utoipa::path(post, path = "/api/v1/admin/officials", operation_id = "createOfficial", tag = "officials", security(("bearer" = [])),
+    request_body = NewOfficial,
+    responses((status = 201, body = CreatedOfficial), (status = 403, body = web::error::ErrorBody), (status = 409, body = web::error::ErrorBody),
+        (status = 422, body = web::error::ErrorBody)))]
+pub async fn create_official(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Json(new): Json<NewOfficial>,
+) -> AppResult<(StatusCode, Json<CreatedOfficial>)> {
+    let created = service::create_official(&state.db, &me, &new.username, &new.display_name, &new.role).await?;
+    Ok((StatusCode::CREATED, Json(CreatedOfficial { id: created.id, password: created.password })))
+}
+
+/// Grants an official a role; their sessions end.
+#[utoipa::path(post, path = "/api/v1/admin/officials/{id}/roles", operation_id = "grantRole", tag = "officials", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The account's id")), request_body = GrantInput,
+    responses((status = 201, body = Assignment), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody),
+        (status = 409, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+pub async fn grant_role(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(id): Path<i64>,
+    Json(input): Json<GrantInput>,
+) -> AppResult<(StatusCode, Json<Assignment>)> {
+    Ok((StatusCode::CREATED, Json(service::grant(&state.db, &me, id, &input).await?)))
+}
+
+/// Takes a role away; the official's sessions end.
+#[utoipa::path(delete, path = "/api/v1/admin/officials/{id}/roles/{assignment}", operation_id = "revokeRole", tag = "officials", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The account's id"), ("assignment" = i64, Path, description = "The assignment's id")),
+    responses((status = 204), (status = 404, body = web::error::ErrorBody)))]
+pub async fn revoke_role(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path((id, assignment)): Path<(i64, i64)>,
+) -> AppResult<StatusCode> {
+    service::revoke(&state.db, &me, id, assignment).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Disables an official: every session ends and their API tokens stop working.
+#[utoipa::path(post, path = "/api/v1/admin/officials/{id}/disable", operation_id = "disableOfficial", tag = "officials", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The account's id")),
+    responses((status = 204), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody)))]
+pub async fn disable_official(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    service::disable(&state.db, &me, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
