@@ -235,6 +235,10 @@ impl Cli {
                         png.display()
                     );
                 }
+                println!(
+                    "\nMail congso sends (password reset links) is written to {}",
+                    settings.data_dir.join("outbox").display()
+                );
                 println!();
                 run_server(settings, db).await
             }
@@ -284,7 +288,10 @@ async fn run_server(settings: Settings, db: Db) -> anyhow::Result<()> {
         TcpListener::bind(settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(listen = %settings.listen, database = %store::redact_url(&settings.database_url()), "congso serving");
     let keyring = crate::trust_cli::open_keyring(&settings, &db).await?;
-    let state = AppState::new(db, WebConfig { secure_cookies: settings.secure_cookies }, keyring);
+    let mailer = settings.mailer()?;
+    tracing::info!(mail = %mailer.describe(), "mail goes here");
+    let config = WebConfig { secure_cookies: settings.secure_cookies, public_url: settings.public_url.clone(), mailer };
+    let state = AppState::new(db, config, keyring);
     tokio::spawn(crate::trust_cli::housekeeping(state.clone()));
     crate::app::serve(listener, state, crate::app::shutdown_signal()).await?;
     Ok(())

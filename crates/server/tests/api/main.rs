@@ -17,5 +17,6 @@ mod mfa;
 mod oidc;
 mod openapi;
 mod registration;
+mod reset;
 mod signin;
 mod tokens;
