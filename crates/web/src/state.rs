@@ -60,3 +60,28 @@ impl AppState {
         AppState { db, config: Arc::new(config), metrics: Arc::new(Metrics::default()), keyring, ledger }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderMap;
+    use axum::http::header::HOST;
+
+    use super::WebConfig;
+
+    fn config(public_url: Option<&str>, secure_cookies: bool) -> WebConfig {
+        let mailer =
+            notify::Mailer::smtp("smtp://mailer:hunter2@localhost", "congso <no-reply@congso.invalid>").unwrap();
+        WebConfig { secure_cookies, public_url: public_url.map(str::to_owned), mailer }
+    }
+
+    #[test]
+    fn the_public_url_wins_and_a_strange_host_is_not_echoed() {
+        let mut headers = HeaderMap::new();
+        headers.insert(HOST, "dvc.example.vn:8443".parse().unwrap());
+        assert_eq!(config(None, true).base_url(&headers), "https://dvc.example.vn:8443");
+        assert_eq!(config(Some("https://dichvucong.gov.vn"), false).base_url(&headers), "https://dichvucong.gov.vn");
+        headers.insert(HOST, "evil.example/<script>".parse().unwrap());
+        assert_eq!(config(None, false).base_url(&headers), "http://localhost");
+        assert!(!format!("{:?}", config(None, false)).contains("hunter2"));
+    }
+}
