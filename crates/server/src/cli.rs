@@ -211,7 +211,9 @@ impl Cli {
             Command::Demo { listen, data_dir } => {
                 init_tracing();
                 let overrides = Overrides { listen: Some(listen), data_dir: Some(data_dir), ..Default::default() };
-                let mut settings = config::load(&overrides, &|_| None, config::serve_defaults())?;
+                // The demo ignores the environment, except the address it is reached at (behind a proxy, say).
+                let env = |key: &str| if key == "CONGSO_PUBLIC_URL" { std::env::var(key).ok() } else { None };
+                let mut settings = config::load(&overrides, &env, config::serve_defaults())?;
                 // The demo is served over plain HTTP, where browsers would drop Secure cookies on a LAN address.
                 settings.secure_cookies = false;
                 let db = open(&settings).await?;
