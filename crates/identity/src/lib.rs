@@ -8,6 +8,7 @@
 //!   extractors handlers use to require one.
 //! - [`pages`] and [`api`]: sign-in, sign-out, the account page, `/api/v1/me`.
 //! - [`assurance`]: assurance levels (Decree 69/2024) and the back office that raises a citizen to level 2.
+//! - [`reset`]: forgotten passwords: a single-use link by mail, then a new password.
 //! - [`mfa`]: the TOTP second factor (RFC 6238) with recovery codes, and the pending step of a sign-in.
 //! - [`officials`]: agencies, and the back office where administrators manage officials and their roles.
 //! - [`oidc`]: the OpenID Connect provider, so other agencies' systems can sign citizens in with congso.
@@ -21,6 +22,7 @@ pub mod officials;
 pub mod oidc;
 pub mod pages;
 pub mod policy;
+pub mod reset;
 pub mod service;
 pub mod store;
 

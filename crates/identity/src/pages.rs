@@ -41,11 +41,14 @@ struct SignInPage {
     username: String,
     failed: bool,
     locked: bool,
+    /// The password was just set through a reset link.
+    reset_done: bool,
 }
 
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
+    reset: Option<String>,
 }
 
 fn safe_next(next: Option<String>) -> String {
@@ -53,7 +56,15 @@ fn safe_next(next: Option<String>) -> String {
 }
 
 async fn signin_form(page: PageCtx, Query(q): Query<NextQuery>) -> Response {
-    html(&SignInPage { page, next: safe_next(q.next), username: String::new(), failed: false, locked: false })
+    let reset_done = q.reset.as_deref() == Some("done");
+    html(&SignInPage {
+        page,
+        next: safe_next(q.next),
+        username: String::new(),
+        failed: false,
+        locked: false,
+        reset_done,
+    })
 }
 
 #[derive(Deserialize)]
@@ -80,7 +91,7 @@ async fn signin(
                 if service::check_username(&form.username).is_ok() { &form.username } else { "(không hợp lệ)" };
             state.ledger.record(Event::new(kind, Actor::system(name))).await.map_err(ledger_error)?;
             let status = if locked { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
-            let again = SignInPage { page, next, username: form.username, failed: !locked, locked };
+            let again = SignInPage { page, next, username: form.username, failed: !locked, locked, reset_done: false };
             return Ok((status, html(&again)).into_response());
         }
     };

@@ -90,15 +90,16 @@ impl From<IdentityError> for web::AppError {
     }
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
-fn sha256_hex(secret: &str) -> String {
+pub(crate) fn sha256_hex(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-fn random_secret() -> String {
+/// 32 random bytes, URL-safe base64 (43 characters).
+pub(crate) fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
@@ -327,8 +328,9 @@ pub async fn disable_account(db: &Db, username: &str, event: trust::ledger::Even
     Ok(())
 }
 
-/// Changes an account's password after checking the current one, and ends all the account's sessions (the
-/// caller starts a new one for the browser that made the change). `Ok(false)` when the current password is wrong.
+/// Changes an account's password after checking the current one, ends all the account's sessions (the caller
+/// starts a new one for the browser that made the change) and revokes its API tokens, in one transaction.
+/// `Ok(false)` when the current password is wrong.
 pub async fn change_password(db: &Db, account_id: i64, current: &str, new: &str) -> Result<bool, IdentityError> {
     let Some(account) = sql::account_by_id(db.pool(), account_id).await? else {
         return Ok(false);
@@ -343,8 +345,9 @@ pub async fn change_password(db: &Db, account_id: i64, current: &str, new: &str)
     let mut tx = db.begin_write().await?;
     sql::set_password_hash(&mut *tx, account_id, &hash).await?;
     sql::delete_sessions_of(&mut *tx, account_id).await?;
+    let revoked = sql::revoke_tokens_of(&mut *tx, account_id, now()).await?;
     tx.commit().await?;
-    tracing::info!(account_id, "password changed");
+    tracing::info!(account_id, revoked_tokens = revoked, "password changed");
     Ok(true)
 }
 

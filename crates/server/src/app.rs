@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(units::page_routes())
         .merge(identity::pages::routes())
         .merge(identity::officials::pages::routes())
+        .merge(identity::reset::routes())
         .merge(crate::registration::routes())
         .merge(identity::assurance::page_routes(crate::assurance::locate_citizen))
         .merge(identity::oidc::routes())

@@ -213,7 +213,9 @@ impl Cli {
             Command::Demo { listen, data_dir } => {
                 init_tracing();
                 let overrides = Overrides { listen: Some(listen), data_dir: Some(data_dir), ..Default::default() };
-                let mut settings = config::load(&overrides, &|_| None, config::serve_defaults())?;
+                // The demo ignores the environment, except the address it is reached at (behind a proxy, say).
+                let env = |key: &str| if key == "CONGSO_PUBLIC_URL" { std::env::var(key).ok() } else { None };
+                let mut settings = config::load(&overrides, &env, config::serve_defaults())?;
                 // The demo is served over plain HTTP, where browsers would drop Secure cookies on a LAN address.
                 settings.secure_cookies = false;
                 let db = open(&settings).await?;
@@ -237,6 +239,10 @@ impl Cli {
                         png.display()
                     );
                 }
+                println!(
+                    "\nMail congso sends (password reset links) is written to {}",
+                    settings.data_dir.join("outbox").display()
+                );
                 println!();
                 run_server(settings, db).await
             }
@@ -286,7 +292,10 @@ async fn run_server(settings: Settings, db: Db) -> anyhow::Result<()> {
         TcpListener::bind(settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(listen = %settings.listen, database = %store::redact_url(&settings.database_url()), "congso serving");
     let keyring = crate::trust_cli::open_keyring(&settings, &db).await?;
-    let state = AppState::new(db, WebConfig { secure_cookies: settings.secure_cookies }, keyring);
+    let mailer = settings.mailer()?;
+    tracing::info!(mail = %mailer.describe(), "mail goes here");
+    let config = WebConfig { secure_cookies: settings.secure_cookies, public_url: settings.public_url.clone(), mailer };
+    let state = AppState::new(db, config, keyring);
     tokio::spawn(crate::trust_cli::housekeeping(state.clone()));
     crate::app::serve(listener, state, crate::app::shutdown_signal()).await?;
     Ok(())

@@ -1,6 +1,6 @@
 //! Configuration, in layers: built-in defaults, then an optional TOML file (`--config` or `CONGSO_CONFIG`), then
 //! environment variables `CONGSO_*`, then command-line flags. A malformed value stops the program with the key
-//! and the problem named. The database URL may hold a password: it is only ever printed redacted.
+//! and the problem named. The database and SMTP URLs may hold a password: they are only ever printed redacted.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -22,6 +22,13 @@ pub struct Settings {
     pub master_key: Option<String>,
     /// Where the master key is kept when `CONGSO_MASTER_KEY` is not set; `None` means `master.key` in `data_dir`.
     pub master_key_file: Option<PathBuf>,
+    /// The public address of the site, without a trailing `/`; `None` means each request's `Host`.
+    pub public_url: Option<String>,
+    /// The sender of the mail congso sends, such as `congso <no-reply@example.vn>`.
+    pub mail_from: String,
+    /// The SMTP relay (`smtp://` or `smtps://`, credentials in the URL); `None` means `.eml` files in
+    /// `data_dir/outbox`.
+    pub smtp_url: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -33,6 +40,9 @@ impl std::fmt::Debug for Settings {
             .field("secure_cookies", &self.secure_cookies)
             .field("master_key", &self.master_key.as_ref().map(|_| "…"))
             .field("master_key_file", &self.master_key_file)
+            .field("public_url", &self.public_url)
+            .field("mail_from", &self.mail_from)
+            .field("smtp_url", &self.smtp_url.as_deref().map(store::redact_url))
             .finish()
     }
 }
@@ -49,6 +59,22 @@ impl Settings {
             Some(url) => url.clone(),
             None => format!("sqlite://{}?mode=rwc", self.data_dir.join("congso.db").display()),
         }
+    }
+
+    /// The mailer these settings name: the SMTP relay, or `.eml` files in `data_dir/outbox`.
+    pub fn mailer(&self) -> Result<notify::Mailer, ConfigError> {
+        let mailer = match &self.smtp_url {
+            Some(url) => notify::Mailer::smtp(url, &self.mail_from),
+            None => notify::Mailer::file(self.data_dir.join("outbox"), &self.mail_from),
+        };
+        mailer.map_err(|e| {
+            let key = match e {
+                notify::MailError::Address { .. } => "mail_from",
+                notify::MailError::Outbox { .. } => "data_dir",
+                _ => "smtp_url",
+            };
+            ConfigError { key: key.to_owned(), problem: e.to_string() }
+        })
     }
 }
 
@@ -71,6 +97,9 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     secure_cookies: Option<bool>,
     master_key_file: Option<PathBuf>,
+    public_url: Option<String>,
+    mail_from: Option<String>,
+    smtp_url: Option<String>,
 }
 
 /// Values given on the command line; each overrides everything else.
@@ -116,6 +145,40 @@ fn check_database_url(key: &str, value: &str) -> Result<String, ConfigError> {
     }
 }
 
+fn check_public_url(key: &str, value: &str) -> Result<Option<String>, ConfigError> {
+    let url = value.trim().trim_end_matches('/');
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']) => Ok(Some(url.to_owned())),
+        _ => Err(ConfigError {
+            key: key.to_owned(),
+            problem: format!("{value:?} is not an address such as https://dichvucong.example.vn (no path)"),
+        }),
+    }
+}
+
+fn check_mail_from(key: &str, value: &str) -> Result<String, ConfigError> {
+    match notify::check_sender(value) {
+        Ok(()) => Ok(value.trim().to_owned()),
+        Err(e) => Err(ConfigError {
+            key: key.to_owned(),
+            problem: format!("{value:?} is not a sender such as congso <no-reply@example.vn> ({e})"),
+        }),
+    }
+}
+
+fn check_smtp_url(key: &str, value: &str) -> Result<Option<String>, ConfigError> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    notify::Mailer::smtp(value, "congso <no-reply@congso.invalid>")
+        .map(|_| Some(value.to_owned()))
+        .map_err(|e| ConfigError { key: key.to_owned(), problem: e.to_string() })
+}
+
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
     let key = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError { key: key.clone(), problem: e.to_string() })?;
@@ -155,6 +218,15 @@ pub fn load(
         if let Some(v) = file.master_key_file {
             s.master_key_file = Some(v);
         }
+        if let Some(v) = file.public_url {
+            s.public_url = check_public_url("public_url", &v)?;
+        }
+        if let Some(v) = file.mail_from {
+            s.mail_from = check_mail_from("mail_from", &v)?;
+        }
+        if let Some(v) = file.smtp_url {
+            s.smtp_url = check_smtp_url("smtp_url", &v)?;
+        }
     }
     if let Some(v) = env("CONGSO_LISTEN") {
         s.listen = parse_listen("CONGSO_LISTEN", &v)?;
@@ -173,6 +245,15 @@ pub fn load(
     }
     if let Some(v) = env("CONGSO_SECURE_COOKIES") {
         s.secure_cookies = parse_bool("CONGSO_SECURE_COOKIES", &v)?;
+    }
+    if let Some(v) = env("CONGSO_PUBLIC_URL") {
+        s.public_url = check_public_url("CONGSO_PUBLIC_URL", &v)?;
+    }
+    if let Some(v) = env("CONGSO_MAIL_FROM") {
+        s.mail_from = check_mail_from("CONGSO_MAIL_FROM", &v)?;
+    }
+    if let Some(v) = env("CONGSO_SMTP_URL") {
+        s.smtp_url = check_smtp_url("CONGSO_SMTP_URL", &v)?;
     }
     if let Some(v) = &overrides.listen {
         s.listen = parse_listen("--listen", v)?;
@@ -195,8 +276,14 @@ pub fn serve_defaults() -> Settings {
         secure_cookies: true,
         master_key: None,
         master_key_file: None,
+        public_url: None,
+        mail_from: DEFAULT_MAIL_FROM.to_owned(),
+        smtp_url: None,
     }
 }
+
+/// The sender when none is configured: an address that cannot receive replies.
+pub const DEFAULT_MAIL_FROM: &str = "congso <no-reply@congso.invalid>";
 
 #[cfg(test)]
 mod tests {
@@ -249,10 +336,42 @@ mod tests {
     }
 
     #[test]
-    fn debug_output_hides_the_database_password() {
+    fn debug_output_hides_the_database_and_smtp_passwords() {
         let mut s = serve_defaults();
         s.database_url = Some("postgres://u:hunter2@db/congso".into());
-        assert!(!format!("{s:?}").contains("hunter2"));
+        s.smtp_url = Some("smtps://mailer:hunter3@smtp.example.vn".into());
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("hunter3"), "{shown}");
+        assert!(!format!("{:?}", s.mailer().unwrap()).contains("hunter3"));
+    }
+
+    #[test]
+    fn mail_and_public_url_settings() {
+        let dir = tempfile_dir();
+        let file = dir.join("congso.toml");
+        std::fs::write(
+            &file,
+            "public_url = \"https://dvc.example.vn/\"\nmail_from = \"Cổng DVC <dvc@example.vn>\"\n\
+             smtp_url = \"smtp://relay.example.vn:25\"\n",
+        )
+        .unwrap();
+        let flags = Overrides { config: Some(file), ..Default::default() };
+        let s = load(&flags, &env_of(&[]), serve_defaults()).unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("https://dvc.example.vn"));
+        assert_eq!(s.mail_from, "Cổng DVC <dvc@example.vn>");
+        assert_eq!(s.mailer().unwrap().describe(), "smtp://relay.example.vn:25");
+        let env = env_of(&[("CONGSO_SMTP_URL", ""), ("CONGSO_PUBLIC_URL", "http://10.0.0.5:8080")]);
+        let s = load(&flags, &env, serve_defaults()).unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("http://10.0.0.5:8080"));
+        assert_eq!(s.mailer().unwrap().outbox(), Some(s.data_dir.join("outbox").as_path()));
+
+        let bad = |key: &str, value: &str| load(&Overrides::default(), &env_of(&[(key, value)]), serve_defaults());
+        assert_eq!(bad("CONGSO_PUBLIC_URL", "dvc.example.vn").unwrap_err().key, "CONGSO_PUBLIC_URL");
+        assert_eq!(bad("CONGSO_PUBLIC_URL", "https://x.vn/path").unwrap_err().key, "CONGSO_PUBLIC_URL");
+        assert_eq!(bad("CONGSO_MAIL_FROM", "nobody").unwrap_err().key, "CONGSO_MAIL_FROM");
+        let err = bad("CONGSO_SMTP_URL", "imap://u:hunter2@mail.example.vn").unwrap_err();
+        assert_eq!(err.key, "CONGSO_SMTP_URL");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
     fn tempfile_dir() -> PathBuf {

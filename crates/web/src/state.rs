@@ -1,16 +1,41 @@
 use std::sync::Arc;
 
+use axum::http::HeaderMap;
 use store::Db;
 use trust::keyring::Keyring;
 use trust::ledger::Recorder;
 
 use crate::metrics::Metrics;
 
-/// Settings the HTTP layer needs.
+/// Settings the HTTP layer needs. Its `Debug` shows no secret: the mailer prints only where mail goes.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (served over HTTPS, directly or behind a proxy). Off only for plain-HTTP demos.
     pub secure_cookies: bool,
+    /// The public address congso is reached at (e.g. `https://dichvucong.example.vn`, no trailing `/`), for
+    /// links that leave the site: token issuers, links in mail. `None`: taken from each request's `Host`.
+    pub public_url: Option<String>,
+    /// Sends mail to people (password reset links).
+    pub mailer: notify::Mailer,
+}
+
+impl WebConfig {
+    /// The address of the site as seen from outside: [`WebConfig::public_url`] when set, else the scheme (`https`
+    /// when cookies are secure) and the request's `Host`. A forged `Host` only changes what the forger is told;
+    /// production sets `public_url`.
+    pub fn base_url(&self, headers: &HeaderMap) -> String {
+        if let Some(url) = &self.public_url {
+            return url.clone();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+            })
+            .unwrap_or("localhost");
+        format!("{}://{host}", if self.secure_cookies { "https" } else { "http" })
+    }
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -33,5 +58,30 @@ impl AppState {
     pub fn new(db: Db, config: WebConfig, keyring: Arc<Keyring>) -> AppState {
         let ledger = Recorder::start(db.clone());
         AppState { db, config: Arc::new(config), metrics: Arc::new(Metrics::default()), keyring, ledger }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderMap;
+    use axum::http::header::HOST;
+
+    use super::WebConfig;
+
+    fn config(public_url: Option<&str>, secure_cookies: bool) -> WebConfig {
+        let mailer =
+            notify::Mailer::smtp("smtp://mailer:hunter2@localhost", "congso <no-reply@congso.invalid>").unwrap();
+        WebConfig { secure_cookies, public_url: public_url.map(str::to_owned), mailer }
+    }
+
+    #[test]
+    fn the_public_url_wins_and_a_strange_host_is_not_echoed() {
+        let mut headers = HeaderMap::new();
+        headers.insert(HOST, "dvc.example.vn:8443".parse().unwrap());
+        assert_eq!(config(None, true).base_url(&headers), "https://dvc.example.vn:8443");
+        assert_eq!(config(Some("https://dichvucong.gov.vn"), false).base_url(&headers), "https://dichvucong.gov.vn");
+        headers.insert(HOST, "evil.example/<script>".parse().unwrap());
+        assert_eq!(config(None, false).base_url(&headers), "http://localhost");
+        assert!(!format!("{:?}", config(None, false)).contains("hunter2"));
     }
 }

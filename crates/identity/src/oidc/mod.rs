@@ -26,8 +26,6 @@ pub mod model;
 pub mod service;
 pub mod store;
 
-use std::sync::LazyLock;
-
 use axum::Router;
 use axum::http::HeaderMap;
 use web::AppState;
@@ -39,25 +37,8 @@ pub fn routes() -> Router<AppState> {
     Router::new().merge(api::routes()).merge(authorize::routes())
 }
 
-/// The public address congso is reached at, from `CONGSO_PUBLIC_URL` (e.g. `https://dichvucong.example.vn`), read
-/// once: tokens name it as their issuer.
-static PUBLIC_URL: LazyLock<Option<String>> = LazyLock::new(|| {
-    std::env::var("CONGSO_PUBLIC_URL").ok().map(|u| u.trim_end_matches('/').to_owned()).filter(|u| !u.is_empty())
-});
-
-/// The issuer identifier: `CONGSO_PUBLIC_URL` when set, else the scheme (`https` when cookies are secure) and the
-/// request's `Host`. A forged `Host` only changes what the forger is told, and a client that checks its configured
-/// issuer refuses it; production sets `CONGSO_PUBLIC_URL`.
-pub fn issuer(headers: &HeaderMap, secure: bool) -> String {
-    if let Some(url) = PUBLIC_URL.as_ref() {
-        return url.clone();
-    }
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    format!("{}://{host}", if secure { "https" } else { "http" })
+/// The issuer identifier: the site's public address ([`web::WebConfig::base_url`]). Clients check it against the
+/// issuer they were configured with, so a forged `Host` gets the forger nothing.
+pub fn issuer(headers: &HeaderMap, config: &web::WebConfig) -> String {
+    config.base_url(headers)
 }

@@ -20,6 +20,9 @@ pub struct TestApp {
     pub db: TestDb,
     /// The server's keyring, to reload after rotating or retiring keys in the database.
     pub keyring: std::sync::Arc<Keyring>,
+    /// The folder the server's mail is written to, as `.eml` files.
+    pub outbox: std::path::PathBuf,
+    _outbox_dir: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -27,11 +30,15 @@ impl TestApp {
         let db = TestDb::new().await;
         let keyring =
             std::sync::Arc::new(Keyring::open(&db.db, MasterKey::from_base64(MASTER_KEY).unwrap()).await.unwrap());
-        let state = AppState::new(db.db.clone(), WebConfig { secure_cookies: false }, keyring.clone());
+        let outbox_dir = tempfile::tempdir().unwrap();
+        let outbox = outbox_dir.path().to_path_buf();
+        let mailer = notify::Mailer::file(&outbox, congso::config::DEFAULT_MAIL_FROM).unwrap();
+        let config = WebConfig { secure_cookies: false, public_url: None, mailer };
+        let state = AppState::new(db.db.clone(), config, keyring.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(congso::app::serve(listener, state, std::future::pending()));
-        TestApp { base, db, keyring }
+        TestApp { base, db, keyring, outbox, _outbox_dir: outbox_dir }
     }
 
     pub fn url(&self, path: &str) -> String {

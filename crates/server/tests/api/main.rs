@@ -18,5 +18,6 @@ mod officials;
 mod oidc;
 mod openapi;
 mod registration;
+mod reset;
 mod signin;
 mod tokens;

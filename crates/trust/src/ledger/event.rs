@@ -23,6 +23,10 @@ pub enum EventKind {
     AccountLocked,
     /// A role was granted or an account disabled.
     AccountChanged,
+    /// Someone asked for a password reset link for an account that has an e-mail address; the link was sent.
+    PasswordResetRequested,
+    /// A password was set through a reset link; the account's sessions and API tokens ended with it.
+    PasswordReset,
     /// A signing key was created, rotated or retired.
     KeyChanged,
     /// A credential or signed document was issued (its id, kind and key in `detail`).
@@ -43,6 +47,8 @@ impl EventKind {
             EventKind::SignInFailed => "sign_in_failed",
             EventKind::AccountLocked => "account_locked",
             EventKind::AccountChanged => "account_changed",
+            EventKind::PasswordResetRequested => "password_reset_requested",
+            EventKind::PasswordReset => "password_reset",
             EventKind::KeyChanged => "key_changed",
             EventKind::CredentialIssued => "credential_issued",
             EventKind::CredentialRevoked => "credential_revoked",
