@@ -237,7 +237,8 @@ impl RegistryBench {
         let master_key_file = self.dir.join("master.key");
         let (master, _) = MasterKey::load_or_create(&master_key_file)?;
         let keyring = std::sync::Arc::new(Keyring::open(&db, master).await?);
-        let state = AppState::new(db.clone(), WebConfig { secure_cookies: false }, keyring);
+        let state =
+            AppState::new(db.clone(), WebConfig { secure_cookies: false, rate_limit: Default::default() }, keyring);
         let app_base = serve_in_background(crate::app::router(state)).await?;
         let app_rps = throughput(
             Arc::new(move |id| format!("{app_base}/api/v1/citizens/{id}?purpose=verification")),

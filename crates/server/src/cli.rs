@@ -284,7 +284,17 @@ async fn run_server(settings: Settings, db: Db) -> anyhow::Result<()> {
         TcpListener::bind(settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(listen = %settings.listen, database = %store::redact_url(&settings.database_url()), "congso serving");
     let keyring = crate::trust_cli::open_keyring(&settings, &db).await?;
-    let state = AppState::new(db, WebConfig { secure_cookies: settings.secure_cookies }, keyring);
+    let state = AppState::new(
+        db,
+        WebConfig {
+            secure_cookies: settings.secure_cookies,
+            rate_limit: web::ratelimit::RateLimit {
+                trusted_proxies: settings.trusted_proxies.clone(),
+                ..Default::default()
+            },
+        },
+        keyring,
+    );
     tokio::spawn(crate::trust_cli::housekeeping(state.clone()));
     crate::app::serve(listener, state, crate::app::shutdown_signal()).await?;
     Ok(())

@@ -2,7 +2,7 @@
 //! environment variables `CONGSO_*`, then command-line flags. A malformed value stops the program with the key
 //! and the problem named. The database URL may hold a password: it is only ever printed redacted.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -22,6 +22,8 @@ pub struct Settings {
     pub master_key: Option<String>,
     /// Where the master key is kept when `CONGSO_MASTER_KEY` is not set; `None` means `master.key` in `data_dir`.
     pub master_key_file: Option<PathBuf>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client, for the rate limit; empty means none.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -33,6 +35,7 @@ impl std::fmt::Debug for Settings {
             .field("secure_cookies", &self.secure_cookies)
             .field("master_key", &self.master_key.as_ref().map(|_| "…"))
             .field("master_key_file", &self.master_key_file)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -71,6 +74,7 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     secure_cookies: Option<bool>,
     master_key_file: Option<PathBuf>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// Values given on the command line; each overrides everything else.
@@ -103,6 +107,18 @@ fn parse_bool(key: &str, value: &str) -> Result<bool, ConfigError> {
         "0" | "false" | "no" | "off" => Ok(false),
         _ => Err(ConfigError { key: key.to_owned(), problem: format!("{value:?} is not true or false") }),
     }
+}
+
+fn parse_proxies<'a>(key: &str, values: impl IntoIterator<Item = &'a str>) -> Result<Vec<IpAddr>, ConfigError> {
+    let parse = |v: &str| {
+        let ip = v.trim().parse::<IpAddr>().map_err(|_| ConfigError {
+            key: key.to_owned(),
+            problem: format!("{v:?} is not an IP address such as 10.0.0.1 (networks are not accepted)"),
+        })?;
+        // An IPv4 proxy reached over an IPv6 socket shows as ::ffff:a.b.c.d; compare in one form.
+        Ok(ip.to_canonical())
+    };
+    values.into_iter().filter(|v| !v.trim().is_empty()).map(parse).collect()
 }
 
 fn check_database_url(key: &str, value: &str) -> Result<String, ConfigError> {
@@ -155,6 +171,9 @@ pub fn load(
         if let Some(v) = file.master_key_file {
             s.master_key_file = Some(v);
         }
+        if let Some(v) = file.trusted_proxies {
+            s.trusted_proxies = parse_proxies("trusted_proxies", v.iter().map(String::as_str))?;
+        }
     }
     if let Some(v) = env("CONGSO_LISTEN") {
         s.listen = parse_listen("CONGSO_LISTEN", &v)?;
@@ -170,6 +189,9 @@ pub fn load(
     }
     if let Some(v) = env("CONGSO_MASTER_KEY_FILE") {
         s.master_key_file = Some(PathBuf::from(v));
+    }
+    if let Some(v) = env("CONGSO_TRUSTED_PROXIES") {
+        s.trusted_proxies = parse_proxies("CONGSO_TRUSTED_PROXIES", v.split(','))?;
     }
     if let Some(v) = env("CONGSO_SECURE_COOKIES") {
         s.secure_cookies = parse_bool("CONGSO_SECURE_COOKIES", &v)?;
@@ -195,6 +217,7 @@ pub fn serve_defaults() -> Settings {
         secure_cookies: true,
         master_key: None,
         master_key_file: None,
+        trusted_proxies: Vec::new(),
     }
 }
 
@@ -246,6 +269,23 @@ mod tests {
         let err = load(&flags, &env_of(&[]), serve_defaults()).unwrap_err();
         assert!(err.problem.contains("listen_port"), "{err}");
         assert!(err.problem.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_file_or_the_environment() {
+        let dir = tempfile_dir();
+        let file = dir.join("proxies.toml");
+        std::fs::write(&file, "trusted_proxies = [\"10.0.0.1\", \"::1\"]\n").unwrap();
+        let flags = Overrides { config: Some(file), ..Default::default() };
+        let s = load(&flags, &env_of(&[]), serve_defaults()).unwrap();
+        assert_eq!(s.trusted_proxies, ["10.0.0.1".parse::<IpAddr>().unwrap(), "::1".parse().unwrap()]);
+        let env = env_of(&[("CONGSO_TRUSTED_PROXIES", "10.0.0.2, ::ffff:10.0.0.3")]);
+        let s = load(&flags, &env, serve_defaults()).unwrap();
+        assert_eq!(s.trusted_proxies, ["10.0.0.2".parse::<IpAddr>().unwrap(), "10.0.0.3".parse().unwrap()]);
+        assert!(load(&Overrides::default(), &env_of(&[]), serve_defaults()).unwrap().trusted_proxies.is_empty());
+        let err = load(&Overrides::default(), &env_of(&[("CONGSO_TRUSTED_PROXIES", "10.0.0.0/8")]), serve_defaults())
+            .unwrap_err();
+        assert_eq!(err.key, "CONGSO_TRUSTED_PROXIES");
     }
 
     #[test]

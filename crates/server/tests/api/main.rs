@@ -16,6 +16,7 @@ mod ledger;
 mod mfa;
 mod oidc;
 mod openapi;
+mod ratelimit;
 mod registration;
 mod signin;
 mod tokens;
