@@ -19,6 +19,7 @@ pub mod model;
 pub mod oidc;
 pub mod pages;
 pub mod policy;
+pub mod registration;
 pub mod service;
 pub mod store;
 
