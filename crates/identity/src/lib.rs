@@ -22,6 +22,7 @@ pub mod officials;
 pub mod oidc;
 pub mod pages;
 pub mod policy;
+pub mod registration;
 pub mod reset;
 pub mod service;
 pub mod store;

@@ -1,9 +1,10 @@
 //! The second factor: TOTP (RFC 6238, HMAC-SHA1, 6 digits, 30-second steps) with single-use recovery codes, and
 //! the pending step between a right password and the code.
 //!
-//! The TOTP secret must be read back to check codes, so it cannot be hashed: it is stored as hex in `mfa_totp`
-//! (not sealed — the keyring does not expose a sealing function yet) and shown only once, at enrolment. Recovery
-//! codes and pending tokens are stored as SHA-256.
+//! The TOTP secret must be read back to check codes, so it cannot be hashed: it is sealed under the installation's
+//! master key ([`Keyring::seal_secret`], bound to the account, see [`sealing_context`]) in `mfa_totp.secret_sealed`,
+//! so a stolen database or backup holds no usable secret, and it is shown only at enrolment. Recovery codes and
+//! pending tokens are stored as SHA-256.
 //!
 //! Policy: officials and operators can switch the factor on from `/account`, and until they do the page shows a
 //! banner asking them to. It is not yet *required* at sign-in (that would lock out every official account that
@@ -16,6 +17,7 @@ use sha2::{Digest, Sha256};
 use store::Db;
 use store::sqlx;
 use time::OffsetDateTime;
+use trust::keyring::{Keyring, KeyringError};
 
 /// Seconds per TOTP step.
 pub const STEP_SECS: i64 = 30;
@@ -25,6 +27,29 @@ pub const PENDING_SECS: i64 = 5 * 60;
 pub const RECOVERY_CODES: usize = 10;
 /// The cookie that carries the pending step's token.
 pub const PENDING_COOKIE: &str = "congso_mfa";
+
+/// Why the second factor could not be read or stored.
+#[derive(Debug, thiserror::Error)]
+pub enum MfaError {
+    /// The database failed.
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+    /// The stored secret does not open: the master key changed, or the value was moved from another account.
+    #[error("the sealed TOTP secret: {0}")]
+    Sealed(#[from] KeyringError),
+}
+
+impl From<MfaError> for web::AppError {
+    fn from(e: MfaError) -> Self {
+        web::AppError::Internal(e.into())
+    }
+}
+
+/// What a TOTP secret is sealed to: its table and account, so that a sealed value copied to another account's row
+/// does not open there.
+pub fn sealing_context(account_id: i64) -> String {
+    format!("mfa_totp:{account_id}")
+}
 
 fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
@@ -93,61 +118,76 @@ pub async fn is_enabled(db: &Db, account_id: i64) -> Result<bool, sqlx::Error> {
 }
 
 /// Starts (or restarts) an enrolment: a new 160-bit secret, not yet switched on. Returns the secret.
-pub async fn begin_enrolment(db: &Db, account_id: i64) -> Result<Vec<u8>, sqlx::Error> {
+pub async fn begin_enrolment(db: &Db, keyring: &Keyring, account_id: i64) -> Result<Vec<u8>, MfaError> {
     let secret = rand::random::<[u8; 20]>().to_vec();
-    store_secret(db, account_id, &secret, None).await?;
+    store_secret(db, keyring, account_id, &secret, None).await?;
     Ok(secret)
 }
 
-async fn store_secret(db: &Db, account_id: i64, secret: &[u8], enabled_at: Option<i64>) -> Result<(), sqlx::Error> {
+async fn store_secret(
+    db: &Db,
+    keyring: &Keyring,
+    account_id: i64,
+    secret: &[u8],
+    enabled_at: Option<i64>,
+) -> Result<(), MfaError> {
+    let sealed = keyring.seal_secret(&sealing_context(account_id), secret)?;
     let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM mfa_totp WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
     sqlx::query(
-        "INSERT INTO mfa_totp (account_id, secret_hex, enabled_at, last_step, created_at) VALUES ($1, $2, $3, 0, $4)",
+        "INSERT INTO mfa_totp (account_id, secret_sealed, enabled_at, last_step, created_at) VALUES ($1, $2, $3, 0, $4)",
     )
     .bind(account_id)
-    .bind(hex::encode(secret))
+    .bind(sealed)
     .bind(enabled_at)
     .bind(now())
     .execute(&mut *tx)
     .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// The secret of an enrolment that is waiting for its confirmation, to show it again.
-pub async fn pending_secret(db: &Db, account_id: i64) -> Result<Option<Vec<u8>>, sqlx::Error> {
-    let hex_secret: Option<String> =
-        sqlx::query_scalar("SELECT secret_hex FROM mfa_totp WHERE account_id = $1 AND enabled_at IS NULL")
+pub async fn pending_secret(db: &Db, keyring: &Keyring, account_id: i64) -> Result<Option<Vec<u8>>, MfaError> {
+    let sealed: Option<String> =
+        sqlx::query_scalar("SELECT secret_sealed FROM mfa_totp WHERE account_id = $1 AND enabled_at IS NULL")
             .bind(account_id)
             .fetch_optional(db.pool())
             .await?;
-    Ok(hex_secret.and_then(|h| hex::decode(h).ok()))
+    Ok(sealed.map(|s| keyring.open_secret(&sealing_context(account_id), &s)).transpose()?)
 }
 
 /// Enrols an account at once with a given secret (the demo's fixed secrets); no recovery codes.
-pub async fn enrol_with_secret(db: &Db, account_id: i64, secret: &[u8]) -> Result<(), sqlx::Error> {
-    store_secret(db, account_id, secret, Some(now())).await
+pub async fn enrol_with_secret(db: &Db, keyring: &Keyring, account_id: i64, secret: &[u8]) -> Result<(), MfaError> {
+    store_secret(db, keyring, account_id, secret, Some(now())).await
 }
 
 /// Checks a 6-digit code against the account's secret at `at`, allowing one step of drift either way and refusing
 /// any step at or before the last one used; on success remembers the step. `pending` selects an enrolment not yet
-/// confirmed instead of a confirmed one.
-async fn check_code(db: &Db, account_id: i64, code: &str, at: i64, pending: bool) -> Result<bool, sqlx::Error> {
+/// confirmed instead of a confirmed one. A secret that does not open is an error, not a wrong code: counting it
+/// as a failure would lock the person out for a fault of the installation.
+async fn check_code(
+    db: &Db,
+    keyring: &Keyring,
+    account_id: i64,
+    code: &str,
+    at: i64,
+    pending: bool,
+) -> Result<bool, MfaError> {
     let code = code.trim();
     let Some(code) = code.parse::<u32>().ok().filter(|_| code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()))
     else {
         return Ok(false);
     };
     let row: Option<(String, i64)> = sqlx::query_as(if pending {
-        "SELECT secret_hex, last_step FROM mfa_totp WHERE account_id = $1 AND enabled_at IS NULL"
+        "SELECT secret_sealed, last_step FROM mfa_totp WHERE account_id = $1 AND enabled_at IS NULL"
     } else {
-        "SELECT secret_hex, last_step FROM mfa_totp WHERE account_id = $1 AND enabled_at IS NOT NULL"
+        "SELECT secret_sealed, last_step FROM mfa_totp WHERE account_id = $1 AND enabled_at IS NOT NULL"
     })
     .bind(account_id)
     .fetch_optional(db.pool())
     .await?;
-    let Some((secret_hex, last_step)) = row else { return Ok(false) };
-    let Ok(secret) = hex::decode(secret_hex) else { return Ok(false) };
+    let Some((sealed, last_step)) = row else { return Ok(false) };
+    let secret = keyring.open_secret(&sealing_context(account_id), &sealed)?;
     let current = at.div_euclid(STEP_SECS);
     for step in [current - 1, current, current + 1] {
         if step > last_step && totp(&secret, step * STEP_SECS, 6) == code {
@@ -166,8 +206,13 @@ async fn check_code(db: &Db, account_id: i64, code: &str, at: i64, pending: bool
 
 /// Confirms an enrolment with a code from the app: switches the factor on and returns fresh recovery codes (shown
 /// once, stored as hashes), or `None` if the code is wrong.
-pub async fn confirm_enrolment(db: &Db, account_id: i64, code: &str) -> Result<Option<Vec<String>>, sqlx::Error> {
-    if !check_code(db, account_id, code, now(), true).await? {
+pub async fn confirm_enrolment(
+    db: &Db,
+    keyring: &Keyring,
+    account_id: i64,
+    code: &str,
+) -> Result<Option<Vec<String>>, MfaError> {
+    if !check_code(db, keyring, account_id, code, now(), true).await? {
         return Ok(None);
     }
     let codes: Vec<String> = (0..RECOVERY_CODES)
@@ -204,8 +249,8 @@ pub enum Factor {
 }
 
 /// Checks a code from the app, or else a recovery code (consumed on success).
-pub async fn verify(db: &Db, account_id: i64, code: &str) -> Result<Option<Factor>, sqlx::Error> {
-    if check_code(db, account_id, code, now(), false).await? {
+pub async fn verify(db: &Db, keyring: &Keyring, account_id: i64, code: &str) -> Result<Option<Factor>, MfaError> {
+    if check_code(db, keyring, account_id, code, now(), false).await? {
         return Ok(Some(Factor::Totp));
     }
     let normalized = code.trim().to_ascii_lowercase();

@@ -252,7 +252,7 @@ async fn mfa_submit(
             (StatusCode::TOO_MANY_REQUESTS, html(&MfaPage { page, failed: false, locked: true })).into_response()
         );
     }
-    let factor = crate::mfa::verify(&state.db, account.id, &form.code).await.map_err(service::IdentityError::from)?;
+    let factor = crate::mfa::verify(&state.db, &state.keyring, account.id, &form.code).await?;
     let Some(factor) = factor else {
         service::record_failure(&state.db, &account.username).await?;
         tracing::info!(account_id = account.id, "second factor refused");
@@ -331,7 +331,7 @@ async fn enrol_form(State(state): State<AppState>, page: PageCtx, Caller(me): Ca
     if crate::mfa::is_enabled(&state.db, me.account_id).await.map_err(service::IdentityError::from)? {
         return Ok(html(&enrolled_page(page, Vec::new())));
     }
-    let secret = crate::mfa::begin_enrolment(&state.db, me.account_id).await.map_err(service::IdentityError::from)?;
+    let secret = crate::mfa::begin_enrolment(&state.db, &state.keyring, me.account_id).await?;
     Ok(html(&enrol_page(page, &me, &secret, false)?))
 }
 
@@ -342,15 +342,10 @@ async fn enrol_confirm(
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> AppResult<Response> {
     may_enrol(&me)?;
-    let Some(secret) =
-        crate::mfa::pending_secret(&state.db, me.account_id).await.map_err(service::IdentityError::from)?
-    else {
+    let Some(secret) = crate::mfa::pending_secret(&state.db, &state.keyring, me.account_id).await? else {
         return Ok((StatusCode::SEE_OTHER, [(LOCATION, "/account/mfa".to_owned())]).into_response());
     };
-    let Some(codes) = crate::mfa::confirm_enrolment(&state.db, me.account_id, &form.code)
-        .await
-        .map_err(service::IdentityError::from)?
-    else {
+    let Some(codes) = crate::mfa::confirm_enrolment(&state.db, &state.keyring, me.account_id, &form.code).await? else {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&enrol_page(page, &me, &secret, true)?)).into_response());
     };
     let actor = Actor::named(&me.username, &me.display_name);

@@ -12,6 +12,7 @@ use store::Db;
 use time::OffsetDateTime;
 
 use crate::model::{Account, AccountKind, AuthMethod, Principal, RoleAssignment};
+pub use crate::registration::{NewCitizen, register_citizen};
 use crate::store as sql;
 pub use crate::store::TokenInfo;
 

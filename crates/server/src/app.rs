@@ -1,5 +1,6 @@
 //! The whole application: every slice's routes composed under one set of layers.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -22,7 +23,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route of congso, with the layers in the order requests meet them: request ID, tracing, body limit,
-/// metrics, CSRF token, authentication, then error rendering closest to the handlers.
+/// metrics, CSRF token, authentication, error rendering, then the rate limit per client address closest to the
+/// handlers (inside the error renderer, so that a refusal becomes a page in the caller's language).
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(units::api_routes())
@@ -50,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .nest("/api/v1", api)
         .fallback(not_found)
+        .layer(from_fn_with_state(state.clone(), web::ratelimit::limit))
         .layer(from_fn(web::error::render_errors))
         .layer(from_fn_with_state(state.clone(), identity::authenticate))
         .layer(from_fn_with_state(state.clone(), web::csrf::ensure_token))
@@ -85,7 +88,8 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Serves until `shutdown` completes, then finishes the requests in flight (for at most 30 seconds).
+/// Serves until `shutdown` completes, then finishes the requests in flight (for at most 30 seconds). Each request
+/// knows its peer's address, which the rate limit keys on: every server, tests' included, starts here.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -93,7 +97,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let db = state.db.clone();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing requests in flight");
         let _ = stop_tx.send(true);

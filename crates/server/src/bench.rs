@@ -238,7 +238,7 @@ impl RegistryBench {
         let (master, _) = MasterKey::load_or_create(&master_key_file)?;
         let keyring = std::sync::Arc::new(Keyring::open(&db, master).await?);
         let mailer = notify::Mailer::file(self.dir.join("outbox"), crate::config::DEFAULT_MAIL_FROM)?;
-        let config = WebConfig { secure_cookies: false, public_url: None, mailer };
+        let config = WebConfig { secure_cookies: false, public_url: None, mailer, rate_limit: Default::default() };
         let state = AppState::new(db.clone(), config, keyring);
         let app_base = serve_in_background(crate::app::router(state)).await?;
         let app_rps = throughput(

@@ -208,7 +208,8 @@ impl Cli {
                 init_tracing();
                 let settings = settings(&overrides)?;
                 let db = open(&settings).await?;
-                run_server(settings, db).await
+                let keyring = crate::trust_cli::open_keyring(&settings, &db).await?;
+                run_server(settings, db, keyring).await
             }
             Command::Demo { listen, data_dir } => {
                 init_tracing();
@@ -219,7 +220,8 @@ impl Cli {
                 // The demo is served over plain HTTP, where browsers would drop Secure cookies on a LAN address.
                 settings.secure_cookies = false;
                 let db = open(&settings).await?;
-                let accounts = crate::demo::seed(&db).await?;
+                let keyring = crate::trust_cli::open_keyring(&settings, &db).await?;
+                let accounts = crate::demo::seed(&db, &keyring).await?;
                 println!("\ncongso demo: http://{}\n", settings.listen);
                 println!("Demo sign-in accounts (username / password):");
                 for a in accounts {
@@ -244,7 +246,7 @@ impl Cli {
                     settings.data_dir.join("outbox").display()
                 );
                 println!();
-                run_server(settings, db).await
+                run_server(settings, db, keyring).await
             }
             Command::Migrate(overrides) => {
                 let settings = settings(&overrides)?;
@@ -287,14 +289,24 @@ impl Cli {
     }
 }
 
-async fn run_server(settings: Settings, db: Db) -> anyhow::Result<()> {
+async fn run_server(
+    settings: Settings,
+    db: Db,
+    keyring: std::sync::Arc<trust::keyring::Keyring>,
+) -> anyhow::Result<()> {
     let listener =
         TcpListener::bind(settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(listen = %settings.listen, database = %store::redact_url(&settings.database_url()), "congso serving");
-    let keyring = crate::trust_cli::open_keyring(&settings, &db).await?;
     let mailer = settings.mailer()?;
     tracing::info!(mail = %mailer.describe(), "mail goes here");
-    let config = WebConfig { secure_cookies: settings.secure_cookies, public_url: settings.public_url.clone(), mailer };
+    let rate_limit =
+        web::ratelimit::RateLimit { trusted_proxies: settings.trusted_proxies.clone(), ..Default::default() };
+    let config = WebConfig {
+        secure_cookies: settings.secure_cookies,
+        public_url: settings.public_url.clone(),
+        mailer,
+        rate_limit,
+    };
     let state = AppState::new(db, config, keyring);
     tokio::spawn(crate::trust_cli::housekeeping(state.clone()));
     crate::app::serve(listener, state, crate::app::shutdown_signal()).await?;

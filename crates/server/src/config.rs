@@ -2,7 +2,7 @@
 //! environment variables `CONGSO_*`, then command-line flags. A malformed value stops the program with the key
 //! and the problem named. The database and SMTP URLs may hold a password: they are only ever printed redacted.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -29,6 +29,8 @@ pub struct Settings {
     /// The SMTP relay (`smtp://` or `smtps://`, credentials in the URL); `None` means `.eml` files in
     /// `data_dir/outbox`.
     pub smtp_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client, for the rate limit; empty means none.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -43,6 +45,7 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("mail_from", &self.mail_from)
             .field("smtp_url", &self.smtp_url.as_deref().map(store::redact_url))
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -100,6 +103,7 @@ struct FileSettings {
     public_url: Option<String>,
     mail_from: Option<String>,
     smtp_url: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// Values given on the command line; each overrides everything else.
@@ -132,6 +136,18 @@ fn parse_bool(key: &str, value: &str) -> Result<bool, ConfigError> {
         "0" | "false" | "no" | "off" => Ok(false),
         _ => Err(ConfigError { key: key.to_owned(), problem: format!("{value:?} is not true or false") }),
     }
+}
+
+fn parse_proxies<'a>(key: &str, values: impl IntoIterator<Item = &'a str>) -> Result<Vec<IpAddr>, ConfigError> {
+    let parse = |v: &str| {
+        let ip = v.trim().parse::<IpAddr>().map_err(|_| ConfigError {
+            key: key.to_owned(),
+            problem: format!("{v:?} is not an IP address such as 10.0.0.1 (networks are not accepted)"),
+        })?;
+        // An IPv4 proxy reached over an IPv6 socket shows as ::ffff:a.b.c.d; compare in one form.
+        Ok(ip.to_canonical())
+    };
+    values.into_iter().filter(|v| !v.trim().is_empty()).map(parse).collect()
 }
 
 fn check_database_url(key: &str, value: &str) -> Result<String, ConfigError> {
@@ -227,6 +243,9 @@ pub fn load(
         if let Some(v) = file.smtp_url {
             s.smtp_url = check_smtp_url("smtp_url", &v)?;
         }
+        if let Some(v) = file.trusted_proxies {
+            s.trusted_proxies = parse_proxies("trusted_proxies", v.iter().map(String::as_str))?;
+        }
     }
     if let Some(v) = env("CONGSO_LISTEN") {
         s.listen = parse_listen("CONGSO_LISTEN", &v)?;
@@ -242,6 +261,9 @@ pub fn load(
     }
     if let Some(v) = env("CONGSO_MASTER_KEY_FILE") {
         s.master_key_file = Some(PathBuf::from(v));
+    }
+    if let Some(v) = env("CONGSO_TRUSTED_PROXIES") {
+        s.trusted_proxies = parse_proxies("CONGSO_TRUSTED_PROXIES", v.split(','))?;
     }
     if let Some(v) = env("CONGSO_SECURE_COOKIES") {
         s.secure_cookies = parse_bool("CONGSO_SECURE_COOKIES", &v)?;
@@ -279,6 +301,7 @@ pub fn serve_defaults() -> Settings {
         public_url: None,
         mail_from: DEFAULT_MAIL_FROM.to_owned(),
         smtp_url: None,
+        trusted_proxies: Vec::new(),
     }
 }
 
@@ -333,6 +356,23 @@ mod tests {
         let err = load(&flags, &env_of(&[]), serve_defaults()).unwrap_err();
         assert!(err.problem.contains("listen_port"), "{err}");
         assert!(err.problem.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_file_or_the_environment() {
+        let dir = tempfile_dir();
+        let file = dir.join("proxies.toml");
+        std::fs::write(&file, "trusted_proxies = [\"10.0.0.1\", \"::1\"]\n").unwrap();
+        let flags = Overrides { config: Some(file), ..Default::default() };
+        let s = load(&flags, &env_of(&[]), serve_defaults()).unwrap();
+        assert_eq!(s.trusted_proxies, ["10.0.0.1".parse::<IpAddr>().unwrap(), "::1".parse().unwrap()]);
+        let env = env_of(&[("CONGSO_TRUSTED_PROXIES", "10.0.0.2, ::ffff:10.0.0.3")]);
+        let s = load(&flags, &env, serve_defaults()).unwrap();
+        assert_eq!(s.trusted_proxies, ["10.0.0.2".parse::<IpAddr>().unwrap(), "10.0.0.3".parse().unwrap()]);
+        assert!(load(&Overrides::default(), &env_of(&[]), serve_defaults()).unwrap().trusted_proxies.is_empty());
+        let err = load(&Overrides::default(), &env_of(&[("CONGSO_TRUSTED_PROXIES", "10.0.0.0/8")]), serve_defaults())
+            .unwrap_err();
+        assert_eq!(err.key, "CONGSO_TRUSTED_PROXIES");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use identity::officials::Agency;
 use identity::service::{self, NewAccount};
 use identity::{AccountKind, Role, Territory};
 use store::Db;
+use trust::keyring::Keyring;
 use trust::ledger::{Actor, Purpose};
 
 /// People in the demo's synthetic population.
@@ -75,7 +76,7 @@ async fn agencies(db: &Db, commune: kernel::AdminUnitCode) -> anyhow::Result<[Ag
 }
 
 /// Creates the demo population and accounts that do not exist yet; returns the accounts for printing.
-pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
+pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>> {
     if registry::service::citizen_count(db).await? == 0 {
         println!("creating the demo population ({DEMO_CITIZENS} synthetic citizens)…");
         crate::population::generate_into(db, DEMO_CITIZENS, DEMO_SEED, false).await?;
@@ -131,14 +132,14 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
         },
     ];
     for account in accounts.iter_mut().filter(|a| a.username != "congdan") {
-        account.what = format!("{}; TOTP {}", account.what, enrol_demo_totp(db, account.username).await?);
+        account.what = format!("{}; TOTP {}", account.what, enrol_demo_totp(db, keyring, account.username).await?);
     }
     Ok(accounts)
 }
 
 /// Switches on the second factor of a demo official with its fixed, demo-only secret (derived from the username,
 /// see [`identity::mfa::demo_secret`]) unless it has one; returns the secret in base32 for an authenticator app.
-async fn enrol_demo_totp(db: &Db, username: &str) -> anyhow::Result<String> {
+async fn enrol_demo_totp(db: &Db, keyring: &Keyring, username: &str) -> anyhow::Result<String> {
     let account = service::list_accounts(db)
         .await?
         .into_iter()
@@ -146,7 +147,7 @@ async fn enrol_demo_totp(db: &Db, username: &str) -> anyhow::Result<String> {
         .ok_or_else(|| anyhow::anyhow!("demo account {username} is missing"))?;
     let secret = identity::mfa::demo_secret(username);
     if !identity::mfa::is_enabled(db, account.id).await? {
-        identity::mfa::enrol_with_secret(db, account.id, &secret).await?;
+        identity::mfa::enrol_with_secret(db, keyring, account.id, &secret).await?;
     }
     Ok(identity::mfa::base32_encode(&secret))
 }

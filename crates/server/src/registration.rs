@@ -14,8 +14,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use identity::AccountKind;
-use identity::service::{self, IdentityError, NewAccount};
+use identity::service::{self, IdentityError, NewCitizen};
 use kernel::PersonalId;
 use serde::Deserialize;
 use trust::ledger::{Actor, Event, EventKind};
@@ -121,34 +120,25 @@ async fn submit(
         return Ok(again(page, form, bad, REFUSED));
     }
     let username = form.username.trim().to_owned();
-    let new = NewAccount {
+    // New accounts are at assurance level 1 by the column's default: matched with the registry, not seen in person.
+    let new = NewCitizen {
         username: username.clone(),
         display_name: form.full_name.split_whitespace().collect::<Vec<_>>().join(" "),
-        kind: AccountKind::Citizen,
         password: form.password.clone(),
-        roles: vec![],
+        personal_id,
+        phone: non_empty(&form.phone).map(str::to_owned),
+        email: non_empty(&form.email).map(str::to_owned),
     };
-    let account_id = match service::create_account(&state.db, new).await {
+    let account_id = match service::register_citizen(&state.db, new).await {
         Ok(id) => id,
         Err(IdentityError::UsernameTaken | IdentityError::InvalidUsername) => {
             return Ok(again(page, form, bad, "register.username_invalid"));
         }
         Err(IdentityError::WeakPassword) => return Ok(again(page, form, bad, "register.weak")),
+        // Another registration of the same ID number won the race; nothing of this one was kept.
+        Err(IdentityError::PersonalIdTaken) => return Ok(again(page, form, bad, REFUSED)),
         Err(e) => return Err(e.into()),
     };
-    match service::bind_personal_id(&state.db, account_id, &personal_id).await {
-        Ok(()) => {}
-        Err(IdentityError::PersonalIdTaken) => {
-            // Another registration of the same ID won the race: this account must not stay usable.
-            let event = Event::new(EventKind::AccountChanged, Actor::system("register"))
-                .detail(serde_json::json!({ "change": "account_disabled", "account": username }));
-            service::disable_account(&state.db, &username, event).await?;
-            return Ok(again(page, form, bad, REFUSED));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    // New accounts are at assurance level 1 by the column's default: matched with the registry, not seen in person.
-    service::set_contact(&state.db, account_id, non_empty(&form.phone), non_empty(&form.email)).await?;
     let actor = Actor { username: username.clone(), display_name: None, role: None, agency: None };
     let event = Event::new(EventKind::AccountChanged, actor)
         .subject(personal_id.as_str())

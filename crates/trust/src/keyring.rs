@@ -48,6 +48,10 @@ pub enum KeyringError {
     /// The key operation could not be written to the audit ledger, so it was not made.
     #[error("ledger: {0}")]
     Ledger(String),
+    /// A sealed secret does not open: another master key, another context (it was moved from another row), or the
+    /// value was edited.
+    #[error("a sealed secret does not open with this master key and context")]
+    SealedSecret,
     /// Retiring would leave an algorithm without a key.
     #[error("{0} is the last active {1} key; rotate first")]
     LastKey(String, Algorithm),
@@ -104,23 +108,31 @@ impl MasterKey {
 
     /// Encrypts `secret`, bound to `kid` so a sealed secret cannot be moved to another key's row.
     fn seal(&self, kid: &str, secret: &[u8]) -> Result<String, KeyringError> {
-        let mut nonce = [0u8; 12];
-        OsRng.fill_bytes(&mut nonce);
-        let sealed = ChaCha20Poly1305::new((&self.0).into())
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: secret, aad: kid.as_bytes() })
-            .map_err(|_| KeyringError::Sealed(kid.to_owned()))?;
-        Ok(STANDARD.encode([nonce.as_slice(), &sealed].concat()))
+        self.seal_bound(kid.as_bytes(), secret).ok_or_else(|| KeyringError::Sealed(kid.to_owned()))
     }
 
     fn open(&self, kid: &str, sealed: &str) -> Result<Vec<u8>, KeyringError> {
-        let bytes = STANDARD.decode(sealed).map_err(|_| KeyringError::Sealed(kid.to_owned()))?;
+        self.open_bound(kid.as_bytes(), sealed).ok_or_else(|| KeyringError::Sealed(kid.to_owned()))
+    }
+
+    /// The one sealing: ChaCha20-Poly1305 under the master key with a random nonce, `aad` bound as associated data;
+    /// base64 of nonce then ciphertext.
+    fn seal_bound(&self, aad: &[u8], secret: &[u8]) -> Option<String> {
+        let mut nonce = [0u8; 12];
+        OsRng.fill_bytes(&mut nonce);
+        let sealed = ChaCha20Poly1305::new((&self.0).into())
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: secret, aad })
+            .ok()?;
+        Some(STANDARD.encode([nonce.as_slice(), &sealed].concat()))
+    }
+
+    fn open_bound(&self, aad: &[u8], sealed: &str) -> Option<Vec<u8>> {
+        let bytes = STANDARD.decode(sealed).ok()?;
         if bytes.len() < 12 {
-            return Err(KeyringError::Sealed(kid.to_owned()));
+            return None;
         }
         let (nonce, sealed) = bytes.split_at(12);
-        ChaCha20Poly1305::new((&self.0).into())
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: kid.as_bytes() })
-            .map_err(|_| KeyringError::Sealed(kid.to_owned()))
+        ChaCha20Poly1305::new((&self.0).into()).decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad }).ok()
     }
 }
 
@@ -220,6 +232,19 @@ impl Keyring {
         self.snapshot().public.clone()
     }
 
+    /// Seals a small secret that must be read back (a TOTP seed, say) for storing in the database, under the master
+    /// key like the private keys. `context` names the secret's place, such as its table and row: it is bound to the
+    /// ciphertext, so a sealed value copied into another row does not open there. Sealed secrets can never be
+    /// confused with sealed private keys, whose associated data is their key id alone.
+    pub fn seal_secret(&self, context: &str, secret: &[u8]) -> Result<String, KeyringError> {
+        self.master.seal_bound(&secret_aad(context), secret).ok_or(KeyringError::SealedSecret)
+    }
+
+    /// Opens what [`Keyring::seal_secret`] sealed with the same `context`.
+    pub fn open_secret(&self, context: &str, sealed: &str) -> Result<Vec<u8>, KeyringError> {
+        self.master.open_bound(&secret_aad(context), sealed).ok_or(KeyringError::SealedSecret)
+    }
+
     /// The active public keys as a JSON Web Key Set (RFC 7517).
     pub fn jwks(&self) -> serde_json::Value {
         serde_json::json!({ "keys": self.snapshot().public.iter().map(|k| k.public.to_jwk()).collect::<Vec<_>>() })
@@ -228,6 +253,11 @@ impl Keyring {
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The associated data of a sealed secret: a prefix no key id has (they hold no NUL), then the context.
+fn secret_aad(context: &str) -> Vec<u8> {
+    [b"congso secret\0".as_slice(), context.as_bytes()].concat()
 }
 
 fn info_from_row(row: &store::sqlx::any::AnyRow) -> Result<KeyInfo, KeyringError> {
@@ -326,6 +356,22 @@ mod tests {
         assert!(matches!(master.open("kid-b", &sealed), Err(KeyringError::Sealed(_))));
         assert!(matches!(MasterKey::random().open("kid-a", &sealed), Err(KeyringError::Sealed(_))));
         assert!(matches!(master.open("kid-a", "AAAA"), Err(KeyringError::Sealed(_))));
+    }
+
+    #[tokio::test]
+    async fn sealed_secrets_open_only_in_their_context() {
+        let db = store::testing::TestDb::new().await;
+        let master = MasterKey::random();
+        let keyring = Keyring::open(&db.db, master.clone()).await.unwrap();
+        let sealed = keyring.seal_secret("mfa_totp:1", b"seed").unwrap();
+        assert_eq!(keyring.open_secret("mfa_totp:1", &sealed).unwrap(), b"seed");
+        assert_ne!(keyring.seal_secret("mfa_totp:1", b"seed").unwrap(), sealed, "a fresh nonce every time");
+        assert!(matches!(keyring.open_secret("mfa_totp:2", &sealed), Err(KeyringError::SealedSecret)));
+        assert!(matches!(keyring.open_secret("mfa_totp:1", "AAAA"), Err(KeyringError::SealedSecret)));
+        // A sealed private key is not a sealed secret, and the other way round.
+        let key = master.seal("kid-a", b"private").unwrap();
+        assert!(keyring.open_secret("kid-a", &key).is_err());
+        assert!(master.open("mfa_totp:1", &sealed).is_err());
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //!   `/api/…` and an HTML page elsewhere, in the caller's language.
 //! - [`extract`] wraps axum's extractors so that bad input is a clear 400/413/415/422, never a bare text reply.
 //! - [`csrf`] protects every form; [`page`] is the layout and the per-request page context; [`i18n`] the
-//!   interface strings in Vietnamese and English; [`metrics`] the Prometheus endpoint.
+//!   interface strings in Vietnamese and English; [`metrics`] the Prometheus endpoint; [`ratelimit`] the limits
+//!   per client address on the endpoints that guess secrets.
 
 pub mod csrf;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod extract;
 pub mod i18n;
 pub mod metrics;
 pub mod page;
+pub mod ratelimit;
 mod routes;
 mod state;
 

@@ -6,6 +6,7 @@ use trust::keyring::Keyring;
 use trust::ledger::Recorder;
 
 use crate::metrics::Metrics;
+use crate::ratelimit::{Limiter, RateLimit};
 
 /// Settings the HTTP layer needs. Its `Debug` shows no secret: the mailer prints only where mail goes.
 #[derive(Debug, Clone)]
@@ -17,6 +18,8 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Sends mail to people (password reset links).
     pub mailer: notify::Mailer,
+    /// Rate limits per client address on the endpoints that guess secrets.
+    pub rate_limit: RateLimit,
 }
 
 impl WebConfig {
@@ -51,13 +54,16 @@ pub struct AppState {
     pub keyring: Arc<Keyring>,
     /// Appends events that change nothing else (reads of personal data) to the audit ledger.
     pub ledger: Recorder,
+    /// The rate limiter's buckets, per client address.
+    pub rate_limiter: Arc<Limiter>,
 }
 
 impl AppState {
-    /// A state over `db`, starting the ledger's recorder on the current runtime.
+    /// A state over `db`, starting the ledger's recorder and the rate limiter's sweeper on the current runtime.
     pub fn new(db: Db, config: WebConfig, keyring: Arc<Keyring>) -> AppState {
         let ledger = Recorder::start(db.clone());
-        AppState { db, config: Arc::new(config), metrics: Arc::new(Metrics::default()), keyring, ledger }
+        let rate_limiter = Limiter::start(&config.rate_limit);
+        AppState { db, config: Arc::new(config), metrics: Arc::new(Metrics::default()), keyring, ledger, rate_limiter }
     }
 }
 
@@ -71,7 +77,7 @@ mod tests {
     fn config(public_url: Option<&str>, secure_cookies: bool) -> WebConfig {
         let mailer =
             notify::Mailer::smtp("smtp://mailer:hunter2@localhost", "congso <no-reply@congso.invalid>").unwrap();
-        WebConfig { secure_cookies, public_url: public_url.map(str::to_owned), mailer }
+        WebConfig { secure_cookies, public_url: public_url.map(str::to_owned), mailer, rate_limit: Default::default() }
     }
 
     #[test]

@@ -66,7 +66,7 @@ async fn a_clerk_signs_in_finds_a_citizen_and_reads_the_history() {
     };
     let id = service::create_account(&app.db.db, new).await.unwrap();
     let secret = identity::mfa::demo_secret("clerk");
-    identity::mfa::enrol_with_secret(&app.db.db, id, &secret).await.unwrap();
+    identity::mfa::enrol_with_secret(&app.db.db, &app.keyring, id, &secret).await.unwrap();
     let (_driver, b) = browser().await;
 
     // A page that needs a signed-in person sends the browser to sign in, and back afterwards.

@@ -7,6 +7,7 @@ use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::{Response, StatusCode};
 use store::testing::TestDb;
 use trust::keyring::{Keyring, MasterKey};
+use web::ratelimit::RateLimit;
 use web::{AppState, WebConfig};
 
 pub const PASSWORD: &str = "a long enough password";
@@ -27,13 +28,24 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(RateLimit::default()).await
+    }
+
+    /// A server with the production rate limit raised, for tests that sign in or register more than the
+    /// production quota allows in a minute.
+    pub async fn spawn_generous() -> TestApp {
+        let rate_limit = RateLimit { per_minute: std::num::NonZeroU32::new(1000).unwrap(), ..RateLimit::default() };
+        Self::spawn_with(rate_limit).await
+    }
+
+    pub async fn spawn_with(rate_limit: RateLimit) -> TestApp {
         let db = TestDb::new().await;
         let keyring =
             std::sync::Arc::new(Keyring::open(&db.db, MasterKey::from_base64(MASTER_KEY).unwrap()).await.unwrap());
         let outbox_dir = tempfile::tempdir().unwrap();
         let outbox = outbox_dir.path().to_path_buf();
         let mailer = notify::Mailer::file(&outbox, congso::config::DEFAULT_MAIL_FROM).unwrap();
-        let config = WebConfig { secure_cookies: false, public_url: None, mailer };
+        let config = WebConfig { secure_cookies: false, public_url: None, mailer, rate_limit };
         let state = AppState::new(db.db.clone(), config, keyring.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

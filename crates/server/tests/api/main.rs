@@ -17,6 +17,7 @@ mod mfa;
 mod officials;
 mod oidc;
 mod openapi;
+mod ratelimit;
 mod registration;
 mod reset;
 mod signin;

@@ -15,13 +15,17 @@ fn code_at(secret: &[u8], at: i64) -> String {
     format!("{:06}", mfa::totp(secret, at, 6))
 }
 
-async fn secret_of(app: &TestApp, account_id: i64) -> Vec<u8> {
-    let secret_hex: String = store::sqlx::query_scalar("SELECT secret_hex FROM mfa_totp WHERE account_id = $1")
+async fn sealed_of(app: &TestApp, account_id: i64) -> String {
+    store::sqlx::query_scalar("SELECT secret_sealed FROM mfa_totp WHERE account_id = $1")
         .bind(account_id)
         .fetch_one(app.db.db.pool())
         .await
-        .unwrap();
-    hex::decode(secret_hex).unwrap()
+        .unwrap()
+}
+
+/// The account's TOTP secret, opened with the server's keyring.
+async fn secret_of(app: &TestApp, account_id: i64) -> Vec<u8> {
+    app.keyring.open_secret(&mfa::sealing_context(account_id), &sealed_of(app, account_id).await).unwrap()
 }
 
 /// Enrols `clerk` from /account and returns its secret and recovery codes.
@@ -142,7 +146,7 @@ async fn the_code_page_does_nothing_without_a_password_step() {
     let app = TestApp::spawn().await;
     let id = app.create_account("clerk", AccountKind::Official, false).await;
     let secret = b"12345678901234567890";
-    mfa::enrol_with_secret(&app.db.db, id, secret).await.unwrap();
+    mfa::enrol_with_secret(&app.db.db, &app.keyring, id, secret).await.unwrap();
     let mut browser = app.browser();
 
     let r = browser.get("/signin/mfa").await;
@@ -165,7 +169,7 @@ async fn wrong_codes_lock_the_account_out() {
     let app = TestApp::spawn().await;
     let id = app.create_account("clerk", AccountKind::Official, false).await;
     let secret = b"12345678901234567890";
-    mfa::enrol_with_secret(&app.db.db, id, secret).await.unwrap();
+    mfa::enrol_with_secret(&app.db.db, &app.keyring, id, secret).await.unwrap();
     let mut browser = app.browser();
     assert_eq!(location(&browser.sign_in("clerk", PASSWORD).await), "/signin/mfa");
     for _ in 0..5 {
@@ -180,8 +184,40 @@ async fn wrong_codes_lock_the_account_out() {
 async fn api_tokens_are_unaffected() {
     let app = TestApp::spawn().await;
     let id = app.create_account("clerk", AccountKind::Official, false).await;
-    mfa::enrol_with_secret(&app.db.db, id, b"12345678901234567890").await.unwrap();
+    mfa::enrol_with_secret(&app.db.db, &app.keyring, id, b"12345678901234567890").await.unwrap();
     let (_, token) = identity::service::create_token(&app.db.db, "clerk", 1).await.unwrap();
     let r = TestApp::client().get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_secret_is_sealed_at_rest_and_bound_to_its_account() {
+    let app = TestApp::spawn().await;
+    let clerk = app.create_account("clerk", AccountKind::Official, false).await;
+    let other = app.create_account("other", AccountKind::Official, false).await;
+    let secret = b"12345678901234567890";
+    mfa::enrol_with_secret(&app.db.db, &app.keyring, clerk, secret).await.unwrap();
+    mfa::enrol_with_secret(&app.db.db, &app.keyring, other, b"another secret seed!").await.unwrap();
+
+    let sealed = sealed_of(&app, clerk).await;
+    for clear in [hex::encode(secret), hex::encode_upper(secret), mfa::base32_encode(secret)] {
+        assert!(!sealed.contains(&clear), "{sealed} holds the secret in clear");
+    }
+    assert!(!sealed.contains("12345678901234567890"));
+    assert_eq!(secret_of(&app, clerk).await, secret);
+    assert_eq!(
+        mfa::verify(&app.db.db, &app.keyring, clerk, &code_at(secret, now())).await.unwrap(),
+        Some(mfa::Factor::Totp)
+    );
+
+    // Copied into another account's row, the sealed secret does not open, so its codes do not work there.
+    store::sqlx::query("UPDATE mfa_totp SET secret_sealed = $1, last_step = 0 WHERE account_id = $2")
+        .bind(&sealed)
+        .bind(other)
+        .execute(app.db.db.pool())
+        .await
+        .unwrap();
+    assert!(app.keyring.open_secret(&mfa::sealing_context(other), &sealed).is_err());
+    let moved = mfa::verify(&app.db.db, &app.keyring, other, &code_at(secret, now() + 30)).await;
+    assert!(matches!(moved, Err(mfa::MfaError::Sealed(_))), "{moved:?}");
 }

@@ -122,3 +122,54 @@ async fn a_citizen_registers_signs_in_and_changes_the_password() {
     assert_eq!(fresh.sign_in("dan1", crate::helpers::PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(location(&fresh.sign_in("dan1", NEW_PASSWORD).await), "/account");
 }
+
+fn new_citizen(username: &str, personal_id: &str) -> identity::service::NewCitizen {
+    identity::service::NewCitizen {
+        username: username.into(),
+        display_name: "Nguyễn Văn An".into(),
+        password: crate::helpers::PASSWORD.into(),
+        personal_id: personal_id.parse().unwrap(),
+        phone: Some("0912345678".into()),
+        email: None,
+    }
+}
+
+async fn accounts_named(app: &TestApp, username: &str) -> i64 {
+    store::sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE username = $1")
+        .bind(username)
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_registration_that_loses_a_race_leaves_nothing_behind() {
+    use identity::service::{IdentityError, register_citizen};
+    let app = TestApp::spawn().await;
+    let db = &app.db.db;
+    let first = register_citizen(db, new_citizen("first", "001090012345")).await.unwrap();
+    let (phone, bound): (Option<String>, Option<String>) =
+        store::sqlx::query_as("SELECT contact_phone, personal_id FROM accounts WHERE id = $1")
+            .bind(first)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!((phone.as_deref(), bound.as_deref()), (Some("0912345678"), Some("001090012345")));
+
+    // The page's check that the ID number is free passed for both; the second insert meets the unique constraint
+    // and its whole transaction, account row included, is rolled back.
+    let second = register_citizen(db, new_citizen("second", "001090012345")).await;
+    assert!(matches!(second, Err(IdentityError::PersonalIdTaken)), "{second:?}");
+    assert_eq!(accounts_named(&app, "second").await, 0);
+
+    // A taken username is refused before the ID number is bound to anything.
+    let third = register_citizen(db, new_citizen("first", "001090054321")).await;
+    assert!(matches!(third, Err(IdentityError::UsernameTaken)), "{third:?}");
+    let bound: i64 = store::sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE personal_id = $1")
+        .bind("001090054321")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(bound, 0);
+    assert_eq!(accounts_named(&app, "first").await, 1);
+}
