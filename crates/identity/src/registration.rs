@@ -1,10 +1,11 @@
-//! A citizen's self-registration, written all at once: the account, its personal ID number and its contact details
-//! land in one transaction or not at all, so a failure half-way (a registration of the same ID number that won a
+//! A citizen's self-registration, written all at once: the account, its personal ID number, its contact details
+//! and the ledger entry saying so land in one transaction or not at all, so a failure half-way (a registration of the same ID number that won a
 //! race, a lost connection) never leaves an account without its ID number behind. Matching the person against the
 //! population registry is the caller's work, before this.
 
 use store::Db;
 use time::OffsetDateTime;
+use trust::ledger::{Actor, Event, EventKind};
 
 use crate::model::AccountKind;
 use crate::service::{IdentityError, MIN_PASSWORD_CHARS, check_username, hash_password};
@@ -49,6 +50,11 @@ pub async fn register_citizen(db: &Db, new: NewCitizen) -> Result<i64, IdentityE
         return Err(IdentityError::NotCitizen);
     }
     sql::set_contact(&mut *tx, id, new.phone.as_deref(), new.email.as_deref()).await?;
+    // New accounts are at assurance level 1 by the column's default: matched with the registry, not seen in person.
+    let event = Event::new(EventKind::AccountChanged, Actor::system(&new.username))
+        .subject(new.personal_id.as_str())
+        .detail(serde_json::json!({ "action": "self_registered", "account": new.username, "assurance_level": 1 }));
+    trust::ledger::store::append(&mut tx, db.backend(), &mut [event]).await?;
     tx.commit().await?;
     tracing::info!(account_id = id, "citizen account created");
     Ok(id)

@@ -158,16 +158,18 @@ async fn seed_citizen(db: &Db, commune: &str) -> anyhow::Result<String> {
     let Some(person) = registry::service::first_resident(db, commune).await? else {
         return Ok("citizen (no resident to bind to)".into());
     };
-    let new = NewAccount {
+    // Registered as a citizen does it, with an e-mail address so that a password reset can be tried: its mail lands
+    // in the data folder's outbox.
+    let new = identity::registration::NewCitizen {
         username: "congdan".into(),
         display_name: person.full_name.clone(),
-        kind: AccountKind::Citizen,
         password: "congso-demo-citizen".into(),
-        roles: vec![],
+        personal_id: person.personal_id,
+        phone: None,
+        email: Some("congdan@congso.invalid".into()),
     };
-    match service::create_account(db, new).await {
-        Ok(id) => {
-            service::bind_personal_id(db, id, &person.personal_id).await?;
+    match service::register_citizen(db, new).await {
+        Ok(_) => {
             let clerk = Actor {
                 username: "canbo.xa".into(),
                 display_name: Some("Phạm Thu Hà".into()),

@@ -17,7 +17,6 @@ use axum::routing::get;
 use identity::service::{self, IdentityError, NewCitizen};
 use kernel::PersonalId;
 use serde::Deserialize;
-use trust::ledger::{Actor, Event, EventKind};
 use web::csrf::CsrfForm;
 use web::error::html;
 use web::{AppError, AppResult, AppState, PageCtx};
@@ -139,11 +138,6 @@ async fn submit(
         Err(IdentityError::PersonalIdTaken) => return Ok(again(page, form, bad, REFUSED)),
         Err(e) => return Err(e.into()),
     };
-    let actor = Actor { username: username.clone(), display_name: None, role: None, agency: None };
-    let event = Event::new(EventKind::AccountChanged, actor)
-        .subject(personal_id.as_str())
-        .detail(serde_json::json!({ "action": "self_registered", "account": username, "assurance_level": 1 }));
-    state.ledger.record(event).await.map_err(|e| AppError::Internal(e.into()))?;
     tracing::info!(account_id, "citizen registered");
     identity::pages::start_browser_session(&state, account_id, "/account".to_owned()).await
 }
