@@ -339,6 +339,7 @@ async fn enrol_confirm(
     State(state): State<AppState>,
     page: PageCtx,
     Caller(me): Caller,
+    headers: axum::http::HeaderMap,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> AppResult<Response> {
     may_enrol(&me)?;
@@ -352,7 +353,16 @@ async fn enrol_confirm(
     let event = Event::new(EventKind::AccountChanged, actor).detail(serde_json::json!({ "action": "mfa_enrolled" }));
     state.ledger.record(event).await.map_err(ledger_error)?;
     tracing::info!(account_id = me.account_id, "second factor enrolled");
-    Ok(html(&enrolled_page(page, codes)))
+    // The session gains its roles' powers now: a new one replaces it, so a secret seen before is worth nothing.
+    if let Some(old) = session_secret(&headers) {
+        service::end_session(&state.db, &old).await?;
+    }
+    let secret = service::start_session(&state.db, me.account_id).await?;
+    let mut response = html(&enrolled_page(page, codes));
+    if let Ok(value) = session_cookie(secret, state.config.secure_cookies).to_string().parse() {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    Ok(response)
 }
 
 #[derive(Template)]

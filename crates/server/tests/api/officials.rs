@@ -208,7 +208,13 @@ async fn an_official_holds_no_power_until_a_second_factor_is_on() {
     assert!(account.contains(r#"id="mfa-banner""#));
     assert_eq!(browser.get("/api/v1/citizens?q=n").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(browser.get("/registry/citizens?q=n").await.status(), StatusCode::FORBIDDEN);
+    let before = browser.cookies["congso_session"].clone();
     browser.enrol_totp().await;
+    // The session that gained the powers is a new one; the old secret is worth nothing.
+    assert_ne!(browser.cookies["congso_session"], before);
+    let mut stale = app.browser();
+    stale.cookies.insert("congso_session".into(), before);
+    assert_eq!(stale.get("/account").await.status(), StatusCode::SEE_OTHER);
     assert_eq!(browser.get("/api/v1/citizens?q=n").await.status(), StatusCode::OK);
     assert_eq!(browser.get("/registry/citizens?q=n").await.status(), StatusCode::OK);
 }
