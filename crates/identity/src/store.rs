@@ -61,18 +61,18 @@ pub(crate) async fn insert_role<'e>(
     account_id: i64,
     role: &RoleAssignment,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO role_assignments (account_id, role, agency, territory, created_at) VALUES ($1, $2, $3, $4, $5)",
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO role_assignments (account_id, role, agency, territory, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(account_id)
     .bind(role.role.as_str())
     .bind(role.agency.as_ref().map(kernel::AgencyCode::as_str))
     .bind(role.territory.to_string())
     .bind(now)
-    .execute(db)
+    .fetch_one(db)
     .await
-    .map(drop)
 }
 
 pub(crate) async fn credentials_by_username<'e>(

@@ -178,7 +178,7 @@ pub async fn grant(db: &Db, me: &Principal, account_id: i64, input: &GrantInput)
     let official = official(db, me, account_id).await?;
     let held = resolve(db, me, input).await?;
     let mut tx = db.begin_write().await?;
-    let id = match sql::insert_assignment(&mut *tx, account_id, &held, now()).await {
+    let id = match crate::store::insert_role(&mut *tx, account_id, &held, now()).await {
         Ok(id) => id,
         Err(e) if store::is_unique_violation(&e) => return Err(OfficialsError::AlreadyHeld.into()),
         Err(e) => return Err(e.into()),

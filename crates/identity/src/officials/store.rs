@@ -51,25 +51,6 @@ pub(crate) async fn agencies<'e>(db: impl Executor<'e, Database = Any>) -> Resul
     rows.iter().map(agency_from_row).collect()
 }
 
-pub(crate) async fn insert_assignment<'e>(
-    db: impl Executor<'e, Database = Any>,
-    account_id: i64,
-    held: &RoleAssignment,
-    now: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO role_assignments (account_id, role, agency, territory, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(account_id)
-    .bind(held.role.as_str())
-    .bind(held.agency.as_ref().map(AgencyCode::as_str))
-    .bind(held.territory.to_string())
-    .bind(now)
-    .fetch_one(db)
-    .await
-}
-
 pub(crate) async fn delete_assignment<'e>(
     db: impl Executor<'e, Database = Any>,
     account_id: i64,
