@@ -18,7 +18,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use crate::auth::{Caller, session_cookie, session_secret};
 use crate::model::{Account, AccountKind, Principal};
-use crate::policy::{Action, authorize};
+use crate::policy::{Action, allows, authorize};
 use crate::service;
 
 /// The routes of these pages.
@@ -173,8 +173,8 @@ struct AccountPage {
 
 async fn account(State(state): State<AppState>, page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
     authorize(&me, Action::ViewOwnAccount)?;
-    let can_list_accounts = authorize(&me, Action::ListAccounts).is_ok();
-    let can_manage_officials = authorize(&me, Action::OpenOfficialsOffice).is_ok();
+    let can_list_accounts = allows(&me, Action::ListAccounts);
+    let can_manage_officials = allows(&me, Action::OpenOfficialsOffice);
     let mfa_offered = me.kind != AccountKind::Citizen;
     let mfa_enabled = crate::mfa::is_enabled(&state.db, me.account_id).await.map_err(service::IdentityError::from)?;
     Ok(html(&AccountPage { page, me, can_list_accounts, can_manage_officials, mfa_offered, mfa_enabled }))

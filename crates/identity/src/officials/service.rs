@@ -8,7 +8,7 @@ use trust::ledger::{Event, EventKind};
 use super::model::{Agency, Assignment, GrantInput, Official, OfficialsError};
 use super::store as sql;
 use crate::model::{AccountKind, Principal, Role, RoleAssignment, Territory};
-use crate::policy::{Action, Denied, authorize};
+use crate::policy::{Action, Denied, allows, authorize};
 use crate::service::{self, NewAccount};
 
 /// A refusal by the policy, or a problem with the request.
@@ -49,16 +49,16 @@ fn now() -> i64 {
 fn may_manage(me: &Principal, official: &Official) -> bool {
     let mut reach = official.territories().peekable();
     if reach.peek().is_none() {
-        return authorize(me, Action::ManageOfficials(Territory::Nation)).is_ok();
+        return allows(me, Action::ManageOfficials(Territory::Nation));
     }
-    reach.all(|t| authorize(me, Action::ManageOfficials(t)).is_ok())
+    reach.all(|t| allows(me, Action::ManageOfficials(t)))
 }
 
 /// The agencies `me` may assign roles in.
 pub async fn agencies(db: &Db, me: &Principal) -> Result<Vec<Agency>> {
     authorize(me, Action::OpenOfficialsOffice)?;
     let all = sql::agencies(db.pool()).await?;
-    Ok(all.into_iter().filter(|a| authorize(me, Action::ManageOfficials(a.territory)).is_ok()).collect())
+    Ok(all.into_iter().filter(|a| allows(me, Action::ManageOfficials(a.territory))).collect())
 }
 
 /// Creates an agency in a territory `me` manages.
