@@ -16,8 +16,9 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use store::Db;
 use store::sqlx;
-use time::OffsetDateTime;
 use trust::keyring::{Keyring, KeyringError};
+
+use crate::service::{now, sha256_hex};
 
 /// Seconds per TOTP step.
 pub const STEP_SECS: i64 = 30;
@@ -49,14 +50,6 @@ impl From<MfaError> for web::AppError {
 /// does not open there.
 pub fn sealing_context(account_id: i64) -> String {
     format!("mfa_totp:{account_id}")
-}
-
-fn now() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
-}
-
-fn sha256_hex(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 /// The HOTP value (RFC 4226) of `secret` at `counter`, truncated to `digits` decimal digits.

@@ -4,11 +4,10 @@
 //! population registry is the caller's work, before this.
 
 use store::Db;
-use time::OffsetDateTime;
 use trust::ledger::{Actor, Event, EventKind};
 
 use crate::model::AccountKind;
-use crate::service::{IdentityError, MIN_PASSWORD_CHARS, check_username, hash_password};
+use crate::service::{IdentityError, MIN_PASSWORD_CHARS, check_username, hash_password, now};
 use crate::store as sql;
 
 /// A citizen's account to create.
@@ -37,7 +36,7 @@ pub async fn register_citizen(db: &Db, new: NewCitizen) -> Result<i64, IdentityE
     }
     // Hashed before the transaction opens: a write transaction is not held through argon2's work.
     let hash = hash_password(new.password).await?;
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let now = now();
     let unique = |taken: IdentityError| {
         move |e: store::sqlx::Error| if store::is_unique_violation(&e) { taken } else { IdentityError::Sql(e) }
     };

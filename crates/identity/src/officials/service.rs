@@ -9,7 +9,7 @@ use super::model::{Agency, Assignment, GrantInput, Official, OfficialsError};
 use super::store as sql;
 use crate::model::{AccountKind, Principal, Role, RoleAssignment, Territory};
 use crate::policy::{Action, Denied, allows, authorize};
-use crate::service::{self, NewAccount};
+use crate::service::{self, NewAccount, now};
 
 /// A refusal by the policy, or a problem with the request.
 #[derive(Debug, thiserror::Error)]
@@ -38,10 +38,6 @@ impl From<store::sqlx::Error> for ManageError {
 }
 
 type Result<T> = std::result::Result<T, ManageError>;
-
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
 
 /// Whether `me` may manage `official`: every territory its roles reach must be one `me` manages, so that no
 /// administrator can take away (or lock out) powers granted above them. An official with no role left is managed

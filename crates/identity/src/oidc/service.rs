@@ -22,13 +22,7 @@ pub const ACCESS_TOKEN_PREFIX: &str = "oidc_at_";
 /// The client assertion type of RFC 7523.
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-pub(crate) fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-pub(crate) fn sha256_hex(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
+pub(crate) use crate::service::{now, sha256_hex};
 
 fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
