@@ -20,5 +20,6 @@ mod openapi;
 mod ratelimit;
 mod registration;
 mod reset;
+mod security;
 mod signin;
 mod tokens;
