@@ -1,6 +1,6 @@
 //! Who is calling: the middleware that authenticates every request, and the extractors that require it.
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, OriginalUri, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, COOKIE, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
@@ -100,10 +100,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let principal = parts.extensions.get::<Principal>().cloned().ok_or(AppError::Unauthenticated)?;
-        if principal.method == AuthMethod::Session && !parts.method.is_safe() && parts.uri.path().starts_with("/api/") {
+        // Inside `.nest("/api/v1", …)` the router strips the prefix from `parts.uri`: only the original URI says
+        // whether this is an API call.
+        let path = parts.extensions.get::<OriginalUri>().map_or_else(|| parts.uri.path(), |o| o.0.path());
+        if principal.method == AuthMethod::Session && !parts.method.is_safe() && path.starts_with("/api/") {
             let expected = parts.extensions.get::<web::csrf::CsrfToken>().map(|t| t.0.as_str());
-            let given = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
-            if expected.is_none() || expected != given {
+            let given = parts.headers.get(web::csrf::CSRF_HEADER).map(|v| v.as_bytes());
+            if !web::csrf::matches(expected, given) {
                 return Err(AppError::Csrf);
             }
         }

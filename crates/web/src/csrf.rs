@@ -20,6 +20,14 @@ use crate::{AppError, AppState};
 /// The cookie holding the token.
 pub const CSRF_COOKIE: &str = "congso_csrf";
 
+/// The header that carries the token on API calls authenticated by a session cookie.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Whether `given` is the browser's token, compared in constant time; no token on either side never matches.
+pub fn matches(expected: Option<&str>, given: Option<&[u8]>) -> bool {
+    matches!((expected, given), (Some(e), Some(g)) if bool::from(e.as_bytes().ct_eq(g)))
+}
+
 /// The token of the current request, for rendering into forms.
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
@@ -89,11 +97,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
         let expected = token_from_cookies(&request);
         let body = crate::extract::form_body(request, state).await?;
         let field: TokenField = serde_urlencoded::from_bytes(&body).map_err(|_| AppError::Csrf)?;
-        match (expected, field.csrf) {
-            (Some(expected), Some(given)) if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) => {
-                crate::extract::decode_form(&body).map(CsrfForm)
-            }
-            _ => Err(AppError::Csrf),
+        if matches(expected.as_deref(), field.csrf.as_deref().map(str::as_bytes)) {
+            crate::extract::decode_form(&body).map(CsrfForm)
+        } else {
+            Err(AppError::Csrf)
         }
     }
 }

@@ -5,10 +5,10 @@
 use identity::model::RoleAssignment;
 use identity::service::{self, NewAccount};
 use identity::{AccountKind, Role, Territory};
-use reqwest::{Method, StatusCode};
+use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{Browser, PASSWORD, TestApp};
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -184,12 +184,14 @@ impl Cast {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        if method == Method::POST
-            && let Some(body) = self.body(operation_id)
-        {
-            request = request.json(&body);
+        self.with_body(request, method, operation_id).send().await.unwrap().status()
+    }
+
+    fn with_body(&self, request: RequestBuilder, method: &Method, operation_id: &str) -> RequestBuilder {
+        match (method == Method::POST).then(|| self.body(operation_id)).flatten() {
+            Some(body) => request.json(&body),
+            None => request,
         }
-        request.send().await.unwrap().status()
     }
 }
 
@@ -243,4 +245,61 @@ async fn every_api_operation_refuses_whoever_may_not_use_it() {
         }
     }
     assert!(checked >= 15, "only {checked} operations in the document");
+}
+
+/// A browser signed in as an official who is administrator and registry clerk of the nation, second factor on,
+/// so that every operation is one the session may use once its CSRF token is right.
+async fn powerful_session(app: &TestApp) -> Browser {
+    let roles = [Role::Administrator, Role::RegistryClerk]
+        .map(|role| RoleAssignment { role, agency: None, territory: Territory::Nation })
+        .to_vec();
+    token(app, "canbo.manh", AccountKind::Official, roles).await;
+    let mut browser = app.browser();
+    browser.sign_in("canbo.manh", PASSWORD).await;
+    browser.enrol_totp().await;
+    browser
+}
+
+#[tokio::test]
+async fn every_unsafe_api_operation_refuses_a_session_without_its_csrf_token() {
+    let cast = cast().await;
+    let browser = powerful_session(&cast.app).await;
+    let token = browser.cookies["congso_csrf"].clone();
+    let doc: Value = cast.app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            // Public operations do not act as the session (verifying a QR code changes nothing).
+            if method.is_safe() || rule(&method, path) == Rule::Public {
+                continue;
+            }
+            let id = operation["operationId"].as_str().unwrap();
+            let url = cast.concrete(path);
+            let send = |csrf: Option<&str>| {
+                let mut request = browser.request(method.clone(), &url);
+                if let Some(csrf) = csrf {
+                    request = request.header("x-csrf-token", csrf);
+                }
+                cast.with_body(request, &method, id).send()
+            };
+            let code = |response: reqwest::Response| async move {
+                let status = response.status();
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                (status, body["error"]["code"].as_str().unwrap_or_default().to_owned())
+            };
+            let wrong = "A".repeat(token.len());
+            for (csrf, what) in
+                [(None, "no token"), (Some(wrong.as_str()), "a wrong token"), (Some(""), "an empty one")]
+            {
+                let (status, error) = code(send(csrf).await.unwrap()).await;
+                assert_eq!((status, error.as_str()), (StatusCode::FORBIDDEN, "csrf"), "{method} {path} with {what}");
+            }
+            // With the page's token the same call is the policy's and the handler's to decide, never the CSRF check's.
+            let (status, error) = code(send(Some(&token)).await.unwrap()).await;
+            assert_ne!(error, "csrf", "{method} {path} with the right token: {status}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "only {checked} unsafe operations in the document");
 }

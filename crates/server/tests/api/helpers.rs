@@ -119,6 +119,11 @@ impl Browser {
         response
     }
 
+    /// A request carrying the browser's cookies, to be finished by the caller (headers, body) and sent.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base)).header(COOKIE, self.cookie_header())
+    }
+
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
         let response = self
             .client
