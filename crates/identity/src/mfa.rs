@@ -9,7 +9,9 @@
 //! Policy: officials and operators can switch the factor on from `/account`, and until they do the page shows a
 //! banner asking them to. It is not yet *required* at sign-in (that would lock out every official account that
 //! exists today); once on, a session starts only after a code or a recovery code. API tokens are not affected.
-//! Wrong codes count toward the password lockout of the username.
+//! Wrong codes are counted per account, apart from password failures and whatever address they come from:
+//! [`MAX_FAILURES`] within [`FAILURE_WINDOW_SECS`] lock the second factor, and only a completed sign-in clears
+//! them, so knowing the password buys no more guesses.
 
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
@@ -26,6 +28,11 @@ pub const STEP_SECS: i64 = 30;
 pub const PENDING_SECS: i64 = 5 * 60;
 /// How many recovery codes an enrolment gives.
 pub const RECOVERY_CODES: usize = 10;
+/// Wrong codes an account may have within [`FAILURE_WINDOW_SECS`]: five guesses an hour leave a guesser about one
+/// chance in 100,000 a day (three codes are valid at any moment, one step of drift either way).
+pub const MAX_FAILURES: i64 = 5;
+/// The window over which wrong codes count, and so how long the second factor stays locked.
+pub const FAILURE_WINDOW_SECS: i64 = 60 * 60;
 /// The cookie that carries the pending step's token.
 pub const PENDING_COOKIE: &str = "congso_mfa";
 
@@ -260,6 +267,36 @@ pub async fn verify(db: &Db, keyring: &Keyring, account_id: i64, code: &str) -> 
     .await?
     .rows_affected();
     Ok((used > 0).then_some(Factor::RecoveryCode))
+}
+
+/// Whether the account's second factor is locked by recent wrong codes.
+pub async fn is_locked(db: &Db, account_id: i64) -> Result<bool, sqlx::Error> {
+    let failures: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mfa_failures WHERE account_id = $1 AND at >= $2")
+        .bind(account_id)
+        .bind(now() - FAILURE_WINDOW_SECS)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(failures >= MAX_FAILURES)
+}
+
+/// Counts a wrong code against the account.
+pub async fn record_failure(db: &Db, account_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO mfa_failures (account_id, at) VALUES ($1, $2)")
+        .bind(account_id)
+        .bind(now())
+        .execute(db.pool())
+        .await
+        .map(drop)
+}
+
+/// Forgets the account's wrong codes, and everyone's older than the window: only on a completed sign-in.
+pub async fn clear_failures(db: &Db, account_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM mfa_failures WHERE account_id = $1 OR at < $2")
+        .bind(account_id)
+        .bind(now() - FAILURE_WINDOW_SECS)
+        .execute(db.pool())
+        .await
+        .map(drop)
 }
 
 /// Records a right password for an account with a second factor; returns the token for [`PENDING_COOKIE`].

@@ -241,7 +241,7 @@ async fn mfa_submit(
     let Some(account) = service::account_by_id(&state.db, account_id).await?.filter(|a| !a.disabled) else {
         return Ok(to_signin());
     };
-    if service::is_locked_out(&state.db, &account.username).await? {
+    if crate::mfa::is_locked(&state.db, account.id).await.map_err(service::IdentityError::from)? {
         crate::mfa::end_pending(&state.db, &token).await.map_err(service::IdentityError::from)?;
         state
             .ledger
@@ -254,7 +254,7 @@ async fn mfa_submit(
     }
     let factor = crate::mfa::verify(&state.db, &state.keyring, account.id, &form.code).await?;
     let Some(factor) = factor else {
-        service::record_failure(&state.db, &account.username).await?;
+        crate::mfa::record_failure(&state.db, account.id).await.map_err(service::IdentityError::from)?;
         tracing::info!(account_id = account.id, "second factor refused");
         state
             .ledger
@@ -264,6 +264,7 @@ async fn mfa_submit(
         return Ok((StatusCode::UNAUTHORIZED, html(&MfaPage { page, failed: true, locked: false })).into_response());
     };
     crate::mfa::end_pending(&state.db, &token).await.map_err(service::IdentityError::from)?;
+    crate::mfa::clear_failures(&state.db, account.id).await.map_err(service::IdentityError::from)?;
     if factor == crate::mfa::Factor::RecoveryCode {
         let event = Event::new(EventKind::AccountChanged, actor_of(&account))
             .detail(serde_json::json!({ "action": "mfa_recovery_code_used" }));

@@ -238,12 +238,13 @@ pub async fn sign_in(db: &Db, username: &str, password: &str) -> Result<SignIn, 
     }
 }
 
-/// Whether a username has had too many failures (passwords or second factors) recently.
+/// Whether a username has had too many password failures recently (second factors count apart, per account: see
+/// [`crate::mfa::is_locked`]).
 pub async fn is_locked_out(db: &Db, username: &str) -> Result<bool, IdentityError> {
     Ok(sql::recent_failures(db.pool(), username, now() - LOCKOUT_WINDOW_SECS).await? >= MAX_FAILURES)
 }
 
-/// Counts a failed attempt (such as a wrong second factor) toward the username's lockout.
+/// Counts a failed password toward the username's lockout.
 pub async fn record_failure(db: &Db, username: &str) -> Result<(), IdentityError> {
     Ok(sql::record_failure(db.pool(), username, now()).await?)
 }
