@@ -4,7 +4,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use identity::policy::{Action, authorize, territories};
+use identity::policy::{Action, allows, authorize, territories};
 use identity::{Caller, Principal, Role, Territory};
 use kernel::{AdminUnitCode, DigitalAddress, PersonalId, Text};
 use serde::{Deserialize, Serialize};
@@ -48,18 +48,27 @@ pub fn require_registry_role(me: &Principal) -> AppResult<Option<Vec<AdminUnitCo
 
 /// Reads a citizen the caller may see; one outside the caller's territory does not exist for them (404), and the
 /// refusal goes to the ledger, where the citizen sees it.
+///
+/// A number nobody holds is refused the same way, ledger entry included: were it answered without the entry's
+/// durable write, the time of a 404 would tell whether the number belongs to someone anywhere in the nation.
 pub async fn visible_citizen(state: &AppState, me: &Principal, personal_id: &str) -> AppResult<Citizen> {
     require_registry_role(me)?;
     let id: PersonalId = personal_id.parse().map_err(|e| AppError::invalid("personal_id", e))?;
-    let citizen = service::citizen(&state.db, &id).await?;
-    if authorize(me, Action::ReadPopulation(territory_of(citizen.commune.as_deref()))).is_err() {
-        let refused = Event::new(EventKind::AccessRefused, me.actor(Role::RegistryClerk))
-            .subject(id.as_str())
-            .detail(serde_json::json!({ "action": "read_population" }));
-        state.ledger.record(refused).await.map_err(RegistryError::from)?;
-        return Err(AppError::NotFound);
+    let visible = match service::citizen(&state.db, &id).await {
+        Ok(citizen) => allows(me, Action::ReadPopulation(territory_of(citizen.commune.as_deref()))).then_some(citizen),
+        Err(RegistryError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    match visible {
+        Some(citizen) => Ok(citizen),
+        None => {
+            let refused = Event::new(EventKind::AccessRefused, me.actor(Role::RegistryClerk))
+                .subject(id.as_str())
+                .detail(serde_json::json!({ "action": "read_population" }));
+            state.ledger.record(refused).await.map_err(RegistryError::from)?;
+            Err(AppError::NotFound)
+        }
     }
-    Ok(citizen)
 }
 
 /// Why the caller reads a citizen's data: required on every read of one person's record.

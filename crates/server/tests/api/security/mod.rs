@@ -2,4 +2,5 @@
 //! stays fixed; and the attacks that held, so that they keep holding. docs/security.md maps the OWASP ASVS level 2
 //! requirements to the tests here.
 
+mod enumeration;
 mod mfa_lockout;
