@@ -242,8 +242,9 @@ async fn write_households(
         let placeholders: Vec<String> = values.into_iter().map(|v| insert.bind(v)).collect();
         insert.push(if i == 0 { "(" } else { ", (" }).push(&placeholders.join(", ")).push(")");
     }
-    insert.push(" ON CONFLICT (code) DO NOTHING");
-    insert.query().execute(&mut *tx).await?;
+    insert.push(" ON CONFLICT (code) DO NOTHING RETURNING code");
+    let new_addresses: HashSet<String> =
+        insert.query().fetch_all(&mut *tx).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
 
     let mut select = Sql::new(db.backend(), "SELECT id, code FROM addresses WHERE code IN (");
     let marks: Vec<String> = addresses.keys().map(|c| select.bind_text(c.clone())).collect();
@@ -259,8 +260,19 @@ async fn write_households(
         let (c, id, at) = (insert.bind_text(*code), insert.bind_int(address_id), insert.bind_int(now));
         insert.push(&format!("{}{c}, {id}, {at})", if i == 0 { "(" } else { ", (" }));
     }
-    insert.push(" ON CONFLICT (code) DO NOTHING");
-    insert.query().execute(&mut *tx).await?;
+    insert.push(" ON CONFLICT (code) DO NOTHING RETURNING code");
+    let new_households: HashSet<String> =
+        insert.query().fetch_all(&mut *tx).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+    let actor = Actor::system("import");
+    let mut events: Vec<_> = addresses
+        .iter()
+        .filter(|(code, _)| new_addresses.contains(*code))
+        .map(|(code, a)| audit::address_created(&audit::AddressSeal::of(code, a), &actor, IMPORT_REASON))
+        .collect();
+    events.extend(households.iter().filter(|(code, _)| new_households.contains(**code)).map(|(code, a)| {
+        audit::household_created(&audit::HouseholdSeal::of(code, &a.code.to_string()), &actor, IMPORT_REASON)
+    }));
+    trust::ledger::store::append(tx, db.backend(), &mut events).await?;
 
     let mut select = Sql::new(
         db.backend(),

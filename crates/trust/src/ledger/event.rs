@@ -118,12 +118,27 @@ pub struct Event {
     /// Anything else worth keeping (a query, an outcome), small.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub detail: serde_json::Value,
+    /// 128 random bits (hex), drawn when the entry is appended. The leaf hash commits to them and they are never
+    /// published, so a leaf hash seen in a public proof cannot be matched against a guess of the entry's other
+    /// fields (which official read whose record, around when); only the entry's subject gets them, in a receipt.
+    /// Entries appended before salts existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
 }
 
 impl Event {
     /// An event of `kind` by `actor`, with nothing else yet.
     pub fn new(kind: EventKind, actor: Actor) -> Event {
-        Event { kind, at_ms: 0, actor, subject: None, record: None, purpose: None, detail: serde_json::Value::Null }
+        Event {
+            kind,
+            at_ms: 0,
+            actor,
+            subject: None,
+            record: None,
+            purpose: None,
+            detail: serde_json::Value::Null,
+            salt: None,
+        }
     }
 
     /// About this citizen.

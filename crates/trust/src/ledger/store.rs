@@ -56,8 +56,8 @@ pub(crate) async fn state<'e>(db: impl Executor<'e, Database = Any>) -> Result<R
     builder_from_state(&sqlx::query("SELECT size, frontier FROM ledger_state WHERE id = 1").fetch_one(db).await?)
 }
 
-/// Appends `events` in the caller's transaction (a connection inside `BEGIN`), stamping their time, and returns their positions. They are
-/// in the log if and only if the transaction commits.
+/// Appends `events` in the caller's transaction (a connection inside `BEGIN`), stamping their time and salt, and
+/// returns their positions. They are in the log if and only if the transaction commits.
 pub async fn append(tx: &mut AnyConnection, backend: Backend, events: &mut [Event]) -> Result<Vec<u64>, LedgerError> {
     if events.is_empty() {
         return Ok(vec![]);
@@ -68,6 +68,7 @@ pub async fn append(tx: &mut AnyConnection, backend: Backend, events: &mut [Even
     let mut nodes = Vec::new();
     for event in events.iter_mut() {
         event.at_ms = at;
+        event.salt = Some(hex::encode(rand::random::<[u8; 16]>()));
         let body = String::from_utf8(event.canonical_bytes()).unwrap_or_default();
         let leaf = merkle::leaf_hash(body.as_bytes());
         let seq = tree.size();

@@ -3,4 +3,5 @@
 //! requirements to the tests here.
 
 mod enumeration;
+mod ledger_privacy;
 mod mfa_lockout;
