@@ -144,7 +144,10 @@ impl LedgerCommand {
                 if let Some(problem) = records.problem {
                     bail!("registry verification failed: {problem}");
                 }
-                println!("registry: {} current records match their last ledger entries", records.records);
+                println!(
+                    "registry: {} records (every citizen's versions, households, dwellings) match the ledger",
+                    records.records
+                );
                 Ok(())
             }
             LedgerCommand::CheckReceipt { receipt, jwks } => {

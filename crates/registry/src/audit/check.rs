@@ -10,13 +10,13 @@ use std::collections::HashMap;
 
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
+use sha2::{Digest, Sha256};
 use store::Db;
 use store::sqlx::any::AnyRow;
 use store::sqlx::{self, Row};
 use trust::ledger::{self, Event, LedgerError, record_digest};
 
 use super::{ADDRESS, AddressSeal, CITIZEN, HOUSEHOLD, HouseholdSeal};
-use crate::model::Citizen;
 use crate::store::{CITIZEN_COLUMNS, CITIZEN_JOINS, citizen_from_row};
 
 /// What comparing the registry with the ledger found.
@@ -83,11 +83,13 @@ fn described_by_entry(row: &AnyRow) -> Result<(u64, Described), LedgerError> {
     Ok((seq as u64, described))
 }
 
+/// A superseded version: its snapshot is the record's JSON exactly as [`record_digest`] hashed it when it was
+/// current, so the snapshot's own bytes give the digest, and any edit to them shows.
 fn version_of(row: &AnyRow) -> Result<(i64, Described), LedgerError> {
     let version: i64 = row.try_get(1)?;
-    let snapshot: Citizen = serde_json::from_str(&row.try_get::<String, _>(2)?)
-        .map_err(|e| LedgerError::Corrupt(format!("a superseded version: {e}")))?;
-    Ok((version, Described { digest: record_digest(&snapshot), by: row.try_get(3)?, reason: row.try_get(4)? }))
+    let snapshot: String = row.try_get(2)?;
+    let digest = hex::encode(Sha256::digest(snapshot.as_bytes()));
+    Ok((version, Described { digest, by: row.try_get(3)?, reason: row.try_get(4)? }))
 }
 
 /// Checks the registry against the ledger; stops at the first difference.
@@ -148,12 +150,18 @@ async fn check_citizens(db: &Db, records: &mut u64) -> Result<Option<String>, Le
 
 /// Compares a citizen's versions, oldest first, with the ledger's change entries about them, oldest first.
 fn compare(key: &str, held: &[(i64, Described)], described: &[(u64, Described)]) -> Option<String> {
-    for (i, (version, v)) in held.iter().enumerate() {
-        let Some((seq, d)) = described.get(i) else {
-            return Some(format!("citizen {key}: version {version} has no ledger entry"));
-        };
+    if held.len() != described.len() {
+        let (h, d) = (held.len(), described.len());
+        return Some(format!("citizen {key}: versions held by the registry {h}, recorded by the ledger {d}"));
+    }
+    for ((version, v), (seq, d)) in held.iter().zip(described) {
         if v.digest != d.digest {
-            return Some(format!("citizen {key}: version {version} is not the version of ledger entry {seq}"));
+            let which = if *version == held[held.len() - 1].0 {
+                "the current record".to_owned()
+            } else {
+                format!("version {version}")
+            };
+            return Some(format!("citizen {key}: {which} is not the version of ledger entry {seq}"));
         }
         if v.by != d.by || v.reason != d.reason {
             return Some(format!("citizen {key}: who made version {version}, or why, differs from ledger entry {seq}"));

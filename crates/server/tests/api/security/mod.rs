@@ -5,3 +5,4 @@
 mod enumeration;
 mod ledger_privacy;
 mod mfa_lockout;
+mod tamper;
