@@ -162,7 +162,7 @@ pub async fn set_level(
             "action": "assurance_level", "account": account.username,
             "from": account.assurance_level.number(), "to": level.number(),
         }));
-    trust::ledger::store::append(&mut tx, db.backend(), &mut [event]).await.map_err(anyhow::Error::from)?;
+    crate::seals::account(&mut tx, db.backend(), account.id, event).await.map_err(anyhow::Error::from)?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     tracing::info!(account_id = account.id, level = level.number(), "assurance level changed");
     Ok(LevelChanged { username: account.username, previous: account.assurance_level, assurance_level: level })

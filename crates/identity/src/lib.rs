@@ -24,6 +24,7 @@ pub mod pages;
 pub mod policy;
 pub mod registration;
 pub mod reset;
+pub mod seals;
 pub mod service;
 pub mod store;
 

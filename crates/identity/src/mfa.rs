@@ -20,6 +20,10 @@ use store::Db;
 use store::sqlx;
 use trust::keyring::{Keyring, KeyringError};
 
+use trust::ledger::seal::{Key, Sealed};
+use trust::ledger::{Actor, Event, EventKind};
+
+use crate::seals;
 use crate::service::{now, sha256_hex};
 
 /// Seconds per TOTP step.
@@ -36,12 +40,23 @@ pub const FAILURE_WINDOW_SECS: i64 = 60 * 60;
 /// The cookie that carries the pending step's token.
 pub const PENDING_COOKIE: &str = "congso_mfa";
 
+/// Recovery codes are sealed in the ledger, each by its hash: a hash slipped into the table would be a way past the
+/// second factor.
+pub const RECOVERY_CODES_SEAL: Sealed = Sealed {
+    kind: "mfa_recovery_code",
+    select: "SELECT code_hash, CAST(account_id AS TEXT), CAST(used_at AS TEXT) FROM mfa_recovery_codes",
+    by_key: "code_hash = $1",
+};
+
 /// Why the second factor could not be read or stored.
 #[derive(Debug, thiserror::Error)]
 pub enum MfaError {
     /// The database failed.
     #[error(transparent)]
     Sql(#[from] sqlx::Error),
+    /// The ledger could not be written, so nothing was.
+    #[error(transparent)]
+    Ledger(#[from] trust::ledger::LedgerError),
     /// The stored secret does not open: the master key changed, or the value was moved from another account.
     #[error("the sealed TOTP secret: {0}")]
     Sealed(#[from] KeyringError),
@@ -143,6 +158,10 @@ async fn store_secret(
     .bind(now())
     .execute(&mut *tx)
     .await?;
+    let change = if enabled_at.is_some() { "mfa_enrolled" } else { "mfa_enrolment_started" };
+    let event =
+        Event::new(EventKind::AccountChanged, Actor::system("congso")).detail(serde_json::json!({ "change": change }));
+    seals::account(&mut tx, db.backend(), account_id, event).await?;
     Ok(tx.commit().await?)
 }
 
@@ -205,12 +224,13 @@ async fn check_code(
 }
 
 /// Confirms an enrolment with a code from the app: switches the factor on and returns fresh recovery codes (shown
-/// once, stored as hashes), or `None` if the code is wrong.
+/// once, stored as hashes), or `None` if the code is wrong. `by` is the account's owner, as the ledger names them.
 pub async fn confirm_enrolment(
     db: &Db,
     keyring: &Keyring,
     account_id: i64,
     code: &str,
+    by: Actor,
 ) -> Result<Option<Vec<String>>, MfaError> {
     if !check_code(db, keyring, account_id, code, now(), true).await? {
         return Ok(None);
@@ -227,14 +247,28 @@ pub async fn confirm_enrolment(
         .bind(account_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM mfa_recovery_codes WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
+    let old: Vec<String> =
+        sqlx::query_scalar("DELETE FROM mfa_recovery_codes WHERE account_id = $1 RETURNING code_hash")
+            .bind(account_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    let mut hashes = old;
     for code in &codes {
+        let hash = sha256_hex(code);
         sqlx::query("INSERT INTO mfa_recovery_codes (account_id, code_hash) VALUES ($1, $2)")
             .bind(account_id)
-            .bind(sha256_hex(code))
+            .bind(&hash)
             .execute(&mut *tx)
             .await?;
+        hashes.push(hash);
     }
+    for hash in hashes {
+        let event = Event::new(EventKind::AccountChanged, by.clone())
+            .detail(serde_json::json!({ "change": "mfa_recovery_codes_issued" }));
+        RECOVERY_CODES_SEAL.append(&mut tx, db.backend(), Key::Text(hash), event).await?;
+    }
+    let event = Event::new(EventKind::AccountChanged, by).detail(serde_json::json!({ "change": "mfa_enrolled" }));
+    seals::account(&mut tx, db.backend(), account_id, event).await?;
     tx.commit().await?;
     Ok(Some(codes))
 }
@@ -248,8 +282,14 @@ pub enum Factor {
     RecoveryCode,
 }
 
-/// Checks a code from the app, or else a recovery code (consumed on success).
-pub async fn verify(db: &Db, keyring: &Keyring, account_id: i64, code: &str) -> Result<Option<Factor>, MfaError> {
+/// Checks a code from the app, or else a recovery code (consumed on success, in the ledger in the name of `by`).
+pub async fn verify(
+    db: &Db,
+    keyring: &Keyring,
+    account_id: i64,
+    code: &str,
+    by: Actor,
+) -> Result<Option<Factor>, MfaError> {
     if check_code(db, keyring, account_id, code, now(), false).await? {
         return Ok(Some(Factor::Totp));
     }
@@ -257,16 +297,25 @@ pub async fn verify(db: &Db, keyring: &Keyring, account_id: i64, code: &str) -> 
     if normalized.len() != 11 {
         return Ok(None);
     }
+    let hash = sha256_hex(&normalized);
+    let mut tx = db.begin_write().await?;
     let used = sqlx::query(
         "UPDATE mfa_recovery_codes SET used_at = $1 WHERE account_id = $2 AND code_hash = $3 AND used_at IS NULL",
     )
     .bind(now())
     .bind(account_id)
-    .bind(sha256_hex(&normalized))
-    .execute(db.pool())
+    .bind(&hash)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
-    Ok((used > 0).then_some(Factor::RecoveryCode))
+    if used == 0 {
+        return Ok(None);
+    }
+    let event =
+        Event::new(EventKind::AccountChanged, by).detail(serde_json::json!({ "change": "mfa_recovery_code_used" }));
+    RECOVERY_CODES_SEAL.append(&mut tx, db.backend(), Key::Text(hash), event).await?;
+    tx.commit().await?;
+    Ok(Some(Factor::RecoveryCode))
 }
 
 /// Whether the account's second factor is locked by recent wrong codes.

@@ -252,8 +252,8 @@ async fn mfa_submit(
             (StatusCode::TOO_MANY_REQUESTS, html(&MfaPage { page, failed: false, locked: true })).into_response()
         );
     }
-    let factor = crate::mfa::verify(&state.db, &state.keyring, account.id, &form.code).await?;
-    let Some(factor) = factor else {
+    let factor = crate::mfa::verify(&state.db, &state.keyring, account.id, &form.code, actor_of(&account)).await?;
+    if factor.is_none() {
         crate::mfa::record_failure(&state.db, account.id).await.map_err(service::IdentityError::from)?;
         tracing::info!(account_id = account.id, "second factor refused");
         state
@@ -262,14 +262,9 @@ async fn mfa_submit(
             .await
             .map_err(ledger_error)?;
         return Ok((StatusCode::UNAUTHORIZED, html(&MfaPage { page, failed: true, locked: false })).into_response());
-    };
+    }
     crate::mfa::end_pending(&state.db, &token).await.map_err(service::IdentityError::from)?;
     crate::mfa::clear_failures(&state.db, account.id).await.map_err(service::IdentityError::from)?;
-    if factor == crate::mfa::Factor::RecoveryCode {
-        let event = Event::new(EventKind::AccountChanged, actor_of(&account))
-            .detail(serde_json::json!({ "action": "mfa_recovery_code_used" }));
-        state.ledger.record(event).await.map_err(ledger_error)?;
-    }
     let mut response = finish_sign_in(&state, &account, next).await?;
     let mut expired = pending_cookie(String::new(), state.config.secure_cookies);
     expired.make_removal();
@@ -347,12 +342,11 @@ async fn enrol_confirm(
     let Some(secret) = crate::mfa::pending_secret(&state.db, &state.keyring, me.account_id).await? else {
         return Ok((StatusCode::SEE_OTHER, [(LOCATION, "/account/mfa".to_owned())]).into_response());
     };
-    let Some(codes) = crate::mfa::confirm_enrolment(&state.db, &state.keyring, me.account_id, &form.code).await? else {
+    let actor = Actor::named(&me.username, &me.display_name);
+    let confirmed = crate::mfa::confirm_enrolment(&state.db, &state.keyring, me.account_id, &form.code, actor).await?;
+    let Some(codes) = confirmed else {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&enrol_page(page, &me, &secret, true)?)).into_response());
     };
-    let actor = Actor::named(&me.username, &me.display_name);
-    let event = Event::new(EventKind::AccountChanged, actor).detail(serde_json::json!({ "action": "mfa_enrolled" }));
-    state.ledger.record(event).await.map_err(ledger_error)?;
     tracing::info!(account_id = me.account_id, "second factor enrolled");
     // The session gains its roles' powers now: a new one replaces it, so a secret seen before is worth nothing.
     if let Some(old) = session_secret(&headers) {

@@ -53,7 +53,7 @@ pub async fn register_citizen(db: &Db, new: NewCitizen) -> Result<i64, IdentityE
     let event = Event::new(EventKind::AccountChanged, Actor::system(&new.username))
         .subject(new.personal_id.as_str())
         .detail(serde_json::json!({ "action": "self_registered", "account": new.username, "assurance_level": 1 }));
-    trust::ledger::store::append(&mut tx, db.backend(), &mut [event]).await?;
+    crate::seals::account(&mut tx, db.backend(), id, event).await?;
     tx.commit().await?;
     tracing::info!(account_id = id, "citizen account created");
     Ok(id)

@@ -256,20 +256,15 @@ async fn reset(
         return Ok(form_page(page, form.token, StatusCode::UNPROCESSABLE_ENTITY, mismatch, weak));
     }
     let hash = service::hash_password(form.new).await?;
-    let Some(account) = use_link(&state.db, &form.token, &hash).await? else {
+    if !use_link(&state.db, &form.token, &hash).await? {
         return Ok(dead_link(page, StatusCode::NOT_FOUND));
-    };
-    let mut event = Event::new(EventKind::PasswordReset, Actor::named(&account.username, &account.display_name));
-    if let Some(personal_id) = &account.personal_id {
-        event = event.subject(personal_id.as_str());
     }
-    state.ledger.record(event).await.map_err(|e| web::AppError::Internal(e.into()))?;
     Ok((StatusCode::SEE_OTHER, [(LOCATION, "/signin?reset=done")]).into_response())
 }
 
-/// Uses the link and sets the password, all or nothing; `None` when the link is unknown, used or expired, or the
-/// account was disabled since.
-async fn use_link(db: &Db, token: &str, password_hash: &str) -> Result<Option<crate::model::Account>, IdentityError> {
+/// Uses the link and sets the password, with its ledger entry, all or nothing; `false` when the link is unknown,
+/// used or expired, or the account was disabled since.
+async fn use_link(db: &Db, token: &str, password_hash: &str) -> Result<bool, IdentityError> {
     let now = service::now();
     let mut tx = db.begin_write().await?;
     let account_id: Option<i64> = sqlx::query_scalar(
@@ -280,19 +275,25 @@ async fn use_link(db: &Db, token: &str, password_hash: &str) -> Result<Option<cr
     .bind(service::sha256_hex(token))
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(account_id) = account_id else { return Ok(None) };
+    let Some(account_id) = account_id else { return Ok(false) };
     let Some(account) = sql::account_by_id(&mut *tx, account_id).await?.filter(|a| !a.disabled) else {
-        return Ok(None);
+        return Ok(false);
     };
     sql::set_password_hash(&mut *tx, account_id, password_hash).await?;
     let sessions = sql::delete_sessions_of(&mut *tx, account_id).await?;
-    let tokens = sql::revoke_tokens_of(&mut *tx, account_id, now).await?;
+    let actor = Actor::named(&account.username, &account.display_name);
+    let tokens = service::revoke_tokens_in(&mut tx, db.backend(), account_id, &actor).await?;
     sql::clear_failures(&mut *tx, &account.username, now - service::LOCKOUT_WINDOW_SECS).await?;
     // A sign-in that got past the old password and waits for its second factor must not finish.
     sqlx::query("DELETE FROM mfa_pending WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
+    let mut event = Event::new(EventKind::PasswordReset, actor);
+    if let Some(personal_id) = &account.personal_id {
+        event = event.subject(personal_id.as_str());
+    }
+    crate::seals::account(&mut tx, db.backend(), account_id, event).await?;
     tx.commit().await?;
     tracing::info!(account_id, sessions, tokens, "password reset");
-    Ok(Some(account))
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -11,8 +11,12 @@ use sha2::{Digest, Sha256};
 use store::Db;
 use time::OffsetDateTime;
 
+use trust::ledger::seal::Key;
+use trust::ledger::{Actor, Event, EventKind};
+
 use crate::model::{Account, AccountKind, AuthMethod, Principal, RoleAssignment};
 pub use crate::registration::{NewCitizen, register_citizen};
+use crate::seals;
 use crate::store as sql;
 pub use crate::store::TokenInfo;
 
@@ -159,12 +163,18 @@ pub struct NewAccount {
 
 /// Binds a citizen's account to their personal ID number (checked against the registry by the caller).
 pub async fn bind_personal_id(db: &Db, account_id: i64, personal_id: &kernel::PersonalId) -> Result<(), IdentityError> {
-    match sql::set_personal_id(db.pool(), account_id, personal_id).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(IdentityError::NotCitizen),
-        Err(e) if store::is_unique_violation(&e) => Err(IdentityError::PersonalIdTaken),
-        Err(e) => Err(e.into()),
+    let mut tx = db.begin_write().await?;
+    match sql::set_personal_id(&mut *tx, account_id, personal_id).await {
+        Ok(true) => {}
+        Ok(false) => return Err(IdentityError::NotCitizen),
+        Err(e) if store::is_unique_violation(&e) => return Err(IdentityError::PersonalIdTaken),
+        Err(e) => return Err(e.into()),
     }
+    let event = Event::new(EventKind::AccountChanged, Actor::system("congso"))
+        .subject(personal_id.as_str())
+        .detail(serde_json::json!({ "change": "personal_id_bound" }));
+    seals::account(&mut tx, db.backend(), account_id, event).await?;
+    Ok(tx.commit().await?)
 }
 
 /// Creates an account with its roles, all or nothing.
@@ -191,12 +201,19 @@ pub async fn create_account_audited(
                 if store::is_unique_violation(&e) { IdentityError::UsernameTaken } else { IdentityError::Sql(e) }
             },
         )?;
+    let event = event.unwrap_or_else(|| {
+        Event::new(EventKind::AccountChanged, Actor::system("congso"))
+            .detail(serde_json::json!({ "change": "account_created", "account": new.username }))
+    });
     for role in &new.roles {
-        sql::insert_role(&mut *tx, id, role, now).await?;
+        let assignment = sql::insert_role(&mut *tx, id, role, now).await?;
+        let granted = Event::new(EventKind::AccountChanged, event.actor.clone()).detail(serde_json::json!({
+            "change": "role_granted", "account": new.username, "role": role.role.as_str(),
+            "agency": role.agency, "territory": role.territory.to_string(),
+        }));
+        seals::ROLE_ASSIGNMENTS.append(&mut tx, db.backend(), Key::Int(assignment), granted).await?;
     }
-    if let Some(event) = event {
-        trust::ledger::store::append(&mut tx, db.backend(), &mut [event]).await?;
-    }
+    seals::account(&mut tx, db.backend(), id, event).await?;
     tx.commit().await?;
     tracing::info!(account_id = id, kind = new.kind.as_str(), "account created");
     Ok(id)
@@ -324,7 +341,7 @@ pub async fn disable_account(db: &Db, username: &str, event: trust::ledger::Even
     let mut tx = db.begin_write().await?;
     sql::set_disabled(&mut *tx, account.id, Some(now())).await?;
     sql::delete_sessions_of(&mut *tx, account.id).await?;
-    trust::ledger::store::append(&mut tx, db.backend(), &mut [event]).await?;
+    seals::account(&mut tx, db.backend(), account.id, event).await?;
     tx.commit().await?;
     tracing::info!(account_id = account.id, "account disabled");
     Ok(())
@@ -347,10 +364,30 @@ pub async fn change_password(db: &Db, account_id: i64, current: &str, new: &str)
     let mut tx = db.begin_write().await?;
     sql::set_password_hash(&mut *tx, account_id, &hash).await?;
     sql::delete_sessions_of(&mut *tx, account_id).await?;
-    let revoked = sql::revoke_tokens_of(&mut *tx, account_id, now()).await?;
+    let actor = Actor::named(&account.username, &account.display_name);
+    let revoked = revoke_tokens_in(&mut tx, db.backend(), account_id, &actor).await?;
+    let event =
+        Event::new(EventKind::AccountChanged, actor).detail(serde_json::json!({ "change": "password_changed" }));
+    seals::account(&mut tx, db.backend(), account_id, event).await?;
     tx.commit().await?;
     tracing::info!(account_id, revoked_tokens = revoked, "password changed");
     Ok(true)
+}
+
+/// Revokes every live API token of an account in the caller's transaction, sealing each; returns how many.
+pub(crate) async fn revoke_tokens_in(
+    tx: &mut store::sqlx::AnyConnection,
+    backend: store::Backend,
+    account_id: i64,
+    actor: &Actor,
+) -> Result<usize, IdentityError> {
+    let revoked = sql::revoke_tokens_of(&mut *tx, account_id, now()).await?;
+    for &token in &revoked {
+        let event = Event::new(EventKind::AccountChanged, actor.clone())
+            .detail(serde_json::json!({ "change": "api_token_revoked", "token": token }));
+        seals::API_TOKENS.append(tx, backend, Key::Int(token), event).await?;
+    }
+    Ok(revoked.len())
 }
 
 /// Stores the contact details a citizen gave when registering.
@@ -360,7 +397,12 @@ pub async fn set_contact(
     phone: Option<&str>,
     email: Option<&str>,
 ) -> Result<(), IdentityError> {
-    Ok(sql::set_contact(db.pool(), account_id, phone, email).await?)
+    let mut tx = db.begin_write().await?;
+    sql::set_contact(&mut *tx, account_id, phone, email).await?;
+    let event = Event::new(EventKind::AccountChanged, Actor::system("congso"))
+        .detail(serde_json::json!({ "change": "contact_changed" }));
+    seals::account(&mut tx, db.backend(), account_id, event).await?;
+    Ok(tx.commit().await?)
 }
 
 /// The prefix of every API token, so that leaked tokens are easy to recognise and scan for.
@@ -374,7 +416,12 @@ pub async fn create_token(db: &Db, username: &str, days: u32) -> Result<(i64, St
         .account;
     let token = format!("{TOKEN_PREFIX}{}", random_secret());
     let now = now();
-    let id = sql::insert_token(db.pool(), account.id, &sha256_hex(&token), now, now + i64::from(days) * 86_400).await?;
+    let mut tx = db.begin_write().await?;
+    let id = sql::insert_token(&mut *tx, account.id, &sha256_hex(&token), now, now + i64::from(days) * 86_400).await?;
+    let event = Event::new(EventKind::AccountChanged, Actor::system("congso admin"))
+        .detail(serde_json::json!({ "change": "api_token_issued", "account": username, "token": id, "days": days }));
+    seals::API_TOKENS.append(&mut tx, db.backend(), Key::Int(id), event).await?;
+    tx.commit().await?;
     tracing::info!(account_id = account.id, token_id = id, "API token issued");
     Ok((id, token))
 }
@@ -400,7 +447,15 @@ pub async fn resolve_token(db: &Db, token: &str) -> Result<Option<Principal>, Id
 
 /// Revokes a token; `false` if there is no such live token.
 pub async fn revoke_token(db: &Db, token_id: i64) -> Result<bool, IdentityError> {
-    Ok(sql::revoke_token(db.pool(), token_id, now()).await?)
+    let mut tx = db.begin_write().await?;
+    if !sql::revoke_token(&mut *tx, token_id, now()).await? {
+        return Ok(false);
+    }
+    let event = Event::new(EventKind::AccountChanged, Actor::system("congso admin"))
+        .detail(serde_json::json!({ "change": "api_token_revoked", "token": token_id }));
+    seals::API_TOKENS.append(&mut tx, db.backend(), Key::Int(token_id), event).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The tokens of an account, without their secrets.

@@ -167,18 +167,20 @@ pub(crate) async fn delete_sessions_of<'e>(
     Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account_id).execute(db).await?.rows_affected())
 }
 
-/// Revokes every live API token of an account (its password changed: whoever held it may have made them).
+/// Revokes every live API token of an account (its password changed: whoever held it may have made them);
+/// returns their ids.
 pub(crate) async fn revoke_tokens_of<'e>(
     db: impl Executor<'e, Database = Any>,
     account_id: i64,
     now: i64,
-) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(account_id)
-        .execute(db)
-        .await?;
-    Ok(done.rows_affected())
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL RETURNING id",
+    )
+    .bind(now)
+    .bind(account_id)
+    .fetch_all(db)
+    .await
 }
 
 pub(crate) async fn insert_token<'e>(

@@ -7,7 +7,8 @@ use clap::Subcommand;
 use store::Db;
 use trust::keyring::{self, Keyring, MasterKey};
 use trust::keys::{Algorithm, VerifyingKey};
-use trust::ledger::{self, Receipt, head, verify};
+use trust::ledger::seal::Key;
+use trust::ledger::{Receipt, head, verify};
 
 use crate::cli::{open, settings};
 use crate::config::{Overrides, Settings};
@@ -98,12 +99,9 @@ impl Keys {
                 Keyring::open(&db, master.clone()).await?;
                 let mut tx = db.begin_write().await?;
                 let key = keyring::rotate(&mut tx, &master, algorithm).await?;
-                ledger::store::append(
-                    &mut tx,
-                    db.backend(),
-                    &mut [keyring::key_event("rotate", key.public.kid(), key.public.algorithm())],
-                )
-                .await?;
+                let event = keyring::key_event("rotate", key.public.kid(), key.public.algorithm());
+                let sealed = Key::Text(key.public.kid().to_owned());
+                keyring::SIGNING_KEYS.append(&mut tx, db.backend(), sealed, event).await?;
                 tx.commit().await?;
                 println!("new {} key {} signs from now on", key.public.algorithm(), key.public.kid());
                 Ok(())
@@ -112,12 +110,9 @@ impl Keys {
                 let db = open(&settings(&store)?).await?;
                 let mut tx = db.begin_write().await?;
                 let key = keyring::retire(&mut tx, &kid).await?;
-                ledger::store::append(
-                    &mut tx,
-                    db.backend(),
-                    &mut [keyring::key_event("retire", key.public.kid(), key.public.algorithm())],
-                )
-                .await?;
+                let event = keyring::key_event("retire", key.public.kid(), key.public.algorithm());
+                let sealed = Key::Text(key.public.kid().to_owned());
+                keyring::SIGNING_KEYS.append(&mut tx, db.backend(), sealed, event).await?;
                 tx.commit().await?;
                 println!("key {kid} retired");
                 Ok(())
@@ -148,6 +143,13 @@ impl LedgerCommand {
                     "registry: {} records (every citizen's versions, households, dwellings) match the ledger",
                     records.records
                 );
+                for sealed in identity::seals::ALL.iter().chain([&keyring::SIGNING_KEYS]) {
+                    let (rows, problem) = sealed.verify(&db).await?;
+                    if let Some(problem) = problem {
+                        bail!("sealed rows: {problem}");
+                    }
+                    println!("{}: {rows} rows match their seals", sealed.kind);
+                }
                 Ok(())
             }
             LedgerCommand::CheckReceipt { receipt, jwks } => {

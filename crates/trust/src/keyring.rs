@@ -21,6 +21,7 @@ use store::Db;
 use store::sqlx::{self, Any, Executor, Row};
 
 use crate::keys::{Algorithm, KeyError, SigningKey, VerifyingKey};
+use crate::ledger::seal::{Key, Sealed};
 
 /// Why the keyring could not do its work.
 #[derive(Debug, thiserror::Error)]
@@ -171,17 +172,17 @@ impl Keyring {
     pub async fn open(db: &Db, master: MasterKey) -> Result<Keyring, KeyringError> {
         let mut tx = db.begin_write().await?;
         let existing = list(&mut *tx).await?;
-        let mut created = Vec::new();
         for algorithm in Algorithm::ALL {
             if !existing.iter().any(|k| k.public.algorithm() == algorithm && k.retired_at.is_none()) {
                 let key = SigningKey::generate(algorithm);
                 insert(&mut *tx, &master, &key, now()).await?;
-                created.push(key_event("create", key.kid(), algorithm));
+                let (kid, event) = (Key::Text(key.kid().to_owned()), key_event("create", key.kid(), algorithm));
+                SIGNING_KEYS
+                    .append(&mut tx, db.backend(), kid, event)
+                    .await
+                    .map_err(|e| KeyringError::Ledger(e.to_string()))?;
             }
         }
-        crate::ledger::store::append(&mut tx, db.backend(), &mut created)
-            .await
-            .map_err(|e| KeyringError::Ledger(e.to_string()))?;
         tx.commit().await?;
         let keyring = Keyring { master, keys: RwLock::new(Arc::new(KeySet { signing: vec![], public: vec![] })) };
         keyring.reload(db).await?;
@@ -292,6 +293,15 @@ async fn insert<'e>(
     .await?;
     Ok(())
 }
+
+/// Signing keys are sealed in the ledger: a key slipped into the table, or a retired one brought back, shows in
+/// `congso ledger verify`. The sealed secret is covered too, though without the master key nobody can forge one.
+pub const SIGNING_KEYS: Sealed = Sealed {
+    kind: "signing_key",
+    select: "SELECT kid, CAST(generation AS TEXT), algorithm, public_key, sealed_secret, CAST(retired_at AS TEXT) \
+             FROM signing_keys",
+    by_key: "kid = $1",
+};
 
 /// The ledger entry of a key operation.
 pub fn key_event(action: &str, kid: &str, algorithm: Algorithm) -> crate::ledger::Event {

@@ -3,12 +3,14 @@
 
 use kernel::AgencyCode;
 use store::Db;
+use trust::ledger::seal::Key;
 use trust::ledger::{Event, EventKind};
 
 use super::model::{Agency, Assignment, GrantInput, Official, OfficialsError};
 use super::store as sql;
 use crate::model::{AccountKind, Principal, Role, RoleAssignment, Territory};
 use crate::policy::{Action, Denied, allows, authorize};
+use crate::seals::{AGENCIES, ROLE_ASSIGNMENTS};
 use crate::service::{self, NewAccount, now};
 
 /// A refusal by the policy, or a problem with the request.
@@ -93,7 +95,8 @@ async fn insert_agency(db: &Db, agency: &Agency, by: trust::ledger::Actor) -> Re
     let event = Event::new(EventKind::AccountChanged, by).detail(serde_json::json!({
         "change": "agency_created", "agency": agency.code, "name": agency.name, "territory": agency.territory,
     }));
-    trust::ledger::store::append(&mut tx, db.backend(), &mut [event]).await.map_err(OfficialsError::from)?;
+    let code = Key::Text(agency.code.to_string());
+    AGENCIES.append(&mut tx, db.backend(), code, event).await.map_err(OfficialsError::from)?;
     tx.commit().await?;
     Ok(())
 }
@@ -181,7 +184,7 @@ pub async fn grant(db: &Db, me: &Principal, account_id: i64, input: &GrantInput)
     };
     crate::store::delete_sessions_of(&mut *tx, account_id).await?;
     let event = change_event(me, "role_granted", &official.account.username, Some(&held));
-    trust::ledger::store::append(&mut tx, db.backend(), &mut [event]).await.map_err(OfficialsError::from)?;
+    ROLE_ASSIGNMENTS.append(&mut tx, db.backend(), Key::Int(id), event).await.map_err(OfficialsError::from)?;
     tx.commit().await?;
     tracing::info!(account_id, role = held.role.as_str(), "role granted");
     Ok(Assignment { id, held })
@@ -197,7 +200,10 @@ pub async fn revoke(db: &Db, me: &Principal, account_id: i64, assignment_id: i64
     }
     crate::store::delete_sessions_of(&mut *tx, account_id).await?;
     let event = change_event(me, "role_revoked", &official.account.username, Some(&held.held));
-    trust::ledger::store::append(&mut tx, db.backend(), &mut [event]).await.map_err(OfficialsError::from)?;
+    ROLE_ASSIGNMENTS
+        .append(&mut tx, db.backend(), Key::Int(assignment_id), event)
+        .await
+        .map_err(OfficialsError::from)?;
     tx.commit().await?;
     tracing::info!(account_id, assignment_id, "role revoked");
     Ok(())

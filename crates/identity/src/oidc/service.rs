@@ -1,6 +1,8 @@
 //! The provider's rules: client registration, authorization requests, codes, tokens and claims.
 
 use std::collections::BTreeMap;
+use trust::ledger::seal::Key;
+use trust::ledger::{Actor, Event, EventKind};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -46,6 +48,9 @@ pub enum RegistrationError {
     /// A database failure.
     #[error(transparent)]
     Sql(#[from] store::sqlx::Error),
+    /// The ledger could not be written, so nothing was.
+    #[error(transparent)]
+    Ledger(#[from] trust::ledger::LedgerError),
 }
 
 fn check_redirect_uri(uri: &str) -> Result<(), RegistrationError> {
@@ -109,7 +114,11 @@ pub async fn register_client(
         subject_salt: random_token(),
         disabled: false,
     };
-    sql::insert_client(db.pool(), &client, now()).await?;
+    let mut tx = db.begin_write().await?;
+    sql::insert_client(&mut *tx, &client, now()).await?;
+    let event = client_event("oidc_client_registered", &client.client_id);
+    crate::seals::OIDC_CLIENTS.append(&mut tx, db.backend(), Key::Text(client.client_id.clone()), event).await?;
+    tx.commit().await?;
     tracing::info!(client_id = client.client_id, method = client.auth.method(), "OpenID Connect client registered");
     Ok(Registered { client_id: client.client_id, secret })
 }
@@ -119,9 +128,21 @@ pub async fn clients(db: &Db) -> Result<Vec<Client>, store::sqlx::Error> {
     sql::clients(db.pool()).await
 }
 
+fn client_event(change: &str, client_id: &str) -> Event {
+    Event::new(EventKind::AccountChanged, Actor::system("congso oidc-client"))
+        .detail(serde_json::json!({ "change": change, "client_id": client_id }))
+}
+
 /// Disables a client; `false` if there is no such enabled client.
-pub async fn disable_client(db: &Db, client_id: &str) -> Result<bool, store::sqlx::Error> {
-    sql::disable_client(db.pool(), client_id, now()).await
+pub async fn disable_client(db: &Db, client_id: &str) -> Result<bool, RegistrationError> {
+    let mut tx = db.begin_write().await?;
+    if !sql::disable_client(&mut *tx, client_id, now()).await? {
+        return Ok(false);
+    }
+    let event = client_event("oidc_client_disabled", client_id);
+    crate::seals::OIDC_CLIENTS.append(&mut tx, db.backend(), Key::Text(client_id.to_owned()), event).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// A checked authorization request.

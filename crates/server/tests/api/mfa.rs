@@ -130,14 +130,18 @@ async fn enrol_then_sign_in_needs_a_fresh_code_or_a_recovery_code() {
     let r = submit_code(&mut browser, &codes[3]).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
-    // The ledger has the enrolment and the recovery code's use.
+    // The ledger has the enrolment (the account's seal, and one for each recovery code) and the recovery code's use.
     let bodies: Vec<String> =
         store::sqlx::query_scalar("SELECT body FROM ledger_entries WHERE kind = 'account_changed' ORDER BY seq")
             .fetch_all(app.db.db.pool())
             .await
             .unwrap();
-    assert_eq!(bodies.len(), 2, "{bodies:?}");
-    assert!(bodies[0].contains("mfa_enrolled") && bodies[1].contains("mfa_recovery_code_used"), "{bodies:?}");
+    let changes: Vec<&str> =
+        bodies.iter().map(|b| b.split(r#""change":""#).nth(1).unwrap().split('"').next().unwrap()).collect();
+    let issued = vec!["mfa_recovery_codes_issued"; mfa::RECOVERY_CODES];
+    let expected =
+        [&["account_created", "mfa_enrolment_started"][..], &issued, &["mfa_enrolled", "mfa_recovery_code_used"]];
+    assert_eq!(changes, expected.concat(), "{bodies:?}");
     assert!(bodies.iter().all(|b| !b.contains(&mfa::base32_encode(&secret))));
 }
 
@@ -206,7 +210,9 @@ async fn the_secret_is_sealed_at_rest_and_bound_to_its_account() {
     assert!(!sealed.contains("12345678901234567890"));
     assert_eq!(secret_of(&app, clerk).await, secret);
     assert_eq!(
-        mfa::verify(&app.db.db, &app.keyring, clerk, &code_at(secret, now())).await.unwrap(),
+        mfa::verify(&app.db.db, &app.keyring, clerk, &code_at(secret, now()), trust::ledger::Actor::system("test"))
+            .await
+            .unwrap(),
         Some(mfa::Factor::Totp)
     );
 
@@ -218,6 +224,13 @@ async fn the_secret_is_sealed_at_rest_and_bound_to_its_account() {
         .await
         .unwrap();
     assert!(app.keyring.open_secret(&mfa::sealing_context(other), &sealed).is_err());
-    let moved = mfa::verify(&app.db.db, &app.keyring, other, &code_at(secret, now() + 30)).await;
+    let moved = mfa::verify(
+        &app.db.db,
+        &app.keyring,
+        other,
+        &code_at(secret, now() + 30),
+        trust::ledger::Actor::system("test"),
+    )
+    .await;
     assert!(matches!(moved, Err(mfa::MfaError::Sealed(_))), "{moved:?}");
 }

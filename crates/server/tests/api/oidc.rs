@@ -505,10 +505,12 @@ async fn acr_values_are_honoured_and_a_clerk_raises_the_level() {
     let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
     assert_eq!(claims["acr"], "urn:congso:loa:2");
 
-    let changes: i64 = store::sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'account_changed'")
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
+    let changes: i64 = store::sqlx::query_scalar(
+        "SELECT COUNT(*) FROM ledger_entries WHERE kind = 'account_changed' AND body LIKE '%assurance_level%'",
+    )
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap();
     assert_eq!(changes, 1);
 }
 

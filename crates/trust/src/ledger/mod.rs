@@ -6,6 +6,7 @@
 //!   reading entries, fetching the nodes a proof needs.
 //! - [`recorder`]: appends for events that change nothing (reads), batched into group commits.
 //! - [`head`]: signed tree heads and proofs against them; [`receipt`]: one entry with its proof, for keeping.
+//! - [`seal`]: tables whose rows must be what the ledger last recorded (accounts, roles, keys…).
 //! - [`verify`]: recomputing everything from the stored entries.
 
 pub mod event;
@@ -13,6 +14,7 @@ pub mod head;
 pub mod purpose;
 pub mod receipt;
 pub mod recorder;
+pub mod seal;
 pub mod store;
 pub mod verify;
 

@@ -86,3 +86,111 @@ async fn ledger_verify_names_tampering_with_history_households_and_dwellings() {
         assert!(!ok && out.contains(expected), "{what}: {out}");
     }
 }
+
+#[tokio::test]
+async fn ledger_verify_names_tampering_with_accounts_roles_tokens_clients_and_keys() {
+    use identity::model::RoleAssignment;
+    use identity::service::{self, NewAccount};
+    use identity::{AccountKind, Role, Territory};
+
+    let cases: [(&str, &str, &str); 8] = [
+        (
+            "a commune clerk made national administrator with SQL",
+            "INSERT INTO role_assignments (account_id, role, agency, territory, created_at) \
+             SELECT id, 'administrator', NULL, 'VN', 0 FROM accounts WHERE username = 'canbo.xa'",
+            "has no ledger entry: it was written around congso",
+        ),
+        (
+            "a role's territory widened",
+            "UPDATE role_assignments SET territory = 'VN' WHERE account_id = \
+             (SELECT id FROM accounts WHERE username = 'canbo.xa')",
+            "role_assignment ",
+        ),
+        (
+            "a password hash swapped",
+            "UPDATE accounts SET password_hash = (SELECT password_hash FROM accounts WHERE username = 'quantri') \
+             WHERE username = 'canbo.xa'",
+            "account ",
+        ),
+        (
+            "a disabled account enabled again",
+            "UPDATE accounts SET disabled_at = NULL WHERE username = 'canbo.cu'",
+            "account ",
+        ),
+        (
+            "the e-mail address that resets go to changed",
+            "UPDATE accounts SET contact_email = 'ke.gian@example.com' WHERE username = 'canbo.xa'",
+            "account ",
+        ),
+        (
+            "an API token planted",
+            "INSERT INTO api_tokens (account_id, secret_hash, created_at, expires_at) \
+             SELECT id, 'aa', 0, 9999999999 FROM accounts WHERE username = 'quantri'",
+            "api_token ",
+        ),
+        (
+            "an OIDC client's redirect URI changed",
+            "UPDATE oidc_clients SET redirect_uris = '[\"https://ke-gian.example/cb\"]'",
+            "oidc_client ",
+        ),
+        (
+            "a retired signing key brought back",
+            "UPDATE signing_keys SET retired_at = NULL WHERE retired_at IS NOT NULL",
+            "signing_key ",
+        ),
+    ];
+    for (what, sql, expected) in cases {
+        let app = TestApp::spawn().await;
+        let db = &app.db.db;
+        let commune = Territory::Unit("00070".parse().unwrap());
+        for (username, role, territory) in
+            [("canbo.xa", Role::RegistryClerk, commune), ("quantri", Role::Administrator, Territory::Nation)]
+        {
+            let roles = vec![RoleAssignment { role, agency: None, territory }];
+            let new = NewAccount {
+                username: username.into(),
+                display_name: username.into(),
+                kind: AccountKind::Official,
+                password: crate::helpers::PASSWORD.into(),
+                roles,
+            };
+            service::create_account(db, new).await.unwrap();
+        }
+        app.create_account("canbo.cu", AccountKind::Official, false).await;
+        let by = trust::ledger::Event::new(trust::ledger::EventKind::AccountChanged, Actor::system("test"));
+        service::disable_account(db, "canbo.cu", by).await.unwrap();
+        service::set_contact(db, 1, None, Some("canbo@example.vn")).await.unwrap();
+        service::create_token(db, "quantri", 1).await.unwrap();
+        identity::oidc::service::register_client(db, "Cổng dịch vụ", vec!["https://dvc.example/cb".into()], None)
+            .await
+            .unwrap();
+        let master = trust::keyring::MasterKey::from_base64(crate::helpers::MASTER_KEY).unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        let key = trust::keyring::rotate(&mut tx, &master, trust::keys::Algorithm::EdDSA).await.unwrap();
+        let event = trust::keyring::key_event("rotate", key.public.kid(), key.public.algorithm());
+        let kid = trust::ledger::seal::Key::Text(key.public.kid().to_owned());
+        trust::keyring::SIGNING_KEYS.append(&mut tx, db.backend(), kid, event).await.unwrap();
+        let old: String = store::sqlx::query_scalar(
+            "SELECT MIN(kid) FROM signing_keys WHERE algorithm = 'EdDSA' \
+            AND kid <> $1",
+        )
+        .bind(key.public.kid())
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        trust::keyring::retire(&mut tx, &old).await.unwrap();
+        let event = trust::keyring::key_event("retire", &old, trust::keys::Algorithm::EdDSA);
+        trust::keyring::SIGNING_KEYS
+            .append(&mut tx, db.backend(), trust::ledger::seal::Key::Text(old), event)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let (ok, out) = ledger_verify(&app);
+        assert!(ok, "before {what}: {out}");
+        let changed = store::sqlx::query(sql).execute(db.pool()).await.unwrap();
+        assert!(changed.rows_affected() >= 1, "{what}");
+        let (ok, out) = ledger_verify(&app);
+        assert!(!ok && out.contains("sealed rows: ") && out.contains(expected), "{what}: {out}");
+    }
+}
