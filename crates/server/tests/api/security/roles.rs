@@ -61,6 +61,22 @@ async fn reject(app: &TestApp, token: &str, grant: i64, reason: &str) -> StatusC
     call(app, token, Method::POST, &path, Some(json!({ "reason": reason }))).await.status()
 }
 
+async fn id_of(app: &TestApp, username: &str) -> i64 {
+    let query = "SELECT id FROM accounts WHERE username = $1";
+    store::sqlx::query_scalar(query).bind(username).fetch_one(app.db.db.pool()).await.unwrap()
+}
+
+async fn status_of(app: &TestApp, grant: i64) -> String {
+    let query = "SELECT status FROM role_grants WHERE id = $1";
+    store::sqlx::query_scalar(query).bind(grant).fetch_one(app.db.db.pool()).await.unwrap()
+}
+
+/// The id of the request a grant answered 202 with.
+async fn grant_id(response: reqwest::Response) -> i64 {
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
 /// The roles an account holds, as stored.
 async fn roles_of(app: &TestApp, id: i64) -> Vec<String> {
     store::sqlx::query_scalar("SELECT role FROM role_assignments WHERE account_id = $1 ORDER BY role")
@@ -264,12 +280,8 @@ async fn a_role_that_reads_personal_data_waits_for_a_second_administrator() {
 async fn the_official_who_would_hold_the_role_cannot_approve_it() {
     let c = four_eyes().await;
     let app = &c.app;
-    let hanoi: i64 = store::sqlx::query_scalar("SELECT id FROM accounts WHERE username = 'quantri.hanoi'")
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
-    let r = grant(app, &c.requester, hanoi, "registry_clerk", "CA.01").await;
-    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let hanoi = id_of(app, "quantri.hanoi").await;
+    let id = grant_id(grant(app, &c.requester, hanoi, "registry_clerk", "CA.01").await).await;
     assert_eq!(approve(app, &c.second, id).await, StatusCode::FORBIDDEN);
     assert_eq!(reject(app, &c.second, id, "tự từ chối").await, StatusCode::FORBIDDEN);
     assert_eq!(roles_of(app, hanoi).await, ["administrator"]);
@@ -281,18 +293,13 @@ async fn the_official_who_would_hold_the_role_cannot_approve_it() {
 async fn a_rejected_request_gives_nothing() {
     let c = four_eyes().await;
     let app = &c.app;
-    let r = grant(app, &c.requester, c.official, "health_worker", "CA.01").await;
-    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let id = grant_id(grant(app, &c.requester, c.official, "health_worker", "CA.01").await).await;
     let long = "x".repeat(501);
     assert_eq!(reject(app, &c.second, id, &long).await, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reject(app, &c.second, id, "Không có quyết định phân công").await, StatusCode::OK);
     assert_eq!(approve(app, &c.second, id).await, StatusCode::CONFLICT);
     assert_eq!(roles_of(app, c.official).await, ["analyst"]);
-    let status: String = store::sqlx::query_scalar("SELECT status FROM role_grants WHERE id = $1")
-        .bind(id)
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
+    let status = status_of(app, id).await;
     assert_eq!(status, "rejected");
     let changes = entries(app, "account_changed").await;
     let (who, last) = changes.last().unwrap();
@@ -303,8 +310,7 @@ async fn a_rejected_request_gives_nothing() {
     assert_eq!(last["reason"], "Không có quyết định phân công");
 
     // Rejecting through the page, with the form's token.
-    let r = grant(app, &c.requester, c.official, "teacher", "CA.01").await;
-    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let id = grant_id(grant(app, &c.requester, c.official, "teacher", "CA.01").await).await;
     let mut browser = app.browser();
     browser.sign_in("quantri.hanoi", PASSWORD).await;
     browser.enrol_totp().await;
@@ -321,8 +327,7 @@ async fn a_rejected_request_gives_nothing() {
 async fn an_expired_request_cannot_be_approved() {
     let c = four_eyes().await;
     let app = &c.app;
-    let r = grant(app, &c.requester, c.official, "registry_clerk", "CA.01").await;
-    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let id = grant_id(grant(app, &c.requester, c.official, "registry_clerk", "CA.01").await).await;
     // A week and a second later.
     store::sqlx::query("UPDATE role_grants SET requested_at = requested_at - 604801, expires_at = expires_at - 604801")
         .execute(app.db.db.pool())
@@ -352,9 +357,7 @@ async fn two_administrators_deciding_at_once_exactly_one_wins() {
     let national = agency(app, "BKHCN", Territory::Nation).await;
     let (_, third) = holder(app, "quantri.ba", vec![held(Role::Administrator, &national)]).await;
     for round in 0..8 {
-        let r = grant(app, &c.requester, c.official, "registry_clerk", "CA.01").await;
-        assert_eq!(r.status(), StatusCode::ACCEPTED, "round {round}");
-        let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let id = grant_id(grant(app, &c.requester, c.official, "registry_clerk", "CA.01").await).await;
         // Even rounds: two approvals at once; odd rounds: an approval and a rejection at once.
         let (a, b) = if round % 2 == 0 {
             tokio::join!(approve(app, &c.second, id), approve(app, &third, id))
@@ -364,11 +367,7 @@ async fn two_administrators_deciding_at_once_exactly_one_wins() {
         let mut statuses = [a, b];
         statuses.sort();
         assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "round {round}");
-        let status: String = store::sqlx::query_scalar("SELECT status FROM role_grants WHERE id = $1")
-            .bind(id)
-            .fetch_one(app.db.db.pool())
-            .await
-            .unwrap();
+        let status = status_of(app, id).await;
         let holds = roles_of(app, c.official).await.contains(&"registry_clerk".to_owned());
         assert_eq!(holds, status == "approved", "round {round}: {status}, held {holds}");
         let decisions = entries(app, "account_changed")
@@ -377,17 +376,9 @@ async fn two_administrators_deciding_at_once_exactly_one_wins() {
             .filter(|(_, d)| d["grant"] == id && d["change"] != "role_grant_requested")
             .count();
         assert_eq!(decisions, 1, "round {round}");
-        if holds {
-            let assignment: i64 = store::sqlx::query_scalar(
-                "SELECT id FROM role_assignments WHERE account_id = $1 AND role = 'registry_clerk'",
-            )
-            .bind(c.official)
-            .fetch_one(app.db.db.pool())
-            .await
-            .unwrap();
-            let path = format!("/api/v1/admin/officials/{}/roles/{assignment}", c.official);
-            assert_eq!(call(app, &c.requester, Method::DELETE, &path, None).await.status(), StatusCode::NO_CONTENT);
-        }
+        // Clear the way for the next round's request.
+        let query = "DELETE FROM role_assignments WHERE account_id = $1 AND role = 'registry_clerk'";
+        store::sqlx::query(query).bind(c.official).execute(app.db.db.pool()).await.unwrap();
     }
 }
 
@@ -398,10 +389,7 @@ async fn a_role_that_reads_no_personal_data_is_granted_at_once_but_an_administra
     let hanoi_admin = c.second.clone();
     let r = grant(app, &hanoi_admin, c.official, "analyst", "CA.01").await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "held already");
-    let hcm: i64 = store::sqlx::query_scalar("SELECT id FROM accounts WHERE username = 'quantri.hcm'")
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
+    let hcm = id_of(app, "quantri.hcm").await;
     let r = grant(app, &c.requester, hcm, "analyst", "CA.79").await;
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(roles_of(app, hcm).await, ["administrator", "analyst"]);
@@ -417,10 +405,7 @@ async fn a_role_that_reads_no_personal_data_is_granted_at_once_but_an_administra
     let puppet = created["id"].as_i64().unwrap();
     assert_eq!(roles_of(app, puppet).await, Vec::<String>::new());
     let (_, puppet_token) = service::create_token(&app.db.db, "quantri.phu", 1).await.unwrap();
-    let hanoi: i64 = store::sqlx::query_scalar("SELECT id FROM accounts WHERE username = 'quantri.hanoi'")
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
+    let hanoi = id_of(app, "quantri.hanoi").await;
     assert_eq!(grant(app, &puppet_token, hanoi, "registry_clerk", "CA.01").await.status(), StatusCode::FORBIDDEN);
     let promote = grant(app, &hanoi_admin, c.official, "administrator", "CA.01").await;
     assert_eq!(promote.status(), StatusCode::ACCEPTED);
