@@ -187,6 +187,7 @@ pub(crate) async fn create_account_audited(
         trust::ledger::store::append(&mut tx, db.backend(), &mut [event]).await?;
     }
     tx.commit().await?;
+    tracing::info!(account_id = id, kind = prepared.new.kind.as_str(), "account created");
     Ok(id)
 }
 
@@ -222,7 +223,6 @@ pub(crate) async fn insert_account(
     for role in &new.roles {
         sql::insert_role(&mut **tx, id, role, now).await?;
     }
-    tracing::info!(account_id = id, kind = new.kind.as_str(), "account created");
     Ok(id)
 }
 

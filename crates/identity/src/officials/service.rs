@@ -238,6 +238,7 @@ pub async fn create_official(
     };
     trust::ledger::store::append(&mut tx, db.backend(), &mut events).await.map_err(OfficialsError::from)?;
     tx.commit().await?;
+    tracing::info!(account_id = id, four_eyes, "official created");
     Ok(Created { id, password, pending })
 }
 
