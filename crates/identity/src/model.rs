@@ -102,6 +102,30 @@ impl Role {
         }
     }
 
+    /// Whether holding this role opens a person's record or dossier: the one-stop receiver, specialist and approver
+    /// handle dossiers, the registry clerk, health worker and teacher keep people's records. The analyst reads
+    /// aggregates only. The administrator reads none by itself: it changes who holds which role, and reaches
+    /// personal data only by granting a role that does, which is what four eyes guard.
+    pub fn reads_personal_data(self) -> bool {
+        match self {
+            Role::OneStopReceiver
+            | Role::Specialist
+            | Role::Approver
+            | Role::RegistryClerk
+            | Role::HealthWorker
+            | Role::Teacher => true,
+            Role::Analyst | Role::Administrator => false,
+        }
+    }
+
+    /// Whether granting this role takes a second administrator's approval (four eyes): every role that reads
+    /// personal data, and the administrator's own. An administrator reads nothing, but one administrator who could
+    /// make others at once could make the second pair of eyes themselves: create two administrators, sign in as
+    /// them, have one ask for a registry clerk's role for the first and the other approve it.
+    pub fn needs_second_administrator(self) -> bool {
+        self.reads_personal_data() || self == Role::Administrator
+    }
+
     /// The interface-string key of its name.
     pub fn label_key(self) -> &'static str {
         match self {

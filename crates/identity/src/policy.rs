@@ -10,9 +10,28 @@ pub enum Action {
     ViewOwnAccount,
     /// List every account of the installation.
     ListAccounts,
-    /// Create officials, agencies and role assignments in a territory, and disable officials working there: the
-    /// territory of the assignment or agency (an official's is that of their roles).
+    /// See the officials working in a territory (an official's is every territory their roles and pending grants
+    /// reach) and create agencies there.
     ManageOfficials(Territory),
+    /// Change an official's powers or account in a territory: create an official, grant a role (or ask for it),
+    /// take one away, disable the account. `whose` says whether the account is the caller's own: no one changes
+    /// their own powers, so that what an administrator may do is always someone else's decision.
+    ChangeOfficial {
+        /// The territory of the role, or each territory the official's roles reach.
+        territory: Territory,
+        /// Whether the official is the caller.
+        whose: Whose,
+    },
+    /// Approve or refuse a pending grant of a role over a territory (four eyes): never by the administrator who
+    /// asked for it, nor by the one who would hold it.
+    DecideGrant {
+        /// The territory the role would reach.
+        territory: Territory,
+        /// Whether the caller asked for the grant.
+        requester: Whose,
+        /// Whether the caller would hold the role.
+        grantee: Whose,
+    },
     /// Open the back office of officials at all: what it then shows is narrowed by [`Action::ManageOfficials`].
     OpenOfficialsOffice,
     /// Read a citizen's record, households and addresses in a territory (the citizen's commune of residence;
@@ -23,6 +42,22 @@ pub enum Action {
     /// Change a citizen's assurance level after checking their identity in person, in the territory
     /// of the citizen's record (the nation for a citizen with no commune).
     ChangeAssurance(Territory),
+}
+
+/// Whose account an action touches, as far as the policy cares: the caller's own or someone else's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    /// The caller's own account.
+    Own,
+    /// Another account.
+    Other,
+}
+
+impl Whose {
+    /// Whether the account `account_id` is `principal`'s own.
+    pub fn of(principal: &Principal, account_id: i64) -> Whose {
+        if principal.account_id == account_id { Whose::Own } else { Whose::Other }
+    }
 }
 
 /// A refusal. Deliberately says nothing about why: callers answer 403 (or 404 where existence is private).
@@ -69,6 +104,12 @@ pub fn allows(principal: &Principal, action: Action) -> bool {
         _ if principal.must_enrol_mfa() => false,
         Action::ListAccounts => has_role(principal, Role::Administrator, Territory::Nation),
         Action::ManageOfficials(t) => has_role(principal, Role::Administrator, t),
+        Action::ChangeOfficial { territory, whose } => {
+            whose == Whose::Other && has_role(principal, Role::Administrator, territory)
+        }
+        Action::DecideGrant { territory, requester, grantee } => {
+            requester == Whose::Other && grantee == Whose::Other && has_role(principal, Role::Administrator, territory)
+        }
         Action::OpenOfficialsOffice => principal.roles.iter().any(|r| r.role == Role::Administrator),
         Action::ReadPopulation(t) | Action::WritePopulation(t) => has_role(principal, Role::RegistryClerk, t),
         // The registry clerk who keeps the citizen's record is the one who sees them and their papers in person.
@@ -167,6 +208,60 @@ mod tests {
         let clerk = holding(Role::RegistryClerk, Territory::Nation);
         assert_eq!(authorize(&clerk, Action::ManageOfficials(unit("00070"))), Err(Denied));
         assert_eq!(authorize(&clerk, Action::OpenOfficialsOffice), Err(Denied));
+    }
+
+    #[test]
+    fn no_one_changes_their_own_powers() {
+        let hanoi_admin = holding(Role::Administrator, unit("01"));
+        let change = |territory, whose| Action::ChangeOfficial { territory, whose };
+        assert_eq!(authorize(&hanoi_admin, change(unit("00070"), Whose::Other)), Ok(()));
+        assert_eq!(authorize(&hanoi_admin, change(unit("00070"), Whose::Own)), Err(Denied));
+        assert_eq!(authorize(&hanoi_admin, change(unit("01"), Whose::Own)), Err(Denied));
+        assert_eq!(authorize(&hanoi_admin, change(unit("79"), Whose::Other)), Err(Denied));
+        let national = holding(Role::Administrator, Territory::Nation);
+        assert_eq!(authorize(&national, change(Territory::Nation, Whose::Own)), Err(Denied));
+        assert_eq!(authorize(&national, change(Territory::Nation, Whose::Other)), Ok(()));
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::Administrator) {
+            let official = holding(role, Territory::Nation);
+            assert_eq!(authorize(&official, change(unit("01"), Whose::Other)), Err(Denied), "{role:?}");
+        }
+        assert_eq!(Whose::of(&hanoi_admin, 1), Whose::Own);
+        assert_eq!(Whose::of(&hanoi_admin, 2), Whose::Other);
+    }
+
+    #[test]
+    fn a_grant_is_decided_by_a_third_administrator_of_its_territory() {
+        let decide = |territory, requester, grantee| Action::DecideGrant { territory, requester, grantee };
+        let hanoi_admin = holding(Role::Administrator, unit("01"));
+        assert_eq!(authorize(&hanoi_admin, decide(unit("00070"), Whose::Other, Whose::Other)), Ok(()));
+        assert_eq!(authorize(&hanoi_admin, decide(unit("00070"), Whose::Own, Whose::Other)), Err(Denied));
+        assert_eq!(authorize(&hanoi_admin, decide(unit("00070"), Whose::Other, Whose::Own)), Err(Denied));
+        assert_eq!(authorize(&hanoi_admin, decide(unit("00070"), Whose::Own, Whose::Own)), Err(Denied));
+        assert_eq!(authorize(&hanoi_admin, decide(unit("79"), Whose::Other, Whose::Other)), Err(Denied));
+        assert_eq!(authorize(&hanoi_admin, decide(Territory::Nation, Whose::Other, Whose::Other)), Err(Denied));
+        let clerk = holding(Role::RegistryClerk, Territory::Nation);
+        assert_eq!(authorize(&clerk, decide(unit("00070"), Whose::Other, Whose::Other)), Err(Denied));
+        let mut unenrolled = holding(Role::Administrator, Territory::Nation);
+        unenrolled.mfa_enabled = false;
+        assert_eq!(authorize(&unenrolled, decide(unit("00070"), Whose::Other, Whose::Other)), Err(Denied));
+    }
+
+    #[test]
+    fn roles_that_read_personal_data_take_four_eyes() {
+        let reads: Vec<Role> = Role::ALL.into_iter().filter(|r| r.reads_personal_data()).collect();
+        assert_eq!(
+            reads,
+            [
+                Role::OneStopReceiver,
+                Role::Specialist,
+                Role::Approver,
+                Role::RegistryClerk,
+                Role::HealthWorker,
+                Role::Teacher
+            ]
+        );
+        let immediate: Vec<Role> = Role::ALL.into_iter().filter(|r| !r.needs_second_administrator()).collect();
+        assert_eq!(immediate, [Role::Analyst]);
     }
 
     #[test]

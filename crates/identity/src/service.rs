@@ -177,45 +177,72 @@ pub async fn bind_personal_id(db: &Db, account_id: i64, personal_id: &kernel::Pe
     Ok(tx.commit().await?)
 }
 
-/// Creates an account with its roles, all or nothing.
+/// Creates an account with its roles, all or nothing, without a ledger entry: for tests and benchmarks. Accounts an
+/// operator makes go through [`crate::officials::service::create_by_operator`], those an administrator makes
+/// through [`crate::officials::service::create_official`].
 pub async fn create_account(db: &Db, new: NewAccount) -> Result<i64, IdentityError> {
     create_account_audited(db, new, None).await
 }
 
 /// Creates an account with its roles and, in the same transaction, the ledger entry saying who made it.
-pub async fn create_account_audited(
+pub(crate) async fn create_account_audited(
     db: &Db,
     new: NewAccount,
     event: Option<trust::ledger::Event>,
 ) -> Result<i64, IdentityError> {
+    let prepared = prepare_account(new).await?;
+    let mut tx = db.begin_write().await?;
+    let event = event.unwrap_or_else(|| {
+        Event::new(EventKind::AccountChanged, Actor::system("congso"))
+            .detail(serde_json::json!({ "change": "account_created", "account": prepared.new.username }))
+    });
+    let id = insert_account(&mut tx, db.backend(), &prepared, now(), event).await?;
+    tx.commit().await?;
+    tracing::info!(account_id = id, kind = prepared.new.kind.as_str(), "account created");
+    Ok(id)
+}
+
+/// An account whose username and password passed the rules, with the password hashed: ready to insert.
+pub(crate) struct PreparedAccount {
+    new: NewAccount,
+    hash: String,
+}
+
+/// Checks a new account's username and password and hashes the password, before any transaction begins: hashing
+/// takes a while and must not hold the write lock.
+pub(crate) async fn prepare_account(mut new: NewAccount) -> Result<PreparedAccount, IdentityError> {
     check_username(&new.username)?;
     if new.password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(IdentityError::WeakPassword);
     }
-    let hash = hash_password(new.password).await?;
-    let now = now();
-    let mut tx = db.begin_write().await?;
-    let id =
-        sql::insert_account(&mut *tx, &new.username, new.display_name.trim(), new.kind, &hash, now).await.map_err(
-            |e| {
-                if store::is_unique_violation(&e) { IdentityError::UsernameTaken } else { IdentityError::Sql(e) }
-            },
+    let hash = hash_password(std::mem::take(&mut new.password)).await?;
+    Ok(PreparedAccount { new, hash })
+}
+
+/// Inserts a prepared account and its roles in the caller's transaction, sealing each in the ledger: the account
+/// with `event` (what created it, by whom), each role with an entry by the same actor. Returns the account's id.
+pub(crate) async fn insert_account(
+    tx: &mut store::sqlx::Transaction<'static, store::sqlx::Any>,
+    backend: store::Backend,
+    prepared: &PreparedAccount,
+    now: i64,
+    event: Event,
+) -> Result<i64, IdentityError> {
+    let new = &prepared.new;
+    let id = sql::insert_account(&mut **tx, &new.username, new.display_name.trim(), new.kind, &prepared.hash, now)
+        .await
+        .map_err(
+            |e| if store::is_unique_violation(&e) { IdentityError::UsernameTaken } else { IdentityError::Sql(e) },
         )?;
-    let event = event.unwrap_or_else(|| {
-        Event::new(EventKind::AccountChanged, Actor::system("congso"))
-            .detail(serde_json::json!({ "change": "account_created", "account": new.username }))
-    });
     for role in &new.roles {
-        let assignment = sql::insert_role(&mut *tx, id, role, now).await?;
+        let assignment = sql::insert_role(&mut **tx, id, role, now).await?;
         let granted = Event::new(EventKind::AccountChanged, event.actor.clone()).detail(serde_json::json!({
             "change": "role_granted", "account": new.username, "role": role.role.as_str(),
             "agency": role.agency, "territory": role.territory.to_string(),
         }));
-        seals::ROLE_ASSIGNMENTS.append(&mut tx, db.backend(), Key::Int(assignment), granted).await?;
+        seals::ROLE_ASSIGNMENTS.append(tx, backend, Key::Int(assignment), granted).await?;
     }
-    seals::account(&mut tx, db.backend(), id, event).await?;
-    tx.commit().await?;
-    tracing::info!(account_id = id, kind = new.kind.as_str(), "account created");
+    seals::account(tx, backend, id, event).await?;
     Ok(id)
 }
 

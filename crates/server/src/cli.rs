@@ -331,11 +331,10 @@ impl Admin {
                     (identity::service::random_password(), true)
                 };
                 let roles = vec![RoleAssignment { role, agency: None, territory }];
-                let event =
-                    account_changed("account_created", &username, json!({ "role": role, "territory": territory }));
                 let new =
                     NewAccount { username: username.clone(), display_name, kind, password: password.clone(), roles };
-                service::create_account_audited(&db, new, Some(event)).await?;
+                // The operator has the database itself: the role is held at once, and the ledger says who gave it.
+                identity::officials::service::create_by_operator(&db, new, "congso admin").await?;
                 println!("created {} account {username}: {} over {territory}", kind.as_str(), role.as_str());
                 if generated {
                     println!("password (shown once): {password}");

@@ -43,7 +43,7 @@ async fn ensure(
         password: password.into(),
         roles,
     };
-    match service::create_account(db, new).await {
+    match identity::officials::service::create_by_operator(db, new, "demo").await {
         Ok(_) | Err(service::IdentityError::UsernameTaken) => Ok(()),
         Err(e) => Err(e.into()),
     }

@@ -13,6 +13,8 @@ use web::extract::Json;
         identity::officials::api::list_officials, identity::officials::api::create_official,
         identity::officials::api::one_official, identity::officials::api::grant_role,
         identity::officials::api::revoke_role, identity::officials::api::disable_official,
+        identity::officials::api::list_role_grants, identity::officials::api::approve_role_grant,
+        identity::officials::api::reject_role_grant,
         registry::api::search_citizens, registry::api::register, registry::api::one, registry::api::history,
         registry::api::move_household, registry::api::household, registry::api::address,
         crate::ledger::api::latest_head, crate::ledger::api::sign_head, crate::ledger::api::inclusion,

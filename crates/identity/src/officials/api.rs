@@ -3,14 +3,16 @@
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use web::extract::{Json, Path};
 use web::{AppResult, AppState};
 
-use super::model::{Agency, Assignment, GrantInput, Official};
-use super::service;
+use super::grants;
+use super::model::{Agency, Assignment, GrantInput, Official, RoleGrant};
+use super::service::{self, Granted};
 use crate::auth::Caller;
 
 /// The routes, relative to `/api/v1`.
@@ -22,6 +24,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/officials/{id}/roles", post(grant_role))
         .route("/admin/officials/{id}/roles/{assignment}", delete(revoke_role))
         .route("/admin/officials/{id}/disable", post(disable_official))
+        .route("/admin/role-grants", get(list_role_grants))
+        .route("/admin/role-grants/{grant}/approve", post(approve_role_grant))
+        .route("/admin/role-grants/{grant}/reject", post(reject_role_grant))
 }
 
 /// A new agency.
@@ -93,9 +98,13 @@ pub struct CreatedOfficial {
     pub id: i64,
     /// The first password; the official changes it and switches on a second factor at first sign-in.
     pub password: String,
+    /// The first role's request, when it awaits a second administrator's approval: until then the official holds
+    /// no role.
+    pub pending: Option<RoleGrant>,
 }
 
-/// Creates an official.
+/// Creates an official. A first role that reads personal data (or an administrator's) awaits a second
+/// administrator's approval: the answer then carries the request in `pending`.
 #[utoipa::path(post, path = "/api/v1/admin/officials", operation_id = "createOfficial", tag = "officials", security(("bearer" = [])),
     request_body = NewOfficial,
     responses((status = 201, body = CreatedOfficial), (status = 403, body = web::error::ErrorBody), (status = 409, body = web::error::ErrorBody),
@@ -106,27 +115,76 @@ pub async fn create_official(
     Json(new): Json<NewOfficial>,
 ) -> AppResult<(StatusCode, Json<CreatedOfficial>)> {
     let created = service::create_official(&state.db, &me, &new.username, &new.display_name, &new.role).await?;
-    Ok((StatusCode::CREATED, Json(CreatedOfficial { id: created.id, password: created.password })))
+    let created_official = CreatedOfficial { id: created.id, password: created.password, pending: created.pending };
+    Ok((StatusCode::CREATED, Json(created_official)))
 }
 
-/// Grants an official a role; their sessions end.
+/// Grants an official a role: 201 and their sessions end, or, for a role that reads personal data (or an
+/// administrator's), 202 with a request that a second administrator must approve. Never one's own (403).
 #[utoipa::path(post, path = "/api/v1/admin/officials/{id}/roles", operation_id = "grantRole", tag = "officials", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The account's id")), request_body = GrantInput,
-    responses((status = 201, body = Assignment), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody),
-        (status = 409, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+    responses((status = 201, body = Assignment), (status = 202, body = RoleGrant), (status = 403, body = web::error::ErrorBody),
+        (status = 404, body = web::error::ErrorBody), (status = 409, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
 pub async fn grant_role(
     State(state): State<AppState>,
     Caller(me): Caller,
     Path(id): Path<i64>,
     Json(input): Json<GrantInput>,
-) -> AppResult<(StatusCode, Json<Assignment>)> {
-    Ok((StatusCode::CREATED, Json(service::grant(&state.db, &me, id, &input).await?)))
+) -> AppResult<Response> {
+    Ok(match service::grant(&state.db, &me, id, &input).await? {
+        Granted::Held(assignment) => (StatusCode::CREATED, Json(assignment)).into_response(),
+        Granted::Pending(grant) => (StatusCode::ACCEPTED, Json(grant)).into_response(),
+    })
 }
 
-/// Takes a role away; the official's sessions end.
+/// The pending requests for roles the caller may decide: in their territory, asked for by someone else, for
+/// someone else.
+#[utoipa::path(get, path = "/api/v1/admin/role-grants", operation_id = "listRoleGrants", tag = "officials", security(("bearer" = [])),
+    responses((status = 200, body = Vec<RoleGrant>), (status = 401, body = web::error::ErrorBody), (status = 403, body = web::error::ErrorBody)))]
+pub async fn list_role_grants(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<Vec<RoleGrant>>> {
+    Ok(Json(grants::pending(&state.db, &me).await?))
+}
+
+/// Approves a pending request: the official holds the role and their sessions end. 403 for the administrator who
+/// asked, the official who would hold it and administrators outside its territory; 409 once decided or expired.
+#[utoipa::path(post, path = "/api/v1/admin/role-grants/{grant}/approve", operation_id = "approveRoleGrant", tag = "officials", security(("bearer" = [])),
+    params(("grant" = i64, Path, description = "The request's id")),
+    responses((status = 200, body = RoleGrant), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody),
+        (status = 409, body = web::error::ErrorBody)))]
+pub async fn approve_role_grant(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(grant): Path<i64>,
+) -> AppResult<Json<RoleGrant>> {
+    Ok(Json(grants::approve(&state.db, &me, grant).await?))
+}
+
+/// Why a request is rejected.
+#[derive(Deserialize, ToSchema)]
+pub struct Rejection {
+    /// Up to 500 characters, shown to administrators and written to the ledger.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Rejects a pending request; the same administrators may as may approve it.
+#[utoipa::path(post, path = "/api/v1/admin/role-grants/{grant}/reject", operation_id = "rejectRoleGrant", tag = "officials", security(("bearer" = [])),
+    params(("grant" = i64, Path, description = "The request's id")), request_body = Rejection,
+    responses((status = 200, body = RoleGrant), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody),
+        (status = 409, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+pub async fn reject_role_grant(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(grant): Path<i64>,
+    Json(rejection): Json<Rejection>,
+) -> AppResult<Json<RoleGrant>> {
+    Ok(Json(grants::reject(&state.db, &me, grant, rejection.reason.as_deref()).await?))
+}
+
+/// Takes a role away; the official's sessions end. Never one's own (403).
 #[utoipa::path(delete, path = "/api/v1/admin/officials/{id}/roles/{assignment}", operation_id = "revokeRole", tag = "officials", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The account's id"), ("assignment" = i64, Path, description = "The assignment's id")),
-    responses((status = 204), (status = 404, body = web::error::ErrorBody)))]
+    responses((status = 204), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody)))]
 pub async fn revoke_role(
     State(state): State<AppState>,
     Caller(me): Caller,
@@ -136,7 +194,7 @@ pub async fn revoke_role(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Disables an official: every session ends and their API tokens stop working.
+/// Disables an official: every session ends and their API tokens stop working. Never one's own account (403).
 #[utoipa::path(post, path = "/api/v1/admin/officials/{id}/disable", operation_id = "disableOfficial", tag = "officials", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The account's id")),
     responses((status = 204), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody)))]

@@ -32,21 +32,83 @@ pub struct Assignment {
     pub held: RoleAssignment,
 }
 
-/// An official's account and every role it holds.
+/// An official's account, every role it holds and the roles asked for it that await a second administrator.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Official {
     /// The account.
     pub account: Account,
     /// Its roles.
     pub roles: Vec<Assignment>,
+    /// Roles asked for and not yet approved, rejected or expired; they give no power until approved.
+    pub pending: Vec<RoleGrant>,
 }
 
 impl Official {
-    /// Every territory the official's roles reach: who manages them must manage all of these.
+    /// Every territory the official's roles and pending grants reach: who manages them must manage all of these
+    /// (counting pending grants keeps a new official, whose first role awaits approval, with the administrators
+    /// who made it).
     pub fn territories(&self) -> impl Iterator<Item = Territory> + '_ {
-        self.roles.iter().map(|a| a.held.territory)
+        self.roles.iter().map(|a| a.held.territory).chain(self.pending.iter().map(|g| g.held.territory))
     }
 }
+
+/// Where a request for a role stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantStatus {
+    /// Awaiting a second administrator.
+    Pending,
+    /// Approved: the official holds the role.
+    Approved,
+    /// Rejected: the official never held it.
+    Rejected,
+    /// Left pending past its expiry: it can no longer be approved.
+    Expired,
+}
+
+/// A role asked for by one administrator that the official holds only once a second administrator approves it
+/// (four eyes); see [`Role::needs_second_administrator`].
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoleGrant {
+    /// The request's id.
+    pub id: i64,
+    /// The account of the official who would hold the role.
+    pub account_id: i64,
+    /// Their sign-in name.
+    pub username: String,
+    /// Their name.
+    pub display_name: String,
+    /// The role, agency and territory asked for.
+    #[serde(flatten)]
+    pub held: RoleAssignment,
+    /// The account of the administrator who asked.
+    pub requested_by_id: i64,
+    /// Their sign-in name.
+    pub requested_by: String,
+    /// When it was asked for (Unix seconds).
+    pub requested_at: i64,
+    /// When it expires unless decided (Unix seconds).
+    pub expires_at: i64,
+    /// Where it stands.
+    pub status: GrantStatus,
+    /// The sign-in name of the administrator who approved or rejected it.
+    pub decided_by: Option<String>,
+    /// When (Unix seconds).
+    pub decided_at: Option<i64>,
+    /// Why, if they said.
+    pub reason: Option<String>,
+}
+
+impl RoleGrant {
+    /// The day it expires, `YYYY-MM-DD` (UTC), for pages.
+    pub fn expires_on(&self) -> String {
+        time::OffsetDateTime::from_unix_timestamp(self.expires_at)
+            .map_or_else(|_| self.expires_at.to_string(), |t| t.date().to_string())
+    }
+}
+
+/// The longest reason a decision may give, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
 
 /// A role to grant, as a form or a JSON body gives it: parsed by [`GrantInput::parse`].
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -96,6 +158,21 @@ pub enum OfficialsError {
     /// No such role assignment on this official.
     #[error("no such role assignment")]
     UnknownAssignment,
+    /// The official already has a pending request for this role in this agency over this territory.
+    #[error("this role has already been asked for and awaits approval")]
+    AlreadyPending,
+    /// No request for a role with this id.
+    #[error("no such request for a role")]
+    UnknownGrant,
+    /// The request was approved or rejected already.
+    #[error("this request has already been decided")]
+    GrantDecided,
+    /// The request was left pending too long.
+    #[error("this request has expired; ask for the role again")]
+    GrantExpired,
+    /// The reason is too long.
+    #[error("a reason has at most {MAX_REASON_CHARS} characters")]
+    ReasonTooLong,
     /// The account rules refused (a username, a password).
     #[error(transparent)]
     Identity(#[from] IdentityError),
@@ -121,6 +198,11 @@ impl Localized for OfficialsError {
             (Self::AlreadyHeld, Lang::Vi) => "Cán bộ đã có vai trò này tại cơ quan và địa bàn này.".into(),
             (Self::UnknownOfficial, Lang::Vi) => "Không tìm thấy cán bộ.".into(),
             (Self::UnknownAssignment, Lang::Vi) => "Không tìm thấy phân công vai trò.".into(),
+            (Self::AlreadyPending, Lang::Vi) => "Vai trò này đã được đề nghị và đang chờ phê duyệt.".into(),
+            (Self::UnknownGrant, Lang::Vi) => "Không tìm thấy đề nghị giao vai trò.".into(),
+            (Self::GrantDecided, Lang::Vi) => "Đề nghị này đã được phê duyệt hoặc từ chối.".into(),
+            (Self::GrantExpired, Lang::Vi) => "Đề nghị này đã hết hạn; hãy đề nghị lại.".into(),
+            (Self::ReasonTooLong, Lang::Vi) => format!("Lý do dài tối đa {MAX_REASON_CHARS} ký tự.").into(),
             (Self::Identity(e), _) => e.message(lang),
             (Self::Sql(_) | Self::Ledger(_), Lang::Vi) => "Hệ thống gặp lỗi. Vui lòng thử lại sau.".into(),
             (other, Lang::En) => other.to_string().into(),
@@ -137,8 +219,11 @@ impl From<OfficialsError> for web::AppError {
             E::Territory(_) | E::BeyondAgency => web::AppError::invalid("territory", e),
             E::AgencyName => web::AppError::invalid("name", e),
             E::DisplayName => web::AppError::invalid("display_name", e),
-            E::AgencyExists(_) | E::AlreadyHeld => web::AppError::conflict(e),
-            E::UnknownOfficial | E::UnknownAssignment => web::AppError::not_found(e),
+            E::ReasonTooLong => web::AppError::invalid("reason", e),
+            E::AgencyExists(_) | E::AlreadyHeld | E::AlreadyPending | E::GrantDecided | E::GrantExpired => {
+                web::AppError::conflict(e)
+            }
+            E::UnknownOfficial | E::UnknownAssignment | E::UnknownGrant => web::AppError::not_found(e),
             E::Identity(e) => e.into(),
             E::Sql(_) | E::Ledger(_) => web::AppError::Internal(e.into()),
         }

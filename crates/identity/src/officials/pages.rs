@@ -1,4 +1,5 @@
-//! The back office of officials: `/admin/officials` and `/admin/agencies`.
+//! The back office of officials: `/admin/officials`, `/admin/agencies` and the requests for roles awaiting a second
+//! administrator, `/admin/role-grants`.
 //!
 //! Forms post and redirect back (post/redirect/get), except where an answer must be shown once: a new official's
 //! first password. A refusal of the input re-shows the page with the message, status 422 or 409.
@@ -17,7 +18,8 @@ use web::error::html;
 use web::extract::Path;
 use web::{AppError, AppResult, AppState, PageCtx};
 
-use super::model::{Agency, GrantInput, Official, OfficialsError};
+use super::grants;
+use super::model::{Agency, GrantInput, Official, OfficialsError, RoleGrant};
 use super::service::{self, ManageError};
 use crate::auth::Caller;
 use crate::model::{Principal, Role};
@@ -31,18 +33,27 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/officials/{id}/roles/{assignment}/revoke", post(revoke))
         .route("/admin/officials/{id}/disable", post(disable))
         .route("/admin/agencies", get(agencies).post(create_agency))
+        .route("/admin/role-grants", get(role_grants))
+        .route("/admin/role-grants/{grant}/approve", post(approve))
+        .route("/admin/role-grants/{grant}/reject", post(reject))
 }
 
 /// An input problem to show on the page, in the page's language.
 fn problem(page: &PageCtx, e: ManageError) -> Result<(StatusCode, String), AppError> {
     match e {
         ManageError::Refused(
-            e @ (OfficialsError::Sql(_) | OfficialsError::Ledger(_) | OfficialsError::UnknownOfficial),
+            e @ (OfficialsError::Sql(_)
+            | OfficialsError::Ledger(_)
+            | OfficialsError::UnknownOfficial
+            | OfficialsError::UnknownGrant),
         ) => Err(e.into()),
         ManageError::Refused(e) => {
             let status = match e {
                 OfficialsError::AgencyExists(_)
                 | OfficialsError::AlreadyHeld
+                | OfficialsError::AlreadyPending
+                | OfficialsError::GrantDecided
+                | OfficialsError::GrantExpired
                 | OfficialsError::Identity(crate::service::IdentityError::UsernameTaken) => StatusCode::CONFLICT,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
@@ -64,7 +75,10 @@ struct OfficialsPage {
     agencies: Vec<Agency>,
     roles: &'static [Role],
     error: Option<String>,
-    created: Option<(String, String)>,
+    /// A new official's username and first password, and whether their first role awaits approval.
+    created: Option<(String, String, bool)>,
+    /// How many requests the caller may decide.
+    to_decide: usize,
 }
 
 async fn render_list(
@@ -73,11 +87,12 @@ async fn render_list(
     me: &Principal,
     status: StatusCode,
     error: Option<String>,
-    created: Option<(String, String)>,
+    created: Option<(String, String, bool)>,
 ) -> AppResult<Response> {
     let officials = service::officials(&state.db, me).await?;
     let agencies = service::agencies(&state.db, me).await?;
-    let view = OfficialsPage { page, officials, agencies, roles: &Role::ALL, error, created };
+    let to_decide = grants::pending(&state.db, me).await?.len();
+    let view = OfficialsPage { page, officials, agencies, roles: &Role::ALL, error, created, to_decide };
     Ok((status, html(&view)).into_response())
 }
 
@@ -102,7 +117,7 @@ async fn create(
     match service::create_official(&state.db, &me, &form.username, &form.display_name, &form.role).await {
         // The password is shown on this answer only, never in a URL.
         Ok(created) => {
-            let shown = Some((form.username.trim().to_owned(), created.password));
+            let shown = Some((form.username.trim().to_owned(), created.password, created.pending.is_some()));
             render_list(&state, page, &me, StatusCode::CREATED, None, shown).await
         }
         Err(e) => {
@@ -218,6 +233,67 @@ async fn create_agency(
             let (status, message) = problem(&page, e)?;
             let agencies = service::agencies(&state.db, &me).await?;
             Ok((status, html(&AgenciesPage { page, agencies, error: Some(message) })).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "role_grants.html")]
+struct RoleGrantsPage {
+    page: PageCtx,
+    grants: Vec<RoleGrant>,
+    error: Option<String>,
+}
+
+async fn render_grants(
+    state: &AppState,
+    page: PageCtx,
+    me: &Principal,
+    status: StatusCode,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let grants = grants::pending(&state.db, me).await?;
+    Ok((status, html(&RoleGrantsPage { page, grants, error })).into_response())
+}
+
+async fn role_grants(State(state): State<AppState>, page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
+    render_grants(&state, page, &me, StatusCode::OK, None).await
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Caller(me): Caller,
+    Path(grant): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
+    match grants::approve(&state.db, &me, grant).await {
+        Ok(_) => Ok(back_to("/admin/role-grants".into())),
+        Err(e) => {
+            let (status, message) = problem(&page, e)?;
+            render_grants(&state, page, &me, status, Some(message)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RejectForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Caller(me): Caller,
+    Path(grant): Path<i64>,
+    CsrfForm(form): CsrfForm<RejectForm>,
+) -> AppResult<Response> {
+    match grants::reject(&state.db, &me, grant, Some(&form.reason)).await {
+        Ok(_) => Ok(back_to("/admin/role-grants".into())),
+        Err(e) => {
+            let (status, message) = problem(&page, e)?;
+            render_grants(&state, page, &me, status, Some(message)).await
         }
     }
 }

@@ -32,7 +32,13 @@ fn rule(method: &Method, path: &str) -> Rule {
         ("POST", "/api/v1/verify") => Rule::Public,
         ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
         ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
-        (_, p) if p.starts_with("/api/v1/admin/officials") || p.starts_with("/api/v1/admin/agencies") => Rule::Admin,
+        (_, p)
+            if ["/api/v1/admin/officials", "/api/v1/admin/agencies", "/api/v1/admin/role-grants"]
+                .iter()
+                .any(|r| p.starts_with(r)) =>
+        {
+            Rule::Admin
+        }
         (_, p)
             if ["/api/v1/citizens", "/api/v1/households/", "/api/v1/addresses/", "/api/v1/accounts/"]
                 .iter()
@@ -58,6 +64,10 @@ struct Cast {
     /// An official with two roles, for the back office's routes.
     official: i64,
     official_assignment: i64,
+    /// Two pending requests for roles for that official, asked for by another administrator: one to approve, one
+    /// to reject.
+    grant_to_approve: i64,
+    grant_to_reject: i64,
 }
 
 async fn token(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<RoleAssignment>) -> (i64, String) {
@@ -99,7 +109,7 @@ async fn cast() -> Cast {
     let clerk_role = vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory }];
     let (_, commune_clerk) = token(&app, "canbo.xa", AccountKind::Official, clerk_role).await;
     let admin_role = vec![RoleAssignment { role: Role::Administrator, agency: None, territory: Territory::Nation }];
-    let (_, admin) = token(&app, "quantri", AccountKind::Operator, admin_role).await;
+    let (_, admin) = token(&app, "quantri", AccountKind::Operator, admin_role.clone()).await;
     let agency = "UBND.01".parse().unwrap();
     let by = trust::ledger::Actor::system("test");
     let hanoi = identity::officials::Agency {
@@ -117,6 +127,19 @@ async fn cast() -> Cast {
             .fetch_one(app.db.db.pool())
             .await
             .unwrap();
+    let (_, second_admin) = token(&app, "quantri.hai", AccountKind::Official, admin_role.clone()).await;
+    let mut grants = Vec::new();
+    for role in ["teacher", "health_worker"] {
+        let r = TestApp::client()
+            .post(app.url(&format!("/api/v1/admin/officials/{official}/roles")))
+            .bearer_auth(&second_admin)
+            .json(&json!({ "role": role, "agency": "UBND.01" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        grants.push(r.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
     Cast {
         app,
         citizen,
@@ -128,6 +151,8 @@ async fn cast() -> Cast {
         outsider_entry: outsider_entry as u64,
         official,
         official_assignment,
+        grant_to_approve: grants[0],
+        grant_to_reject: grants[1],
     }
 }
 
@@ -138,12 +163,14 @@ impl Cast {
             p if p.starts_with("/api/v1/admin-units") => "01",
             _ => self.outsider_household.as_str(),
         };
+        let grant = if path.ends_with("/reject") { self.grant_to_reject } else { self.grant_to_approve };
         let path = path
             .replace("{personal_id}", &self.outsider)
             .replace("{seq}", &self.outsider_entry.to_string())
             .replace("{code}", code)
             .replace("{id}", &self.official.to_string())
-            .replace("{assignment}", &self.official_assignment.to_string());
+            .replace("{assignment}", &self.official_assignment.to_string())
+            .replace("{grant}", &grant.to_string());
         let query = match path.as_str() {
             "/api/v1/citizens" => "?q=n",
             p if p.starts_with("/api/v1/citizens/") || p.starts_with("/api/v1/households/") => "?purpose=verification",
@@ -174,7 +201,8 @@ impl Cast {
                 "role": { "role": "teacher", "agency": "UBND.01" },
             })),
             "grantRole" => Some(json!({ "role": "analyst", "agency": "UBND.01" })),
-            "disableOfficial" => None,
+            "disableOfficial" | "approveRoleGrant" => None,
+            "rejectRoleGrant" => Some(json!({ "reason": "kiểm thử" })),
             other => panic!("give operation {other} a well-formed body in tests/api/access.rs"),
         }
     }

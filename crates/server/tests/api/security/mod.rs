@@ -5,4 +5,5 @@
 mod enumeration;
 mod ledger_privacy;
 mod mfa_lockout;
+mod roles;
 mod tamper;
