@@ -56,6 +56,11 @@ impl Settings {
         self.master_key_file.clone().unwrap_or_else(|| self.data_dir.join("master.key"))
     }
 
+    /// The heads file, where every tree head this node signs is also kept, out of the database's reach.
+    pub fn heads_file(&self) -> trust::ledger::witness::HeadsFile {
+        trust::ledger::witness::HeadsFile::new(self.data_dir.join(trust::ledger::witness::HEADS_FILE))
+    }
+
     /// The database URL to connect to.
     pub fn database_url(&self) -> String {
         match &self.database_url {

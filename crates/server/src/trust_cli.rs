@@ -8,7 +8,7 @@ use store::Db;
 use trust::keyring::{self, Keyring, MasterKey};
 use trust::keys::{Algorithm, VerifyingKey};
 use trust::ledger::seal::Key;
-use trust::ledger::{Receipt, head, verify};
+use trust::ledger::{Receipt, head, verify, witness};
 
 use crate::cli::{open, settings};
 use crate::config::{Overrides, Settings};
@@ -17,7 +17,7 @@ use crate::config::{Overrides, Settings};
 /// at first start.
 pub async fn open_keyring(settings: &Settings, db: &Db) -> anyhow::Result<Arc<Keyring>> {
     let master = master_key(settings)?;
-    Ok(Arc::new(Keyring::open(db, master).await?))
+    Ok(Arc::new(Keyring::open(db, master).await?.with_heads_file(settings.heads_file())))
 }
 
 fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
@@ -126,7 +126,8 @@ impl LedgerCommand {
     pub async fn run(self) -> anyhow::Result<()> {
         match self {
             LedgerCommand::Verify(store) => {
-                let db = open(&settings(&store)?).await?;
+                let settings = settings(&store)?;
+                let db = open(&settings).await?;
                 let report = verify::verify_log(&db, &|n| eprintln!("  {n} entries checked")).await?;
                 if let Some(problem) = report.problem {
                     bail!("ledger verification failed: {problem}");
@@ -134,6 +135,15 @@ impl LedgerCommand {
                 println!(
                     "ledger: {} entries, {} nodes and {} signed tree heads agree",
                     report.entries, report.nodes, report.heads
+                );
+                let heads_file = settings.heads_file();
+                let (witnessed, problem) = witness::check(&heads_file.read()?, &head::all(db.pool()).await?);
+                if let Some(problem) = problem {
+                    bail!("ledger verification failed: {problem} ({})", heads_file.path().display());
+                }
+                println!(
+                    "heads file: {witnessed} signed tree heads are in the database ({})",
+                    heads_file.path().display()
                 );
                 let records = registry::audit::verify_records(&db).await?;
                 if let Some(problem) = records.problem {

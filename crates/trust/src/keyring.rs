@@ -22,6 +22,7 @@ use store::sqlx::{self, Any, Executor, Row};
 
 use crate::keys::{Algorithm, KeyError, SigningKey, VerifyingKey};
 use crate::ledger::seal::{Key, Sealed};
+use crate::ledger::witness::HeadsFile;
 
 /// Why the keyring could not do its work.
 #[derive(Debug, thiserror::Error)]
@@ -159,6 +160,7 @@ struct KeySet {
 pub struct Keyring {
     master: MasterKey,
     keys: RwLock<Arc<KeySet>>,
+    heads: Option<HeadsFile>,
 }
 
 impl std::fmt::Debug for Keyring {
@@ -184,9 +186,21 @@ impl Keyring {
             }
         }
         tx.commit().await?;
-        let keyring = Keyring { master, keys: RwLock::new(Arc::new(KeySet { signing: vec![], public: vec![] })) };
+        let keys = RwLock::new(Arc::new(KeySet { signing: vec![], public: vec![] }));
+        let keyring = Keyring { master, keys, heads: None };
         keyring.reload(db).await?;
         Ok(keyring)
+    }
+
+    /// The keyring that also appends every tree head it signs to `heads` (see [`crate::ledger::witness`]).
+    pub fn with_heads_file(mut self, heads: HeadsFile) -> Keyring {
+        self.heads = Some(heads);
+        self
+    }
+
+    /// Where signed tree heads are witnessed outside the database, if anywhere.
+    pub fn heads_file(&self) -> Option<&HeadsFile> {
+        self.heads.as_ref()
     }
 
     /// Reads the keys again, to pick up a rotation made by another process.

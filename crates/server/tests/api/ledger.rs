@@ -192,8 +192,10 @@ async fn keyring(w: &World) -> trust::keyring::Keyring {
 }
 
 fn ledger_verify(w: &World) -> (bool, String) {
+    let data_dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_congso"))
         .args(["ledger", "verify", "--database-url", &w.app.db.url])
+        .env("CONGSO_DATA_DIR", data_dir.path())
         .output()
         .unwrap();
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))

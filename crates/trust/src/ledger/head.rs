@@ -76,7 +76,7 @@ pub async fn sign(db: &Db, keyring: &Keyring) -> Result<TreeHead, LedgerError> {
     let timestamp = now_ms();
     let signature = STANDARD.encode(key.sign(&TreeHead::signed_message(tree.size(), timestamp, &root)));
     // Two nodes may sign the same size at once: the first stored wins and both return it.
-    sqlx::query(&format!(
+    let stored = sqlx::query(&format!(
         "INSERT INTO ledger_heads ({HEAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING"
     ))
     .bind(tree.size() as i64)
@@ -85,8 +85,16 @@ pub async fn sign(db: &Db, keyring: &Keyring) -> Result<TreeHead, LedgerError> {
     .bind(key.kid())
     .bind(&signature)
     .execute(db.pool())
-    .await?;
-    at_size(db.pool(), tree.size()).await?.ok_or_else(|| LedgerError::Corrupt("the head just signed is gone".into()))
+    .await?
+    .rows_affected();
+    let head = at_size(db.pool(), tree.size())
+        .await?
+        .ok_or_else(|| LedgerError::Corrupt("the head just signed is gone".into()))?;
+    // The node whose head was stored witnesses it, before anyone is given it.
+    if let (1, Some(file)) = (stored, keyring.heads_file()) {
+        file.append(&head)?;
+    }
+    Ok(head)
 }
 
 async fn at_size<'e>(db: impl Executor<'e, Database = Any>, size: u64) -> Result<Option<TreeHead>, LedgerError> {

@@ -7,7 +7,7 @@
 //! - [`recorder`]: appends for events that change nothing (reads), batched into group commits.
 //! - [`head`]: signed tree heads and proofs against them; [`receipt`]: one entry with its proof, for keeping.
 //! - [`seal`]: tables whose rows must be what the ledger last recorded (accounts, roles, keys…).
-//! - [`verify`]: recomputing everything from the stored entries.
+//! - [`verify`]: recomputing everything from the stored entries; [`witness`]: the heads file beside the database.
 
 pub mod event;
 pub mod head;
@@ -17,6 +17,7 @@ pub mod recorder;
 pub mod seal;
 pub mod store;
 pub mod verify;
+pub mod witness;
 
 pub use event::{Actor, Event, EventKind, RecordRef, record_digest};
 pub use head::TreeHead;

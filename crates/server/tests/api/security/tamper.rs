@@ -10,9 +10,15 @@ use trust::ledger::Actor;
 use crate::helpers::TestApp;
 
 fn ledger_verify(app: &TestApp) -> (bool, String) {
+    ledger_verify_in(app, tempfile::tempdir().unwrap().path())
+}
+
+/// `congso ledger verify` with `data_dir` as the data folder (where the heads file is).
+fn ledger_verify_in(app: &TestApp, data_dir: &std::path::Path) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_congso"))
         .args(["ledger", "verify", "--database-url", &app.db.url])
         .env("CONGSO_MASTER_KEY", crate::helpers::MASTER_KEY)
+        .env("CONGSO_DATA_DIR", data_dir)
         .output()
         .unwrap();
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
@@ -193,4 +199,47 @@ async fn ledger_verify_names_tampering_with_accounts_roles_tokens_clients_and_ke
         let (ok, out) = ledger_verify(&app);
         assert!(!ok && out.contains("sealed rows: ") && out.contains(expected), "{what}: {out}");
     }
+}
+
+#[tokio::test]
+async fn ledger_verify_notices_a_deleted_or_rolled_back_tree_head_through_the_heads_file() {
+    use trust::keyring::{Keyring, MasterKey};
+    use trust::ledger::witness::{HEADS_FILE, HeadsFile};
+
+    let (app, _) = registry_with_history().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let master = MasterKey::from_base64(crate::helpers::MASTER_KEY).unwrap();
+    let keyring = Keyring::open(&app.db.db, master).await.unwrap();
+    let keyring = keyring.with_heads_file(HeadsFile::new(data_dir.path().join(HEADS_FILE)));
+    let mut sizes = Vec::new();
+    for _ in 0..3 {
+        let by = Actor::system("test");
+        let event = trust::ledger::Event::new(trust::ledger::EventKind::SignedIn, by);
+        let mut tx = app.db.db.begin_write().await.unwrap();
+        trust::ledger::store::append(&mut tx, app.db.db.backend(), &mut [event]).await.unwrap();
+        tx.commit().await.unwrap();
+        sizes.push(trust::ledger::head::sign(&app.db.db, &keyring).await.unwrap().tree_size);
+    }
+    assert_eq!(HeadsFile::new(data_dir.path().join(HEADS_FILE)).read().unwrap().len(), 3);
+    let (ok, out) = ledger_verify_in(&app, data_dir.path());
+    assert!(ok && out.contains("heads file: 3 signed tree heads are in the database"), "{out}");
+
+    // A head in the middle deleted: the log still agrees with itself, but the heads file remembers.
+    let pool = app.db.db.pool();
+    store::sqlx::query("DELETE FROM ledger_heads WHERE tree_size = $1")
+        .bind(sizes[1] as i64)
+        .execute(pool)
+        .await
+        .unwrap();
+    let (ok, out) = ledger_verify_in(&app, data_dir.path());
+    assert!(!ok && out.contains(&format!("at size {} was deleted from the database", sizes[1])), "{out}");
+
+    // The newest head deleted, as a restore of an older backup would leave it.
+    store::sqlx::query("DELETE FROM ledger_heads WHERE tree_size >= $1")
+        .bind(sizes[1] as i64)
+        .execute(pool)
+        .await
+        .unwrap();
+    let (ok, out) = ledger_verify_in(&app, data_dir.path());
+    assert!(!ok && out.contains("the database was rolled back or its newest heads deleted"), "{out}");
 }
