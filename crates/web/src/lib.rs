@@ -15,10 +15,12 @@ pub mod i18n;
 pub mod metrics;
 pub mod page;
 pub mod ratelimit;
+mod redirect;
 mod routes;
 mod state;
 
 pub use error::{AppError, AppResult, FieldError};
 pub use page::{PageCtx, UserBadge};
-pub use routes::{local_path, routes};
+pub use redirect::local_path;
+pub use routes::routes;
 pub use state::{AppState, WebConfig};

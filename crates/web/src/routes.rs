@@ -1,4 +1,4 @@
-//! The kit's own routes, and the one check every redirect target goes through.
+//! The kit's own routes.
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -36,7 +36,7 @@ async fn switch_language(
     crate::extract::Query(next): crate::extract::Query<Next>,
 ) -> crate::AppResult<Response> {
     let lang: kernel::Lang = code.parse().map_err(|()| crate::AppError::NotFound)?;
-    let next = local_path(next.next, "/");
+    let next = crate::local_path(next.next, "/");
     let cookie = Cookie::build((crate::i18n::LANG_COOKIE, lang.tag()))
         .path("/")
         .max_age(time::Duration::days(365))
@@ -44,11 +44,4 @@ async fn switch_language(
         .secure(state.config.secure_cookies)
         .build();
     Ok((StatusCode::SEE_OTHER, [(LOCATION, next), (SET_COOKIE, cookie.to_string())]).into_response())
-}
-
-/// `next` if it is a path on this site, else `default`: never `//elsewhere`, a full URL or a backslash trick, so
-/// no redirect can send a person to another site.
-pub fn local_path(next: Option<String>, default: &str) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| default.to_owned())
 }
