@@ -84,6 +84,14 @@ pub enum OfficialsError {
     /// The official's name is empty.
     #[error("an official's name cannot be empty")]
     DisplayName,
+    /// A name carries a control or invisible character, or is too long (see [`kernel::free_text`]).
+    #[error("{field}: {error}")]
+    Characters {
+        /// The form field.
+        field: &'static str,
+        /// What is wrong with it.
+        error: kernel::FreeTextError,
+    },
     /// A role would reach beyond its agency's territory.
     #[error("a role cannot reach beyond its agency's territory")]
     BeyondAgency,
@@ -122,6 +130,7 @@ impl Localized for OfficialsError {
             (Self::UnknownOfficial, Lang::Vi) => "Không tìm thấy cán bộ.".into(),
             (Self::UnknownAssignment, Lang::Vi) => "Không tìm thấy phân công vai trò.".into(),
             (Self::Identity(e), _) => e.message(lang),
+            (Self::Characters { error, .. }, _) => error.message(lang),
             (Self::Sql(_) | Self::Ledger(_), Lang::Vi) => "Hệ thống gặp lỗi. Vui lòng thử lại sau.".into(),
             (other, Lang::En) => other.to_string().into(),
         }
@@ -137,6 +146,7 @@ impl From<OfficialsError> for web::AppError {
             E::Territory(_) | E::BeyondAgency => web::AppError::invalid("territory", e),
             E::AgencyName => web::AppError::invalid("name", e),
             E::DisplayName => web::AppError::invalid("display_name", e),
+            E::Characters { field, .. } => web::AppError::invalid(field, e),
             E::AgencyExists(_) | E::AlreadyHeld => web::AppError::conflict(e),
             E::UnknownOfficial | E::UnknownAssignment => web::AppError::not_found(e),
             E::Identity(e) => e.into(),
