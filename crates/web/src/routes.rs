@@ -9,18 +9,34 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use crate::AppState;
 
-/// The kit's own routes: the stylesheet, the language switch and `/metrics`.
+/// The kit's own routes: the static files, the language switch and `/metrics`.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(stylesheet))
+        .route("/static/residence.css", get(residence_stylesheet))
+        .route("/static/print.js", get(print_script))
         .route("/lang/{code}", get(switch_language))
         .route("/metrics", get(crate::metrics::handler))
 }
 
+/// Static files are the same for everyone: the one kind of answer shared caches may keep.
+const STATIC_CACHE: &str = "public, max-age=3600";
+
 async fn stylesheet() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, STATIC_CACHE)], include_str!("../static/app.css"))
+}
+
+async fn residence_stylesheet() -> impl IntoResponse {
     (
-        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../static/app.css"),
+        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, STATIC_CACHE)],
+        include_str!("../static/residence.css"),
+    )
+}
+
+async fn print_script() -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/javascript; charset=utf-8"), (CACHE_CONTROL, STATIC_CACHE)],
+        include_str!("../static/print.js"),
     )
 }
 
