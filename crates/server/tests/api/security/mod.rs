@@ -1,5 +1,7 @@
 //! The security suite: each finding of the attack on the demo server, run as the attack, so that what was fixed
 //! stays fixed; and the attacks that held, so that they keep holding. docs/security.md maps the OWASP ASVS level 2
 //! requirements to the tests here.
+mod free_text;
 mod headers;
 mod redirects;
+mod uploads;
