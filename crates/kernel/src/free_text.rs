@@ -112,11 +112,36 @@ mod tests {
     #[test]
     fn controls_and_invisible_characters_are_refused() {
         for c in [
-            '\0', '\u{1b}', '\u{7f}', '\u{80}', '\u{9b}', '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}',
-            '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{61c}', '\u{200b}', '\u{200d}',
-            '\u{2060}', '\u{feff}', '\u{ad}', '\u{e0001}',
+            '\0',
+            '\u{1b}',
+            '\u{7f}',
+            '\u{80}',
+            '\u{9b}',
+            '\u{202a}',
+            '\u{202b}',
+            '\u{202c}',
+            '\u{202d}',
+            '\u{202e}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2068}',
+            '\u{2069}',
+            '\u{200e}',
+            '\u{200f}',
+            '\u{61c}',
+            '\u{200b}',
+            '\u{200d}',
+            '\u{2060}',
+            '\u{feff}',
+            '\u{ad}',
+            '\u{e0001}',
         ] {
-            assert_eq!(clean(&format!("kiểm tra {c}hồ sơ"), 200), Err(FreeTextError::Forbidden(c)), "U+{:04X}", c as u32);
+            assert_eq!(
+                clean(&format!("kiểm tra {c}hồ sơ"), 200),
+                Err(FreeTextError::Forbidden(c)),
+                "U+{:04X}",
+                c as u32
+            );
         }
     }
 

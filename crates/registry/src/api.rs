@@ -89,9 +89,7 @@ impl PurposeQuery {
                     "Describe the other purpose in 1 to 200 characters.",
                 ),
             ),
-            PurposeError::OtherCharacter(c) => {
-                AppError::invalid("purpose_other", kernel::FreeTextError::Forbidden(c))
-            }
+            PurposeError::OtherCharacter(c) => AppError::invalid("purpose_other", kernel::FreeTextError::Forbidden(c)),
             _ => AppError::invalid(
                 "purpose",
                 Text::new(

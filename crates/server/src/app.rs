@@ -83,10 +83,16 @@ fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Rout
             CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(web::headers::CONTENT_SECURITY_POLICY),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static(web::headers::CACHE_CONTROL)))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            CACHE_CONTROL,
+            HeaderValue::from_static(web::headers::CACHE_CONTROL),
+        ))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(REFERRER_POLICY, HeaderValue::from_static(web::headers::REFERRER_POLICY)))
+        .layer(SetResponseHeaderLayer::overriding(
+            REFERRER_POLICY,
+            HeaderValue::from_static(web::headers::REFERRER_POLICY),
+        ))
 }
 
 async fn not_found() -> AppError {

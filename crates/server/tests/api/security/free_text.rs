@@ -25,8 +25,13 @@ const HIDDEN: &[(&str, &str)] = &[
 
 async fn official(app: &TestApp, username: &str, role: Role) -> String {
     let roles = vec![RoleAssignment { role, agency: None, territory: Territory::Nation }];
-    let new =
-        NewAccount { username: username.into(), display_name: username.into(), kind: AccountKind::Official, password: PASSWORD.into(), roles };
+    let new = NewAccount {
+        username: username.into(),
+        display_name: username.into(),
+        kind: AccountKind::Official,
+        password: PASSWORD.into(),
+        roles,
+    };
     service::create_account(&app.db.db, new).await.unwrap();
     service::create_token(&app.db.db, username, 1).await.unwrap().1
 }

@@ -71,9 +71,9 @@ async fn every_kind_of_answer_carries_the_headers_and_dynamic_ones_are_not_store
 fn inline_code(html: &str) -> Option<&'static str> {
     let lower = html.to_ascii_lowercase();
     let handler = lower.split(|c: char| c.is_ascii_whitespace()).any(|w| {
-        w.strip_prefix("on").and_then(|rest| rest.split_once('=')).is_some_and(|(name, _)| {
-            !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase())
-        })
+        w.strip_prefix("on")
+            .and_then(|rest| rest.split_once('='))
+            .is_some_and(|(name, _)| !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase()))
     });
     let inline_script = lower.match_indices("<script").any(|(i, _)| !lower[i..].starts_with("<script src=\"/static/"));
     [

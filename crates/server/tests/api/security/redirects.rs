@@ -73,7 +73,10 @@ async fn signing_in_never_leaves_the_site() {
     let mut browser = app.browser();
     let csrf = browser.csrf_of("/signin").await;
     let r = browser
-        .post_form("/signin", &[("csrf", &csrf), ("username", "congdan"), ("password", PASSWORD), ("next", "/me/data-usage")])
+        .post_form(
+            "/signin",
+            &[("csrf", &csrf), ("username", "congdan"), ("password", PASSWORD), ("next", "/me/data-usage")],
+        )
         .await;
     assert_eq!(location(&r), "/me/data-usage");
 }
