@@ -71,7 +71,8 @@ pub fn router(state: AppState) -> Router {
 
 /// The security headers of every answer, set outside every other layer so that no answer, a 413 from the body
 /// limit or a 404 included, goes without them (see [`web::headers`]). A handler's own `Content-Security-Policy`
-/// (one page's exception) and `Cache-Control` (something public) are kept; the other headers have no exception.
+/// (one page's exception), `Cache-Control` (something public) and `Referrer-Policy` (`no-referrer` where the URL
+/// holds a secret, as on the password reset page) are kept; framing and sniffing have no exception.
 fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     use axum::http::HeaderValue;
     use axum::http::header::{
@@ -89,7 +90,7 @@ fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Rout
         ))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(
+        .layer(SetResponseHeaderLayer::if_not_present(
             REFERRER_POLICY,
             HeaderValue::from_static(web::headers::REFERRER_POLICY),
         ))

@@ -19,7 +19,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// Where links and redirects send the `Referer`: only to this site. Other sites learn nothing, not even that a
 /// person came from here, and paths that carry personal ID numbers or names never leave; the `Origin` of a form
 /// sent to this site stays its origin (with `no-referrer` browsers send `Origin: null`), so it can still be
-/// checked against cross-site requests.
+/// checked against cross-site requests. A page whose own URL holds a secret (the password reset link) sends
+/// `no-referrer` instead, which the router keeps.
 pub const REFERRER_POLICY: &str = "same-origin";
 
 /// Every dynamic answer: pages and API answers carry personal data, which no cache, shared or the browser's own,
