@@ -8,6 +8,7 @@ pub mod agency;
 pub mod calendar;
 pub mod digital_address;
 pub mod ethnicity;
+pub mod free_text;
 pub mod lang;
 pub mod olc;
 pub mod personal_id;
@@ -18,6 +19,7 @@ pub use admin_unit::{AdminUnit, AdminUnitCode, AdminUnitError, LegacyProvinceCod
 pub use agency::{AgencyCode, AgencyCodeError};
 pub use digital_address::{DigitalAddress, DigitalAddressError};
 pub use ethnicity::{Ethnicity, EthnicityError};
+pub use free_text::FreeTextError;
 pub use lang::{Lang, Localized, Text};
 pub use personal_id::{PersonalId, PersonalIdError, Sex};
 pub use tax_code::{TaxCode, TaxCodeError};

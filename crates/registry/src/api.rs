@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use identity::policy::{Action, allows, authorize, territories};
 use identity::{Caller, Principal, Role, Territory};
+use kernel::free_text::{self, FreeTextError};
 use kernel::{AdminUnitCode, DigitalAddress, PersonalId, Text};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -21,6 +22,12 @@ use crate::input::CitizenInput;
 use crate::model::{Address, Citizen, Household, Relationship, Version};
 use crate::search::{self, Search};
 use crate::service::{self, Change};
+
+/// The longest search query, in characters: far more than any name, and what the ledger keeps of a search.
+const MAX_QUERY: usize = 200;
+
+/// The longest reason of a change: a legal basis or a dossier reference, kept in the ledger and the history.
+const MAX_REASON: usize = 500;
 
 /// The routes, relative to `/api/v1`.
 pub fn routes() -> Router<AppState> {
@@ -91,6 +98,7 @@ impl PurposeQuery {
                     "Describe the other purpose in 1 to 200 characters.",
                 ),
             ),
+            PurposeError::OtherCharacter(c) => AppError::invalid("purpose_other", kernel::FreeTextError::Forbidden(c)),
             _ => AppError::invalid(
                 "purpose",
                 Text::new(
@@ -212,6 +220,12 @@ impl SearchQuery {
         };
         let birth_year = number("birth_year", &self.birth_year);
         let page = number("page", &self.page);
+        // The query is kept in the ledger and shown back on the page: it follows the rule for free text.
+        if let Some(Err(e @ (FreeTextError::Forbidden(_) | FreeTextError::TooLong { .. }))) =
+            self.q.as_deref().map(|q| free_text::clean(q, MAX_QUERY))
+        {
+            errors.push(FieldError::new("q", e));
+        }
         let words = Search::words_of(self.q.as_deref().unwrap_or_default());
         if words.is_empty() && commune.is_none() {
             errors.push(FieldError::new(
@@ -245,7 +259,7 @@ pub async fn search_citizens(
 /// purpose when a record is opened).
 pub async fn record_search(state: &AppState, me: &Principal, q: &SearchQuery, found: usize) -> AppResult<()> {
     let event = Event::new(EventKind::RegistrySearched, me.actor(Role::RegistryClerk)).detail(serde_json::json!({
-        "q": q.q, "birth_year": q.birth_year, "sex": q.sex, "province": q.province, "commune": q.commune,
+        "q": q.q.as_deref().and_then(|q| free_text::clean(q, MAX_QUERY).ok()), "birth_year": q.birth_year, "sex": q.sex, "province": q.province, "commune": q.commune,
         "page": q.page, "found": found,
     }));
     state.ledger.record(event).await.map_err(RegistryError::from)?;
@@ -306,14 +320,18 @@ pub async fn move_household(
     let citizen = visible_citizen(&state, &me, &personal_id).await?;
     authorize(&me, Action::WritePopulation(territory_of(citizen.commune.as_deref())))?;
     authorize(&me, Action::WritePopulation(household_territory(&state, &m.household).await?))?;
-    if m.reason.trim().is_empty() {
-        return Err(AppError::invalid(
-            "reason",
-            Text::new("Ghi rõ căn cứ thay đổi.", "Give the legal basis of the change."),
-        ));
-    }
+    let reason = match free_text::clean(&m.reason, MAX_REASON) {
+        Ok(reason) => reason,
+        Err(FreeTextError::Empty) => {
+            return Err(AppError::invalid(
+                "reason",
+                Text::new("Ghi rõ căn cứ thay đổi.", "Give the legal basis of the change."),
+            ));
+        }
+        Err(e) => return Err(AppError::invalid("reason", e)),
+    };
     let actor = me.actor(Role::RegistryClerk);
-    let change = Change { actor: &actor, reason: m.reason.trim() };
+    let change = Change { actor: &actor, reason: &reason };
     Ok(Json(service::move_to_household(&state.db, &citizen.personal_id, &m.household, m.relationship, &change).await?))
 }
 

@@ -56,6 +56,9 @@ pub enum CredentialError {
     /// Reading the registry failed.
     #[error(transparent)]
     Registry(#[from] crate::error::RegistryError),
+    /// The reason of a revocation is empty, too long or carries a control or invisible character.
+    #[error("reason: {0}")]
+    Reason(#[from] kernel::FreeTextError),
 }
 
 /// A credential as issued.
@@ -275,7 +278,10 @@ pub async fn issue_residence(
 }
 
 /// Revokes a credential or document; revoking one already revoked changes nothing and says so (`false`).
+/// The reason goes into the ledger, so it follows [`kernel::free_text::clean`] (at most 500 characters).
 pub async fn revoke(db: &Db, id: &str, reason: &str, actor: &Actor) -> Result<bool, CredentialError> {
+    let reason = kernel::free_text::clean(reason, 500)?;
+    let reason = reason.as_str();
     let mut tx = db.begin_write().await?;
     let row = sqlx::query("SELECT personal_id, revoked_at FROM credentials WHERE id = $1")
         .bind(id)

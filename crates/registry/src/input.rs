@@ -57,6 +57,12 @@ fn blank_to_none(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// An optional free-text field: absent when blank, else cleaned by [`kernel::free_text::clean`] (records are
+/// shown on pages and carried in signed credentials, so no control or invisible characters).
+fn optional_text(field: &str, v: &Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
+    kernel::free_text::clean(blank_to_none(v)?, 200).map_err(|e| errors.push(FieldError::new(field, e))).ok()
+}
+
 /// A date in `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s.trim(), format_description!("[year]-[month]-[day]")).ok()
@@ -73,16 +79,15 @@ impl CitizenInput {
         let mut errors = Vec::new();
         let personal_id =
             self.personal_id.parse::<PersonalId>().map_err(|e| errors.push(FieldError::new("personal_id", e))).ok();
-        let full_name = self.full_name.split_whitespace().collect::<Vec<_>>().join(" ");
-        if full_name.is_empty()
-            || full_name.chars().count() > 100
-            || full_name.chars().any(|c| c.is_control() || c.is_ascii_digit())
-        {
+        // A name with a bidi override or a zero-width character would read differently from what it holds, on
+        // every page and credential that shows it.
+        let full_name = kernel::free_text::clean(&self.full_name, 100).unwrap_or_default();
+        if full_name.is_empty() || full_name.chars().any(|c| c.is_ascii_digit()) {
             errors.push(FieldError::new(
                 "full_name",
                 msg(
-                    "Họ và tên không được để trống, tối đa 100 ký tự và không chứa chữ số.",
-                    "The full name must be 1 to 100 characters, without digits.",
+                    "Họ và tên không được để trống, tối đa 100 ký tự, không chứa chữ số hay ký tự điều khiển, ký tự ẩn.",
+                    "The full name must be 1 to 100 characters, without digits, control or invisible characters.",
                 ),
             ));
         }
@@ -205,6 +210,8 @@ impl CitizenInput {
                 ),
             ));
         }
+        let religion = optional_text("religion", &self.religion, &mut errors);
+        let hometown = optional_text("hometown", &self.hometown, &mut errors);
         match (personal_id, birth_date, sex, ethnicity) {
             (Some(personal_id), Some(birth_date), Some(sex), Some(ethnicity)) if errors.is_empty() => Ok(NewCitizen {
                 personal_id,
@@ -212,9 +219,9 @@ impl CitizenInput {
                 birth_date,
                 sex,
                 ethnicity,
-                religion: blank_to_none(&self.religion).map(str::to_owned),
+                religion,
                 nationality,
-                hometown: blank_to_none(&self.hometown).map(str::to_owned),
+                hometown,
                 household,
                 relationship,
                 mother_id,
@@ -293,6 +300,23 @@ mod tests {
         ] {
             assert!(got.contains(&f.to_owned()), "{f} missing from {got:?}");
         }
+    }
+
+    #[test]
+    fn names_and_texts_with_hidden_characters_are_refused() {
+        let today = date!(2026 - 01 - 01);
+        for hidden in ['\u{202e}', '\u{200b}', '\u{2066}', '\0', '\u{1b}'] {
+            let name = CitizenInput { full_name: format!("Nguyễn {hidden}Văn An"), ..input() };
+            assert_eq!(fields(name.parse(today).unwrap_err()), ["full_name"], "U+{:04X}", hidden as u32);
+            let texts = CitizenInput {
+                religion: Some(format!("Phật{hidden} giáo")),
+                hometown: Some(format!("Hà{hidden} Nội")),
+                ..input()
+            };
+            assert_eq!(fields(texts.parse(today).unwrap_err()), ["religion", "hometown"]);
+        }
+        let decomposed = CitizenInput { full_name: "Nguye\u{302}\u{303}n  Va\u{306}n An".into(), ..input() };
+        assert_eq!(decomposed.parse(today).unwrap().full_name, "Nguyễn Văn An");
     }
 
     #[test]

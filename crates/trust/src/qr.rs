@@ -26,6 +26,12 @@ pub const MAX_IMAGE_BYTES: usize = 20 * 1024 * 1024;
 /// The widest and tallest image [`decode_image`] reads, in pixels (a 48-megapixel photo is 8064 × 6048).
 pub const MAX_IMAGE_SIDE: u32 = 8192;
 
+/// The most pixels [`decode_image`] decodes: 24 megapixels. A phone photo is 12 MP (4032 × 3024) by default, and a
+/// camera's 6000 × 4000 still fits; a full 48 MP sensor readout does not, but such a file is far over the 8 MiB
+/// `/verify` takes anyway. Decoding time and memory grow with the pixel count, not the file size: a 200 KB PNG
+/// can declare 8192 × 8192 (67 MP, seconds of work and hundreds of megabytes), which this refuses from its header.
+pub const MAX_IMAGE_PIXELS: u64 = 24_000_000;
+
 /// Photos larger than this on their longer side are scaled down before looking for codes: detection time grows
 /// with the pixel count, and a code that fills a reasonable part of the picture stays readable.
 const DETECT_SIDE: u32 = 2048;
@@ -36,7 +42,7 @@ pub enum QrError {
     /// The text does not fit in the largest QR code (version 40).
     #[error("the text is too long for a QR code")]
     TooLong,
-    /// The image file is larger than [`MAX_IMAGE_BYTES`] or [`MAX_IMAGE_SIDE`] allow.
+    /// The image file is larger than [`MAX_IMAGE_BYTES`], [`MAX_IMAGE_SIDE`] or [`MAX_IMAGE_PIXELS`] allow.
     #[error("the image is too large")]
     ImageTooLarge,
     /// The bytes are not a PNG or JPEG image we can read.
@@ -96,22 +102,46 @@ pub fn render_png(text: &str, scale: u32) -> Result<Vec<u8>, QrError> {
     Ok(png)
 }
 
-/// The text of the first readable QR code in a PNG or JPEG image, such as a phone photo or screenshot.
-pub fn decode_image(bytes: &[u8]) -> Result<String, QrError> {
-    if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(QrError::ImageTooLarge);
-    }
-    let mut reader =
+/// A reader of `bytes` as PNG or JPEG; nothing is decoded yet.
+fn reader(bytes: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, QrError> {
+    let reader =
         ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| QrError::Image(e.to_string()))?;
     if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg)) {
         return Err(QrError::Image("only PNG and JPEG are read".into()));
     }
-    // The header's dimensions are checked before any pixel is decoded, so a tiny file claiming a huge image
-    // (a decompression bomb) is refused without allocating for it.
+    Ok(reader)
+}
+
+/// The image's width and height as its header declares them, checked against [`MAX_IMAGE_SIDE`] and
+/// [`MAX_IMAGE_PIXELS`]; only the header is read.
+pub fn check_dimensions(bytes: &[u8]) -> Result<(u32, u32), QrError> {
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(QrError::ImageTooLarge);
+    }
+    let (width, height) = reader(bytes)?.into_dimensions().map_err(|e| match e {
+        image::ImageError::Limits(_) => QrError::ImageTooLarge,
+        other => QrError::Image(other.to_string()),
+    })?;
+    if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS {
+        return Err(QrError::ImageTooLarge);
+    }
+    Ok((width, height))
+}
+
+/// The text of the first readable QR code in a PNG or JPEG image, such as a phone photo or screenshot.
+///
+/// This is CPU work of up to a second or two for a large photo: an async caller runs it on the blocking pool.
+pub fn decode_image(bytes: &[u8]) -> Result<String, QrError> {
+    // The header's dimensions are checked before any pixel is decoded, so a small file claiming a huge image
+    // (a decompression bomb) is refused without the work or the memory.
+    check_dimensions(bytes)?;
+    let mut reader = reader(bytes)?;
+    // The decoder's own limits too, should a format's header and its frames disagree: 24 MP of 16-bit RGBA is
+    // 192 MiB, the most one decode may allocate.
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_IMAGE_PIXELS * 8);
     reader.limits(limits);
     let image = reader.decode().map_err(|e| match e {
         image::ImageError::Limits(_) => QrError::ImageTooLarge,
@@ -197,6 +227,43 @@ mod tests {
         let crc = crc32(&png[12..29]);
         png[29..33].copy_from_slice(&crc.to_be_bytes());
         assert_eq!(decode_image(&png), Err(QrError::ImageTooLarge));
+    }
+
+    /// A PNG declaring `width` × `height` with one pixel of data: decoding it would fail on the missing pixels, so
+    /// `ImageTooLarge` shows that the refusal came from the header alone.
+    fn header_only_png(width: u32, height: u32) -> Vec<u8> {
+        let mut png = Vec::new();
+        GrayImage::from_pixel(1, 1, Luma([0])).write_to(&mut Cursor::new(&mut png), ImageFormat::Png).unwrap();
+        png[16..20].copy_from_slice(&width.to_be_bytes());
+        png[20..24].copy_from_slice(&height.to_be_bytes());
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        png
+    }
+
+    #[test]
+    fn images_over_the_pixel_limit_are_refused_from_the_header() {
+        // 8192 × 8192 is within the side limit but 67 megapixels: the image of the attack on /verify.
+        for (w, h) in [(8192, 8192), (6000, 4001), (8192, 2930)] {
+            assert!(u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS);
+            assert_eq!(check_dimensions(&header_only_png(w, h)), Err(QrError::ImageTooLarge), "{w}×{h}");
+            assert_eq!(decode_image(&header_only_png(w, h)), Err(QrError::ImageTooLarge), "{w}×{h}");
+        }
+        // Within the limit, the header passes and decoding is what fails on the missing data.
+        assert_eq!(check_dimensions(&header_only_png(6000, 4000)), Ok((6000, 4000)));
+        assert!(matches!(decode_image(&header_only_png(4032, 3024)), Err(QrError::Image(_))));
+    }
+
+    #[test]
+    fn a_jpeg_over_the_pixel_limit_is_refused_from_the_header() {
+        // A real JPEG's header, with its height patched to 8192 (SOF0: marker, length, precision, height, width).
+        let mut jpeg = Vec::new();
+        let tiny = image::RgbImage::from_pixel(8, 8, image::Rgb([255, 255, 255]));
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80).encode_image(&tiny).unwrap();
+        let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        jpeg[sof + 5..sof + 7].copy_from_slice(&8192u16.to_be_bytes());
+        jpeg[sof + 7..sof + 9].copy_from_slice(&8192u16.to_be_bytes());
+        assert_eq!(check_dimensions(&jpeg), Err(QrError::ImageTooLarge));
     }
 
     /// A signed credential with every demographic field and a small photo: about as large as congso issues.

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use kernel::{Lang, Localized};
@@ -17,6 +18,9 @@ use serde::Serialize;
 
 use crate::i18n;
 use crate::page::{self, PageCtx};
+
+/// Seconds a [`AppError::Busy`] answer asks the client to wait: about the time the work it waited for takes.
+pub const BUSY_RETRY_AFTER: u32 = 5;
 
 /// The result of a handler.
 pub type AppResult<T> = Result<T, AppError>;
@@ -76,6 +80,10 @@ pub enum AppError {
     /// 429: too many attempts.
     #[error("too many requests")]
     TooManyRequests,
+    /// 503 with `Retry-After`: the work asked for has to wait its turn and the queue is full; nothing is wrong
+    /// with the request itself.
+    #[error("busy")]
+    Busy,
     /// 500: our fault; the details are logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -119,6 +127,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -135,6 +144,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Invalid(_) => "invalid",
             AppError::TooManyRequests => "too_many_requests",
+            AppError::Busy => "busy",
             AppError::Internal(_) => "internal",
         }
     }
@@ -215,6 +225,9 @@ impl IntoResponse for AppError {
         };
         let report = ErrorReport { status, code, message, fields };
         let mut response = report.json(Lang::default());
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER));
+        }
         response.extensions_mut().insert(report);
         response
     }

@@ -4,6 +4,7 @@
 //! - [`AppError`] is the one error type handlers return; [`error::render_errors`] turns it into JSON for
 //!   `/api/…` and an HTML page elsewhere, in the caller's language.
 //! - [`extract`] wraps axum's extractors so that bad input is a clear 400/413/415/422, never a bare text reply.
+//! - [`headers`] holds the security headers every answer carries (the Content Security Policy among them).
 //! - [`csrf`] protects every form; [`page`] is the layout and the per-request page context; [`i18n`] the
 //!   interface strings in Vietnamese and English; [`metrics`] the Prometheus endpoint; [`ratelimit`] the limits
 //!   per client address on the endpoints that guess secrets.
@@ -11,14 +12,17 @@
 pub mod csrf;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod i18n;
 pub mod metrics;
 pub mod page;
 pub mod ratelimit;
+mod redirect;
 mod routes;
 mod state;
 
 pub use error::{AppError, AppResult, FieldError};
 pub use page::{PageCtx, UserBadge};
-pub use routes::{local_path, routes};
-pub use state::{AppState, WebConfig};
+pub use redirect::local_path;
+pub use routes::routes;
+pub use state::{AppState, WebConfig, decoder_permits};

@@ -1,10 +1,12 @@
-//! Rate limits by client address, in front of the endpoints that guess secrets or cost an argon2 hash.
+//! Rate limits by client address, in front of the endpoints that guess secrets or cost an argon2 hash, and of the
+//! uploads that cost an image decode.
 //!
 //! The per-username lockout (`signin_failures`) stops guessing one account's password; it does nothing against one
 //! address trying many usernames, registering over and over, or hammering the token endpoint. So every `POST` to a
 //! [`GUARDED`] path also spends from a bucket kept per client address: [`RateLimit::per_minute`] requests a minute,
 //! with a burst of as many (governor's GCRA, keyed by address). Over the limit the answer is 429 with
 //! `Retry-After`: a page in the caller's language for the forms, the OAuth error shape for `/oidc/token`.
+//! `POST`s to the [`UPLOADS`] paths spend from a second bucket per address, [`RateLimit::uploads_per_minute`].
 //!
 //! The client address is the TCP peer, unless the peer is one of [`RateLimit::trusted_proxies`]: then it is the
 //! right-most `X-Forwarded-For` entry that is not itself a trusted proxy (entries further left were written by the
@@ -32,6 +34,16 @@ use crate::{AppError, AppState};
 /// `/password` covers `/password/forgot` and `/password/reset`.
 pub const GUARDED: &[&str] = &["/signin", "/register", "/oidc/token", "/password"];
 
+/// The paths whose `POST`s take uploads that are expensive to read (an image to decode), matched like [`GUARDED`].
+pub const UPLOADS: &[&str] = &["/verify"];
+
+/// The production quota of [`UPLOADS`] per client address: 30 a minute, all of which may come at once.
+///
+/// Someone checking credentials at a desk verifies a few a minute; 30 leaves room for a queue of people, while one
+/// address can keep at most a couple of decodes busy. Verifying many codes by machine is `POST /api/v1/verify`
+/// with the text, or offline with the verifier bundle.
+pub const DEFAULT_UPLOADS_PER_MINUTE: NonZeroU32 = NonZeroU32::new(30).expect("30 is not zero");
+
 /// The production quota per client address: 10 requests a minute, all of which may come at once.
 ///
 /// A person signing in needs two requests (password, then code), and a mistyped password or code a few more, so
@@ -48,25 +60,35 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 pub struct RateLimit {
     /// Requests a minute to the [`GUARDED`] paths per client address (also the burst).
     pub per_minute: NonZeroU32,
+    /// Requests a minute to the [`UPLOADS`] paths per client address (also the burst).
+    pub uploads_per_minute: NonZeroU32,
     /// Peers whose `X-Forwarded-For` is believed: the installation's own reverse proxies. Empty by default.
     pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for RateLimit {
     fn default() -> Self {
-        RateLimit { per_minute: DEFAULT_PER_MINUTE, trusted_proxies: Vec::new() }
+        RateLimit {
+            per_minute: DEFAULT_PER_MINUTE,
+            uploads_per_minute: DEFAULT_UPLOADS_PER_MINUTE,
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
 /// The buckets of one server, shared by every request.
 pub struct Limiter {
     buckets: DefaultKeyedRateLimiter<IpAddr>,
+    upload_buckets: DefaultKeyedRateLimiter<IpAddr>,
     trusted_proxies: Vec<IpAddr>,
 }
 
 impl std::fmt::Debug for Limiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Limiter").field("addresses", &self.buckets.len()).finish()
+        f.debug_struct("Limiter")
+            .field("addresses", &self.buckets.len())
+            .field("uploading_addresses", &self.upload_buckets.len())
+            .finish()
     }
 }
 
@@ -75,6 +97,7 @@ impl Limiter {
     pub fn start(settings: &RateLimit) -> Arc<Limiter> {
         let limiter = Arc::new(Limiter {
             buckets: RateLimiter::keyed(Quota::per_minute(settings.per_minute)),
+            upload_buckets: RateLimiter::keyed(Quota::per_minute(settings.uploads_per_minute)),
             trusted_proxies: settings.trusted_proxies.clone(),
         });
         let weak: Weak<Limiter> = Arc::downgrade(&limiter);
@@ -85,22 +108,30 @@ impl Limiter {
                 tick.tick().await;
                 // The task ends with the server's state rather than keeping it alive.
                 let Some(limiter) = weak.upgrade() else { break };
-                limiter.buckets.retain_recent();
-                limiter.buckets.shrink_to_fit();
+                for buckets in [&limiter.buckets, &limiter.upload_buckets] {
+                    buckets.retain_recent();
+                    buckets.shrink_to_fit();
+                }
             }
         });
         limiter
     }
 
-    /// Spends one request of `client`'s bucket; `Err` holds how long to wait before the next is allowed.
-    fn check(&self, client: IpAddr) -> Result<(), Duration> {
-        self.buckets.check_key(&client).map_err(|not_until| not_until.wait_time_from(self.buckets.clock().now()))
+    /// Spends one request of `client`'s bucket for `path`; `Err` holds how long to wait before the next is allowed.
+    fn check(&self, path: &str, client: IpAddr) -> Result<(), Duration> {
+        let buckets = if under(UPLOADS, path) { &self.upload_buckets } else { &self.buckets };
+        buckets.check_key(&client).map_err(|not_until| not_until.wait_time_from(buckets.clock().now()))
     }
+}
+
+/// Whether `path` is one of `paths` or below one.
+fn under(paths: &[&str], path: &str) -> bool {
+    paths.iter().any(|p| path.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
 }
 
 /// Whether `path` is one of the [`GUARDED`] paths or below one.
 pub fn is_guarded(path: &str) -> bool {
-    GUARDED.iter().any(|p| path.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+    under(GUARDED, path)
 }
 
 /// The bucket key of an address: IPv4 (including IPv4-mapped IPv6) as is, IPv6 cut to its /64.
@@ -136,9 +167,10 @@ pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpAd
     client
 }
 
-/// Middleware: limits the `POST`s to [`GUARDED`] paths per client address.
+/// Middleware: limits the `POST`s to [`GUARDED`] and [`UPLOADS`] paths per client address.
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.method().is_safe() || !is_guarded(request.uri().path()) {
+    let path = request.uri().path();
+    if request.method().is_safe() || !(is_guarded(path) || under(UPLOADS, path)) {
         return next.run(request).await;
     }
     // Every server is started with its peers' addresses; without one (a router served some other way), all
@@ -149,7 +181,7 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
         .map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
     let limiter = &state.rate_limiter;
     let client = bucket_of(client_address(peer, request.headers(), &limiter.trusted_proxies));
-    let Err(wait) = limiter.check(client) else {
+    let Err(wait) = limiter.check(request.uri().path(), client) else {
         return next.run(request).await;
     };
     let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -202,6 +234,7 @@ mod tests {
         for path in ["/signout", "/signinx", "/registers", "/oidc/authorize", "/account/password", "/api/v1/me"] {
             assert!(!is_guarded(path), "{path}");
         }
+        assert!(under(UPLOADS, "/verify") && !under(UPLOADS, "/api/v1/verify") && !under(UPLOADS, "/verifyx"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The kit's own routes, and the one check every redirect target goes through.
+//! The kit's own routes.
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -9,18 +9,34 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use crate::AppState;
 
-/// The kit's own routes: the stylesheet, the language switch and `/metrics`.
+/// The kit's own routes: the static files, the language switch and `/metrics`.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(stylesheet))
+        .route("/static/residence.css", get(residence_stylesheet))
+        .route("/static/print.js", get(print_script))
         .route("/lang/{code}", get(switch_language))
         .route("/metrics", get(crate::metrics::handler))
 }
 
+/// Static files are the same for everyone: the one kind of answer shared caches may keep.
+const STATIC_CACHE: &str = "public, max-age=3600";
+
 async fn stylesheet() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, STATIC_CACHE)], include_str!("../static/app.css"))
+}
+
+async fn residence_stylesheet() -> impl IntoResponse {
     (
-        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../static/app.css"),
+        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, STATIC_CACHE)],
+        include_str!("../static/residence.css"),
+    )
+}
+
+async fn print_script() -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/javascript; charset=utf-8"), (CACHE_CONTROL, STATIC_CACHE)],
+        include_str!("../static/print.js"),
     )
 }
 
@@ -36,7 +52,7 @@ async fn switch_language(
     crate::extract::Query(next): crate::extract::Query<Next>,
 ) -> crate::AppResult<Response> {
     let lang: kernel::Lang = code.parse().map_err(|()| crate::AppError::NotFound)?;
-    let next = local_path(next.next, "/");
+    let next = crate::local_path(next.next, "/");
     let cookie = Cookie::build((crate::i18n::LANG_COOKIE, lang.tag()))
         .path("/")
         .max_age(time::Duration::days(365))
@@ -44,11 +60,4 @@ async fn switch_language(
         .secure(state.config.secure_cookies)
         .build();
     Ok((StatusCode::SEE_OTHER, [(LOCATION, next), (SET_COOKIE, cookie.to_string())]).into_response())
-}
-
-/// `next` if it is a path on this site, else `default`: never `//elsewhere`, a full URL or a backslash trick, so
-/// no redirect can send a person to another site.
-pub fn local_path(next: Option<String>, default: &str) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| default.to_owned())
 }

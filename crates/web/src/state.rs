@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use store::Db;
+use tokio::sync::Semaphore;
 use trust::keyring::Keyring;
 use trust::ledger::Recorder;
 
@@ -56,6 +57,16 @@ pub struct AppState {
     pub ledger: Recorder,
     /// The rate limiter's buckets, per client address.
     pub rate_limiter: Arc<Limiter>,
+    /// Permits to decode an uploaded image on the blocking pool, [`decoder_permits`] of them: decoding is seconds
+    /// of CPU and up to a few hundred megabytes, so only so many run at once and the rest wait or are told to
+    /// come back (`AppError::Busy`), instead of piling up without bound.
+    pub image_decoders: Arc<Semaphore>,
+}
+
+/// How many images may be decoded at once: half the cores (at least one, at most four), leaving the other half
+/// to everything else the server does.
+pub fn decoder_permits() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get() / 2).clamp(1, 4)
 }
 
 impl AppState {
@@ -63,7 +74,9 @@ impl AppState {
     pub fn new(db: Db, config: WebConfig, keyring: Arc<Keyring>) -> AppState {
         let ledger = Recorder::start(db.clone());
         let rate_limiter = Limiter::start(&config.rate_limit);
-        AppState { db, config: Arc::new(config), metrics: Arc::new(Metrics::default()), keyring, ledger, rate_limiter }
+        let image_decoders = Arc::new(Semaphore::new(decoder_permits()));
+        let metrics = Arc::new(Metrics::default());
+        AppState { db, config: Arc::new(config), metrics, keyring, ledger, rate_limiter, image_decoders }
     }
 }
 

@@ -146,6 +146,14 @@ pub enum OfficialsError {
     /// The official's name is empty.
     #[error("an official's name cannot be empty")]
     DisplayName,
+    /// A name carries a control or invisible character, or is too long (see [`kernel::free_text`]).
+    #[error("{field}: {error}")]
+    Characters {
+        /// The form field.
+        field: &'static str,
+        /// What is wrong with it.
+        error: kernel::FreeTextError,
+    },
     /// A role would reach beyond its agency's territory.
     #[error("a role cannot reach beyond its agency's territory")]
     BeyondAgency,
@@ -204,6 +212,7 @@ impl Localized for OfficialsError {
             (Self::GrantExpired, Lang::Vi) => "Đề nghị này đã hết hạn; hãy đề nghị lại.".into(),
             (Self::ReasonTooLong, Lang::Vi) => format!("Lý do dài tối đa {MAX_REASON_CHARS} ký tự.").into(),
             (Self::Identity(e), _) => e.message(lang),
+            (Self::Characters { error, .. }, _) => error.message(lang),
             (Self::Sql(_) | Self::Ledger(_), Lang::Vi) => "Hệ thống gặp lỗi. Vui lòng thử lại sau.".into(),
             (other, Lang::En) => other.to_string().into(),
         }
@@ -220,6 +229,7 @@ impl From<OfficialsError> for web::AppError {
             E::AgencyName => web::AppError::invalid("name", e),
             E::DisplayName => web::AppError::invalid("display_name", e),
             E::ReasonTooLong => web::AppError::invalid("reason", e),
+            E::Characters { field, .. } => web::AppError::invalid(field, e),
             E::AgencyExists(_) | E::AlreadyHeld | E::AlreadyPending | E::GrantDecided | E::GrantExpired => {
                 web::AppError::conflict(e)
             }

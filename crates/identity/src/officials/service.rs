@@ -1,7 +1,7 @@
 //! Managing agencies and officials: every change checked by the policy against the caller's own territory, written
 //! with its ledger entry in one transaction, and ending the sessions of an official whose powers changed.
 
-use kernel::AgencyCode;
+use kernel::{AgencyCode, FreeTextError};
 use store::Db;
 use trust::ledger::seal::Key;
 use trust::ledger::{Event, EventKind};
@@ -12,6 +12,9 @@ use crate::model::{AccountKind, Principal, Role, RoleAssignment, Territory};
 use crate::policy::{Action, Denied, Whose, allows, authorize};
 use crate::seals::{AGENCIES, ROLE_ASSIGNMENTS};
 use crate::service::{self, IdentityError, NewAccount, now};
+
+/// The longest name of an official, in characters.
+const MAX_DISPLAY_NAME: usize = 200;
 
 /// A refusal by the policy, or a problem with the request.
 #[derive(Debug, thiserror::Error)]
@@ -63,10 +66,10 @@ pub async fn agencies(db: &Db, me: &Principal) -> Result<Vec<Agency>> {
 pub async fn create_agency(db: &Db, me: &Principal, code: &str, name: &str, territory: &str) -> Result<Agency> {
     let code: AgencyCode = code.parse().map_err(OfficialsError::from)?;
     let territory: Territory = territory.trim().parse().map_err(OfficialsError::from)?;
-    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(OfficialsError::AgencyName.into());
-    }
+    let name = kernel::free_text::clean(name, 200).map_err(|e| match e {
+        FreeTextError::Forbidden(_) => OfficialsError::Characters { field: "name", error: e },
+        FreeTextError::Empty | FreeTextError::TooLong { .. } => OfficialsError::AgencyName,
+    })?;
     authorize(me, Action::ManageOfficials(territory))?;
     let agency = Agency { code, name, territory };
     insert_agency(db, &agency, me.actor(Role::Administrator)).await?;
@@ -212,10 +215,10 @@ pub async fn create_official(
 ) -> Result<Created> {
     // A new account is nobody's yet, least of all the caller's.
     let held = resolve(db, me, first_role, Whose::Other).await?;
-    let display_name = display_name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if display_name.is_empty() {
-        return Err(OfficialsError::DisplayName.into());
-    }
+    let display_name = kernel::free_text::clean(display_name, MAX_DISPLAY_NAME).map_err(|e| match e {
+        FreeTextError::Empty => OfficialsError::DisplayName,
+        e => OfficialsError::Characters { field: "display_name", error: e },
+    })?;
     let password = service::random_password();
     let four_eyes = held.role.needs_second_administrator();
     let username = username.trim().to_owned();

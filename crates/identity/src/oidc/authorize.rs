@@ -78,14 +78,21 @@ async fn ask(State(state): State<AppState>, request: Request) -> Response {
     if auth.prompt_none {
         return deny(&auth, OAuthError::ConsentRequired, &iss);
     }
-    html(&ConsentPage {
+    let mut response = html(&ConsentPage {
         page,
         client_name: auth.client.name.clone(),
         person: me.display_name.clone(),
         level: me.assurance_level.number(),
         scopes: auth.scopes.iter().collect(),
         request: query,
-    })
+    });
+    // The consent form's answer redirects to the client, which `form-action 'self'` alone would block.
+    if let Some(policy) = web::headers::policy_with_form_target(&auth.redirect_uri)
+        .and_then(|p| axum::http::HeaderValue::from_str(&p).ok())
+    {
+        response.headers_mut().insert(axum::http::header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
 }
 
 #[derive(Deserialize)]

@@ -68,6 +68,7 @@ fn internal(e: CredentialError) -> AppError {
     match e {
         CredentialError::NoCitizen | CredentialError::Unknown(_) => AppError::NotFound,
         CredentialError::Deceased => AppError::Forbidden,
+        CredentialError::Reason(e) => AppError::invalid("reason", e),
         other => AppError::Internal(other.into()),
     }
 }

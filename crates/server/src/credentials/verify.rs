@@ -1,6 +1,8 @@
 //! The verifier: `/verify` (paste the QR text, or upload a photo or screenshot of the code) and
 //! `POST /api/v1/verify`. Both call [`super::check`]; a verdict, whatever it is, is a 200.
 
+use std::time::Duration;
+
 use askama::Template;
 use axum::Router;
 use axum::body::Body;
@@ -244,7 +246,7 @@ async fn verify_submit(State(state): State<AppState>, page: PageCtx, request: Re
     }
     let mut view = VerifyPage { qr: String::new(), result: None, error: None, page };
     let text = if !submitted.image.is_empty() {
-        match trust::qr::decode_image(&submitted.image) {
+        match decode_off_the_runtime(&state, submitted.image).await? {
             Ok(text) => text,
             Err(e) => {
                 view.error = Some(image_error(&e, &view.page));
@@ -264,6 +266,32 @@ async fn verify_submit(State(state): State<AppState>, page: PageCtx, request: Re
         view.qr = text;
     }
     Ok(html(&view))
+}
+
+/// How long an upload waits for a decoder before it is told to come back: a little more than one large photo takes.
+const DECODER_WAIT: Duration = Duration::from_secs(3);
+
+/// Decodes an uploaded image on the blocking pool, holding one of the server's decoder permits: the async workers
+/// stay free for every other request, and at most [`web::decoder_permits`] images are in memory as pixels.
+/// An image the header says is too large is refused before any of that.
+async fn decode_off_the_runtime(state: &AppState, image: Vec<u8>) -> AppResult<Result<String, trust::qr::QrError>> {
+    if let Err(e) = trust::qr::check_dimensions(&image) {
+        return Ok(Err(e));
+    }
+    let permit = match tokio::time::timeout(DECODER_WAIT, state.image_decoders.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => permit,
+        // Timed out, or the semaphore was closed (never, while the server runs): the same answer either way.
+        Ok(Err(_)) | Err(_) => {
+            tracing::warn!("every image decoder busy: upload refused");
+            return Err(AppError::Busy);
+        }
+    };
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        trust::qr::decode_image(&image)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("image decoder task: {e}")))
 }
 
 fn image_error(e: &trust::qr::QrError, page: &PageCtx) -> String {

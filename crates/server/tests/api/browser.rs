@@ -83,6 +83,13 @@ async fn a_clerk_signs_in_finds_a_citizen_and_reads_the_history() {
     b.wait().for_element(Locator::Id("birth_year")).await.unwrap();
     assert_eq!(b.current_url().await.unwrap().path(), "/registry/citizens");
     assert!(b.source().await.unwrap().contains("Phạm Thu Hà"));
+    // The page runs under the Content Security Policy: its stylesheet applies, and a script written into the page
+    // (as an injection would) does not run.
+    let border = "return getComputedStyle(document.querySelector('header.site')).borderBottomStyle";
+    assert_eq!(b.execute(border, vec![]).await.unwrap(), serde_json::json!("solid"));
+    let inject = "const s = document.createElement('script'); s.textContent = 'window.injected = 1'; \
+                  document.body.appendChild(s); return window.injected === undefined;";
+    assert_eq!(b.execute(inject, vec![]).await.unwrap(), serde_json::json!(true), "an inline script ran");
 
     b.find(Locator::Id("q")).await.unwrap().send_keys("Nguyễn").await.unwrap();
     b.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub keyring: std::sync::Arc<Keyring>,
     /// The folder the server's mail is written to, as `.eml` files.
     pub outbox: std::path::PathBuf,
+    /// The server's state, for tests that must take what requests compete for (the image decoders).
+    pub state: AppState,
     _outbox_dir: tempfile::TempDir,
 }
 
@@ -47,10 +49,11 @@ impl TestApp {
         let mailer = notify::Mailer::file(&outbox, congso::config::DEFAULT_MAIL_FROM).unwrap();
         let config = WebConfig { secure_cookies: false, public_url: None, mailer, rate_limit };
         let state = AppState::new(db.db.clone(), config, keyring.clone());
+        let kept = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(congso::app::serve(listener, state, std::future::pending()));
-        TestApp { base, db, keyring, outbox, _outbox_dir: outbox_dir }
+        TestApp { base, db, keyring, outbox, state: kept, _outbox_dir: outbox_dir }
     }
 
     pub fn url(&self, path: &str) -> String {

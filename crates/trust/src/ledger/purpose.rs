@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use kernel::FreeTextError;
+
 /// A stated purpose, from a fixed list or, for "other", in the official's own words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
@@ -15,7 +17,9 @@ pub enum Purpose {
     Correction,
     /// Theo yêu cầu của chính công dân — at the citizen's own request.
     CitizenRequest,
-    /// Anything else, in words (at most [`Purpose::MAX_OTHER`] characters).
+    /// Anything else, in words: at most [`Purpose::MAX_OTHER`] characters, cleaned by [`kernel::free_text::clean`]
+    /// (NFC, whitespace collapsed, no control or invisible characters), since they go into the signed ledger and
+    /// are shown to the citizen.
     Other(String),
 }
 
@@ -31,6 +35,9 @@ pub enum PurposeError {
     /// "Other" without words, or with too many.
     #[error("for another purpose, describe it in 1 to 200 characters")]
     OtherText,
+    /// "Other" in words that carry a control or invisible character (see [`kernel::free_text`]).
+    #[error("the other purpose holds the control or invisible character U+{:04X}", u32::from(*.0))]
+    OtherCharacter(char),
 }
 
 impl Purpose {
@@ -48,13 +55,11 @@ impl Purpose {
             Some("verification") => Ok(Purpose::Verification),
             Some("correction") => Ok(Purpose::Correction),
             Some("citizen_request") => Ok(Purpose::CitizenRequest),
-            Some("other") => {
-                let words = other.map(|w| w.split_whitespace().collect::<Vec<_>>().join(" ")).unwrap_or_default();
-                if words.is_empty() || words.chars().count() > Purpose::MAX_OTHER {
-                    return Err(PurposeError::OtherText);
-                }
-                Ok(Purpose::Other(words))
-            }
+            Some("other") => match kernel::free_text::clean(other.unwrap_or_default(), Purpose::MAX_OTHER) {
+                Ok(words) => Ok(Purpose::Other(words)),
+                Err(FreeTextError::Forbidden(c)) => Err(PurposeError::OtherCharacter(c)),
+                Err(FreeTextError::Empty | FreeTextError::TooLong { .. }) => Err(PurposeError::OtherText),
+            },
             Some(code) => Err(PurposeError::Unknown(code.chars().take(40).collect())),
         }
     }
@@ -113,5 +118,46 @@ mod tests {
         assert!(matches!(Purpose::parse(Some("curiosity"), None), Err(PurposeError::Unknown(_))));
         assert_eq!(Purpose::parse(Some("other"), Some("   ")), Err(PurposeError::OtherText));
         assert_eq!(Purpose::parse(Some("other"), Some(&"x".repeat(201))), Err(PurposeError::OtherText));
+    }
+
+    #[test]
+    fn other_words_with_controls_or_bidi_overrides_are_refused() {
+        for (words, c) in [
+            ("kiểm tra\0", '\0'),
+            ("\u{1b}[2Jxoá màn hình", '\u{1b}'),
+            ("kiểm tra \u{202e}ơs ồh", '\u{202e}'),
+            ("\u{2066}isolate\u{2069}", '\u{2066}'),
+            ("a\u{200f}b", '\u{200f}'),
+            ("a\u{61c}b", '\u{61c}'),
+            ("zero\u{200b}width", '\u{200b}'),
+        ] {
+            assert_eq!(Purpose::parse(Some("other"), Some(words)), Err(PurposeError::OtherCharacter(c)), "{words:?}");
+        }
+    }
+
+    #[test]
+    fn other_words_are_composed_before_they_are_counted() {
+        // 200 "ễ" written decomposed are 600 code points but 200 characters once composed.
+        let decomposed = "e\u{302}\u{303}".repeat(200);
+        assert_eq!(Purpose::parse(Some("other"), Some(&decomposed)), Ok(Purpose::Other("ễ".repeat(200))));
+        assert_eq!(Purpose::parse(Some("other"), Some(" a\tb\r\nc ")).unwrap().to_string(), "other: a b c");
+    }
+
+    proptest::proptest! {
+        /// Whatever "other" purpose is accepted holds no control, bidi or other format character.
+        #[test]
+        fn accepted_other_words_hold_no_hidden_character(
+            words in proptest::prop_oneof![
+                proptest::arbitrary::any::<String>(),
+                "[a-zđơư \t\n\u{0}\u{1b}\u{7f}\u{200b}-\u{200f}\u{202a}-\u{202e}\u{2066}-\u{2069}\u{61c}]{0,30}",
+            ],
+        ) {
+            if let Ok(Purpose::Other(kept)) = Purpose::parse(Some("other"), Some(&words)) {
+                proptest::prop_assert!(
+                    !kept.chars().any(|c| c.is_control() || kernel::free_text::is_forbidden(c)),
+                    "{:?}", kept
+                );
+            }
+        }
     }
 }

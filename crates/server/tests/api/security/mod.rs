@@ -3,7 +3,11 @@
 //! requirements to the tests here.
 
 mod enumeration;
+mod free_text;
+mod headers;
 mod ledger_privacy;
 mod mfa_lockout;
+mod redirects;
 mod roles;
 mod tamper;
+mod uploads;
