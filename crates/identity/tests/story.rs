@@ -35,6 +35,13 @@ async fn accounts_sessions_and_tokens() {
     assert!(matches!(service::create_account(db, operator("short", "short")).await, Err(IdentityError::WeakPassword)));
     assert_eq!(service::list_accounts(db).await.unwrap().len(), 1, "a refused account leaves nothing behind");
 
+    let stored: String = store::sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$") && !stored.contains("correct horse"), "{stored}");
+
     let account = service::check_credentials(db, "lan", "correct horse battery").await.unwrap().unwrap();
     assert_eq!((account.id, account.display_name.as_str()), (id, "Nguyễn Thị Lan"));
     assert!(service::check_credentials(db, "lan", "wrong").await.unwrap().is_none());
