@@ -21,4 +21,4 @@ mod state;
 pub use error::{AppError, AppResult, FieldError};
 pub use page::{PageCtx, UserBadge};
 pub use routes::{local_path, routes};
-pub use state::{AppState, WebConfig};
+pub use state::{AppState, BadPublicUrl, PublicUrl, WebConfig};
