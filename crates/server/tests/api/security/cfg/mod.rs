@@ -7,6 +7,7 @@ mod public_url;
 mod shutdown;
 mod startup;
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
@@ -14,45 +15,61 @@ use std::time::Duration;
 /// A `congso serve` to start: a free port, plain-HTTP cookies and the public URL of that port, as every test node
 /// needs; the database and keys are the test's choice.
 pub struct Serve {
-    command: Command,
+    args: Vec<OsString>,
+    envs: Vec<(&'static str, String)>,
+    umask: Option<&'static str>,
     port: u16,
 }
 
 impl Serve {
     pub fn new() -> Serve {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_congso"));
-        command
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("CONGSO_SECURE_COOKIES", "false")
-            .env("CONGSO_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-            .env("CONGSO_LOG", "info,sqlx=warn");
-        Serve { command, port }
+        let args = ["serve", "--listen", &format!("127.0.0.1:{port}")].map(OsString::from).to_vec();
+        let envs = vec![
+            ("CONGSO_SECURE_COOKIES", "false".to_owned()),
+            ("CONGSO_PUBLIC_URL", format!("http://127.0.0.1:{port}")),
+            ("CONGSO_LOG", "info,sqlx=warn".to_owned()),
+        ];
+        Serve { args, envs, umask: None, port }
     }
 
     /// On this database URL.
     pub fn database_url(mut self, url: &str) -> Serve {
-        self.command.args(["--database-url", url]);
+        self.args.extend(["--database-url", url].map(OsString::from));
         self
     }
 
     /// With this data folder (its embedded database, unless a URL is given too).
     pub fn data_dir(mut self, dir: &Path) -> Serve {
-        self.command.arg("--data-dir").arg(dir);
+        self.args.extend([OsString::from("--data-dir"), dir.as_os_str().to_owned()]);
         self
     }
 
     /// With the tests' master key in the environment, as nodes sharing a PostgreSQL database have it.
     pub fn master_key(mut self) -> Serve {
-        self.command.env("CONGSO_MASTER_KEY", crate::helpers::MASTER_KEY);
+        self.envs.push(("CONGSO_MASTER_KEY", crate::helpers::MASTER_KEY.to_owned()));
+        self
+    }
+
+    /// Started with this umask (through `sh`, as a service manager would set it), whatever the test runner's is.
+    pub fn umask(mut self, umask: &'static str) -> Serve {
+        self.umask = Some(umask);
         self
     }
 
     /// Starts the process, its log going to a file read on failure.
-    pub fn spawn(mut self) -> Node {
+    pub fn spawn(self) -> Node {
         let log = tempfile::NamedTempFile::new().unwrap();
-        let child =
-            self.command.stdout(Stdio::null()).stderr(Stdio::from(log.reopen().unwrap())).spawn().unwrap();
+        let mut command = match self.umask {
+            Some(umask) => {
+                let mut sh = Command::new("sh");
+                sh.args(["-c", &format!("umask {umask} && exec \"$0\" \"$@\""), env!("CARGO_BIN_EXE_congso")]);
+                sh
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_congso")),
+        };
+        command.args(&self.args).envs(self.envs);
+        let child = command.stdout(Stdio::null()).stderr(Stdio::from(log.reopen().unwrap())).spawn().unwrap();
         Node { child, base: format!("http://127.0.0.1:{}", self.port), log }
     }
 }
