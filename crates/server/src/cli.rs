@@ -228,44 +228,7 @@ impl Cli {
             }
             Command::Demo { listen, data_dir } => {
                 init_tracing();
-                let overrides = Overrides { listen: Some(listen), data_dir: Some(data_dir), ..Default::default() };
-                // The demo ignores the environment, except the address it is reached at (behind a proxy, say).
-                let env = |key: &str| if key == "CONGSO_PUBLIC_URL" { std::env::var(key).ok() } else { None };
-                let mut settings = config::load(&overrides, &env, config::serve_defaults())?;
-                // The demo is served over plain HTTP, where browsers would drop Secure cookies on a LAN address.
-                settings.secure_cookies = false;
-                let public_url = match settings.public_url.clone() {
-                    Some(url) => url,
-                    None => format!("http://localhost:{}", settings.listen.port()).parse()?,
-                };
-                let db = open(&settings).await?;
-                let keyring = crate::trust_cli::open_keyring(&settings, &db).await?;
-                let accounts = db.exclusive_startup(|| crate::demo::seed(&db, &keyring)).await?;
-                println!("\ncongso demo: {public_url}\n");
-                println!("Demo sign-in accounts (username / password):");
-                for a in accounts {
-                    println!("  {:<16} {:<20} {}", a.username, a.password, a.what);
-                }
-                let qr_dir = settings.data_dir.join("demo-digital-id");
-                if let Some(png) = crate::credentials::cli::demo_digital_id(&settings, &db, &qr_dir).await? {
-                    println!(
-                        "\ncongdan's digital ID: http://{}/me/digital-id (QR also in {})",
-                        settings.listen,
-                        png.display()
-                    );
-                    println!(
-                        "check it offline: curl -o bundle.json http://{}/.well-known/congso-verifier-bundle.json && \
-                         congso verify --bundle bundle.json --image {}",
-                        settings.listen,
-                        png.display()
-                    );
-                }
-                println!(
-                    "\nMail congso sends (password reset links) is written to {}",
-                    settings.data_dir.join("outbox").display()
-                );
-                println!();
-                run_server(settings, public_url, db, keyring).await
+                crate::demo::run(listen, data_dir).await
             }
             Command::Migrate(overrides) => {
                 let settings = settings(&overrides)?;
@@ -308,7 +271,8 @@ impl Cli {
     }
 }
 
-async fn run_server(
+/// Serves on the settings' address until SIGTERM or Ctrl-C.
+pub(crate) async fn run_server(
     settings: Settings,
     public_url: web::PublicUrl,
     db: Db,
@@ -321,12 +285,7 @@ async fn run_server(
     tracing::info!(mail = %mailer.describe(), "mail goes here");
     let rate_limit =
         web::ratelimit::RateLimit { trusted_proxies: settings.trusted_proxies.clone(), ..Default::default() };
-    let config = WebConfig {
-        secure_cookies: settings.secure_cookies,
-        public_url,
-        mailer,
-        rate_limit,
-    };
+    let config = WebConfig { secure_cookies: settings.secure_cookies, public_url, mailer, rate_limit };
     let state = AppState::new(db, config, keyring);
     tokio::spawn(crate::trust_cli::housekeeping(state.clone()));
     crate::app::serve(listener, state, crate::app::shutdown_signal()).await?;

@@ -94,7 +94,8 @@ mod tests {
     fn public_urls_are_an_origin_without_a_path() {
         let url: PublicUrl = "https://dvc.example.vn:8443/".parse().unwrap();
         assert_eq!(url.as_str(), "https://dvc.example.vn:8443");
-        for bad in ["dvc.example.vn", "https://", "https://x.vn/path", "ftp://x.vn", "https://u@x.vn", "https://x.vn?q"] {
+        for bad in ["dvc.example.vn", "https://", "https://x.vn/path", "ftp://x.vn", "https://u@x.vn", "https://x.vn?q"]
+        {
             assert!(bad.parse::<PublicUrl>().is_err(), "{bad}");
         }
     }

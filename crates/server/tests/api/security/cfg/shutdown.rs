@@ -47,13 +47,8 @@ async fn a_clean_shutdown_signs_a_head_over_the_newest_entries() {
         "sex": "female",
         "birth_registration_province": "079"
     });
-    let r = client
-        .post(format!("{}/api/v1/citizens", node.base))
-        .bearer_auth(&token)
-        .json(&citizen)
-        .send()
-        .await
-        .unwrap();
+    let r =
+        client.post(format!("{}/api/v1/citizens", node.base)).bearer_auth(&token).json(&citizen).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let r = client
         .get(format!("{}/api/v1/citizens/079185000123?purpose=verification", node.base))
