@@ -13,6 +13,9 @@ use crate::{Db, StoreError};
 /// do) do not wait for each other.
 const PG_LOCK_CLASS: i32 = 0x636f_6e67;
 
+/// The lock's two keys in SQL, the class bound as `$1`.
+const PG_LOCK_KEYS: &str = "$1, hashtext(coalesce(current_schema(), ''))";
+
 /// Where the lock lives on SQLite: a file beside the database, locked exclusively (`flock`).
 pub(crate) fn lock_file(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
@@ -54,14 +57,14 @@ impl Db {
     async fn lock_startup(&self) -> Result<Held, StoreError> {
         if self.backend() == crate::Backend::Postgres {
             let mut conn = self.pool().acquire().await?.detach();
-            let free: bool = sqlx::query("SELECT pg_try_advisory_lock($1, hashtext(current_schema()))")
+            let free: bool = sqlx::query(&format!("SELECT pg_try_advisory_lock({PG_LOCK_KEYS})"))
                 .bind(PG_LOCK_CLASS)
                 .fetch_one(&mut conn)
                 .await?
                 .try_get(0)?;
             if !free {
                 tracing::info!("another node is starting on this database; waiting for it to finish");
-                sqlx::query("SELECT 1 FROM pg_advisory_lock($1, hashtext(current_schema()))")
+                sqlx::query(&format!("SELECT 1 FROM pg_advisory_lock({PG_LOCK_KEYS})"))
                     .bind(PG_LOCK_CLASS)
                     .execute(&mut conn)
                     .await?;
@@ -93,7 +96,7 @@ impl Held {
     async fn release(self) {
         match self {
             Held::Postgres(mut conn) => {
-                let unlocked = sqlx::query("SELECT pg_advisory_unlock($1, hashtext(current_schema()))")
+                let unlocked = sqlx::query(&format!("SELECT pg_advisory_unlock({PG_LOCK_KEYS})"))
                     .bind(PG_LOCK_CLASS)
                     .execute(&mut conn)
                     .await;
@@ -105,5 +108,57 @@ impl Held {
             Held::File(file) => drop(file),
             Held::Nothing => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU8, Ordering};
+    use std::time::Duration;
+
+    use crate::testing::TestDb;
+    use crate::{Db, StoreError};
+
+    /// Two handles with pools of their own stand for two processes; the lock is a database session's or an open
+    /// file's, so it keeps them apart as it keeps processes apart.
+    #[tokio::test]
+    async fn a_second_start_waits_until_the_first_has_finished() {
+        let test = TestDb::new().await;
+        let (first, second) = (test.db.clone(), Db::connect(&test.url).await.unwrap());
+        // 0: nothing yet; 1: the first is inside; 2: the first may finish; 3: the first finished; 4: the second ran.
+        let step = Arc::new(AtomicU8::new(0));
+        let wait_for = |step: Arc<AtomicU8>, value: u8| async move {
+            while step.load(Ordering::SeqCst) < value {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        let inside = step.clone();
+        let one = tokio::spawn(async move {
+            first
+                .exclusive_startup(|| async {
+                    inside.store(1, Ordering::SeqCst);
+                    wait_for(inside.clone(), 2).await;
+                    inside.store(3, Ordering::SeqCst);
+                    Ok::<_, StoreError>(())
+                })
+                .await
+        });
+        wait_for(step.clone(), 1).await;
+        let after = step.clone();
+        let two = tokio::spawn(async move {
+            second
+                .exclusive_startup(|| async {
+                    let seen = after.load(Ordering::SeqCst);
+                    after.store(4, Ordering::SeqCst);
+                    Ok::<_, StoreError>(seen)
+                })
+                .await
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(step.load(Ordering::SeqCst), 1, "the second start ran while the first held the lock");
+        step.store(2, Ordering::SeqCst);
+        one.await.unwrap().unwrap();
+        assert_eq!(two.await.unwrap().unwrap(), 3, "the second start ran only after the first finished");
     }
 }
