@@ -13,8 +13,8 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::http::header::{LOCATION, REFERRER_POLICY};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -57,15 +57,10 @@ struct ForgotForm {
     login: String,
 }
 
-async fn forgot(
-    State(state): State<AppState>,
-    page: PageCtx,
-    headers: HeaderMap,
-    CsrfForm(form): CsrfForm<ForgotForm>,
-) -> Response {
+async fn forgot(State(state): State<AppState>, page: PageCtx, CsrfForm(form): CsrfForm<ForgotForm>) -> Response {
     let login = form.login.trim().to_owned();
     if !login.is_empty() && login.len() <= 254 {
-        let base = state.config.base_url(&headers);
+        let base = state.config.public_url.to_string();
         tokio::spawn(async move {
             if let Err(e) = send_links(&state, &login, &base).await {
                 tracing::error!(error = %e, "password reset: no link sent");

@@ -2,7 +2,8 @@
 //!
 //! A [`Mailer`] sends through one of two transports:
 //! - **File**: each message is written as an `.eml` file into a folder. The demo and the tests use it, so that
-//!   nothing leaves the machine and a test can read what was "sent".
+//!   nothing leaves the machine and a test can read what was "sent". Mail holds reset links and personal details:
+//!   on Unix the folder is made 0700 and each file 0600, for the service's user alone.
 //! - **SMTP**: a relay named by an `smtp://` or `smtps://` URL (`smtp://…?tls=required` for STARTTLS), with its
 //!   credentials in the URL. TLS is rustls; no OpenSSL is needed. The URL's password is never printed: the
 //!   mailer's `Debug` shows only scheme, host and port.
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailbox};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 /// What sending mail can fail with. No variant carries a password.
 #[derive(Debug, thiserror::Error)]
@@ -47,8 +48,13 @@ pub enum MailError {
     #[error("SMTP: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
     /// The message could not be written to the outbox.
-    #[error("writing to the outbox: {0}")]
-    File(#[from] lettre::transport::file::Error),
+    #[error("cannot write the mail {path}: {source}")]
+    File {
+        /// The file it was to be.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// A plain-text message to one person, built a paragraph at a time.
@@ -113,7 +119,11 @@ impl Mailer {
     /// A mailer that writes each message as an `.eml` file into `dir`, creating the folder if needed.
     pub fn file(dir: impl AsRef<Path>, from: &str) -> Result<Mailer, MailError> {
         let dir = dir.as_ref().to_path_buf();
-        std::fs::create_dir_all(&dir).map_err(|source| MailError::Outbox { dir: dir.clone(), source })?;
+        let mut folder = std::fs::DirBuilder::new();
+        folder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+        folder.create(&dir).map_err(|source| MailError::Outbox { dir: dir.clone(), source })?;
         Ok(Mailer { from: parse_from(from)?, transport: Transport::File { dir } })
     }
 
@@ -168,7 +178,8 @@ impl Mailer {
             .body(body)?;
         match &self.transport {
             Transport::File { dir } => {
-                AsyncFileTransport::<Tokio1Executor>::new(dir).send(email).await?;
+                let path = dir.join(format!("{}.eml", uuid::Uuid::new_v4()));
+                write_private(&path, &email.formatted()).await.map_err(|source| MailError::File { path, source })?;
             }
             Transport::Smtp { inner, .. } => {
                 inner.send(email).await?;
@@ -176,6 +187,18 @@ impl Mailer {
         }
         Ok(())
     }
+}
+
+/// Writes a new file that only the service's user may read (lettre's file transport would leave it to the umask).
+async fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).await?;
+    file.write_all(bytes).await?;
+    file.flush().await
 }
 
 #[cfg(test)]
@@ -197,6 +220,12 @@ mod tests {
         let files: Vec<_> = std::fs::read_dir(&outbox).unwrap().map(|e| e.unwrap().path()).collect();
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].extension().unwrap(), "eml");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!((mode(&outbox), mode(&files[0])), (0o700, 0o600), "mail is for the service's user alone");
+        }
         let eml = std::fs::read_to_string(&files[0]).unwrap();
         assert!(eml.contains("To: an@example.vn"), "{eml}");
         assert!(eml.contains("no-reply@congso.invalid"), "{eml}");

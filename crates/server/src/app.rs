@@ -116,14 +116,15 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Serves until `shutdown` completes, then finishes the requests in flight (for at most 30 seconds). Each request
-/// knows its peer's address, which the rate limit keys on: every server, tests' included, starts here.
+/// Serves until `shutdown` completes, then finishes the requests in flight (for at most 30 seconds) and signs a
+/// tree head if the ledger grew since the last one. Each request knows its peer's address, which the rate limit
+/// keys on: every server, tests' included, starts here.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let db = state.db.clone();
+    let (db, keyring) = (state.db.clone(), state.keyring.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -143,6 +144,12 @@ pub async fn serve(
         }
     };
     drop(stop_rx);
+    // The heads signed while running come once a minute: without this one, the entries of a node's last minute
+    // would wait, unsigned, for whichever node signs next (or forever, for a single node that stays down).
+    match trust::ledger::head::sign(&db, &keyring).await {
+        Ok(head) => tracing::info!(tree_size = head.tree_size, "the ledger's latest entries are under a signed head"),
+        Err(e) => tracing::error!(error = %e, "could not sign a tree head at shutdown"),
+    }
     db.close().await;
     result
 }

@@ -238,7 +238,8 @@ impl RegistryBench {
         let (master, _) = MasterKey::load_or_create(&master_key_file)?;
         let keyring = std::sync::Arc::new(Keyring::open(&db, master).await?);
         let mailer = notify::Mailer::file(self.dir.join("outbox"), crate::config::DEFAULT_MAIL_FROM)?;
-        let config = WebConfig { secure_cookies: false, public_url: None, mailer, rate_limit: Default::default() };
+        let public_url = "http://localhost".parse()?;
+        let config = WebConfig { secure_cookies: false, public_url, mailer, rate_limit: Default::default() };
         let state = AppState::new(db.clone(), config, keyring);
         let app_base = serve_in_background(crate::app::router(state)).await?;
         let app_rps = throughput(
@@ -281,6 +282,7 @@ impl RegistryBench {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let mut child = std::process::Command::new(exe)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &url])
+            .env("CONGSO_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .env("CONGSO_MASTER_KEY_FILE", &master_key_file)
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -181,12 +181,26 @@ pub(crate) fn settings(overrides: &Overrides) -> anyhow::Result<Settings> {
 /// Connects and migrates; the error names the (redacted) URL and the cause in one line.
 pub(crate) async fn open(settings: &Settings) -> anyhow::Result<Db> {
     if settings.database_url.is_none() {
-        std::fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("cannot create the data folder {}", settings.data_dir.display()))?;
+        private_data_dir(&settings.data_dir)?;
     }
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
     Ok(db)
+}
+
+/// Creates the data folder, which holds the embedded database with every citizen's record, for the service's
+/// user alone (0700), and closes one that other local users could enter.
+fn private_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    let shown = dir.display();
+    store::private::create_dir_all(dir).with_context(|| format!("cannot create the data folder {shown}"))?;
+    if let Some(mode) = store::private::tighten_dir(dir).with_context(|| format!("cannot restrict {shown}"))? {
+        tracing::warn!(
+            folder = %shown,
+            was = format!("{mode:o}"),
+            "the data folder was open to other local users; it is now for this user only (0700)"
+        );
+    }
+    Ok(())
 }
 
 fn init_tracing() {
@@ -207,46 +221,14 @@ impl Cli {
             Command::Serve(overrides) => {
                 init_tracing();
                 let settings = settings(&overrides)?;
+                let public_url = settings.required_public_url()?;
                 let db = open(&settings).await?;
                 let keyring = crate::trust_cli::open_keyring(&settings, &db).await?;
-                run_server(settings, db, keyring).await
+                run_server(settings, public_url, db, keyring).await
             }
             Command::Demo { listen, data_dir } => {
                 init_tracing();
-                let overrides = Overrides { listen: Some(listen), data_dir: Some(data_dir), ..Default::default() };
-                // The demo ignores the environment, except the address it is reached at (behind a proxy, say).
-                let env = |key: &str| if key == "CONGSO_PUBLIC_URL" { std::env::var(key).ok() } else { None };
-                let mut settings = config::load(&overrides, &env, config::serve_defaults())?;
-                // The demo is served over plain HTTP, where browsers would drop Secure cookies on a LAN address.
-                settings.secure_cookies = false;
-                let db = open(&settings).await?;
-                let keyring = crate::trust_cli::open_keyring(&settings, &db).await?;
-                let accounts = crate::demo::seed(&db, &keyring).await?;
-                println!("\ncongso demo: http://{}\n", settings.listen);
-                println!("Demo sign-in accounts (username / password):");
-                for a in accounts {
-                    println!("  {:<16} {:<20} {}", a.username, a.password, a.what);
-                }
-                let qr_dir = settings.data_dir.join("demo-digital-id");
-                if let Some(png) = crate::credentials::cli::demo_digital_id(&settings, &db, &qr_dir).await? {
-                    println!(
-                        "\ncongdan's digital ID: http://{}/me/digital-id (QR also in {})",
-                        settings.listen,
-                        png.display()
-                    );
-                    println!(
-                        "check it offline: curl -o bundle.json http://{}/.well-known/congso-verifier-bundle.json && \
-                         congso verify --bundle bundle.json --image {}",
-                        settings.listen,
-                        png.display()
-                    );
-                }
-                println!(
-                    "\nMail congso sends (password reset links) is written to {}",
-                    settings.data_dir.join("outbox").display()
-                );
-                println!();
-                run_server(settings, db, keyring).await
+                crate::demo::run(listen, data_dir).await
             }
             Command::Migrate(overrides) => {
                 let settings = settings(&overrides)?;
@@ -289,8 +271,10 @@ impl Cli {
     }
 }
 
-async fn run_server(
+/// Serves on the settings' address until SIGTERM or Ctrl-C.
+pub(crate) async fn run_server(
     settings: Settings,
+    public_url: web::PublicUrl,
     db: Db,
     keyring: std::sync::Arc<trust::keyring::Keyring>,
 ) -> anyhow::Result<()> {
@@ -301,12 +285,7 @@ async fn run_server(
     tracing::info!(mail = %mailer.describe(), "mail goes here");
     let rate_limit =
         web::ratelimit::RateLimit { trusted_proxies: settings.trusted_proxies.clone(), ..Default::default() };
-    let config = WebConfig {
-        secure_cookies: settings.secure_cookies,
-        public_url: settings.public_url.clone(),
-        mailer,
-        rate_limit,
-    };
+    let config = WebConfig { secure_cookies: settings.secure_cookies, public_url, mailer, rate_limit };
     let state = AppState::new(db, config, keyring);
     tokio::spawn(crate::trust_cli::housekeeping(state.clone()));
     crate::app::serve(listener, state, crate::app::shutdown_signal()).await?;

@@ -22,8 +22,8 @@ pub struct Settings {
     pub master_key: Option<String>,
     /// Where the master key is kept when `CONGSO_MASTER_KEY` is not set; `None` means `master.key` in `data_dir`.
     pub master_key_file: Option<PathBuf>,
-    /// The public address of the site, without a trailing `/`; `None` means each request's `Host`.
-    pub public_url: Option<String>,
+    /// The public address of the site. `serve` refuses to start without it; `demo` takes where it listens.
+    pub public_url: Option<web::PublicUrl>,
     /// The sender of the mail congso sends, such as `congso <no-reply@example.vn>`.
     pub mail_from: String,
     /// The SMTP relay (`smtp://` or `smtps://`, credentials in the URL); `None` means `.eml` files in
@@ -67,6 +67,18 @@ impl Settings {
             Some(url) => url.clone(),
             None => format!("sqlite://{}?mode=rwc", self.data_dir.join("congso.db").display()),
         }
+    }
+
+    /// The public address, which `serve` cannot do without: guessing it from requests would let any client name
+    /// the OpenID Connect issuer and the host of links in mail.
+    pub fn required_public_url(&self) -> Result<web::PublicUrl, ConfigError> {
+        self.public_url.clone().ok_or_else(|| ConfigError {
+            key: "public_url (CONGSO_PUBLIC_URL)".to_owned(),
+            problem: "is not set: set it to the address people reach this site at, such as \
+                      https://dichvucong.example.vn (OpenID Connect tokens name it as their issuer, links in mail \
+                      point to it)"
+                .to_owned(),
+        })
     }
 
     /// The mailer these settings name: the SMTP relay, or `.eml` files in `data_dir/outbox`.
@@ -166,19 +178,11 @@ fn check_database_url(key: &str, value: &str) -> Result<String, ConfigError> {
     }
 }
 
-fn check_public_url(key: &str, value: &str) -> Result<Option<String>, ConfigError> {
-    let url = value.trim().trim_end_matches('/');
-    if url.is_empty() {
+fn check_public_url(key: &str, value: &str) -> Result<Option<web::PublicUrl>, ConfigError> {
+    if value.trim().is_empty() {
         return Ok(None);
     }
-    let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-    match host {
-        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']) => Ok(Some(url.to_owned())),
-        _ => Err(ConfigError {
-            key: key.to_owned(),
-            problem: format!("{value:?} is not an address such as https://dichvucong.example.vn (no path)"),
-        }),
-    }
+    value.parse().map(Some).map_err(|e: web::BadPublicUrl| ConfigError { key: key.to_owned(), problem: e.to_string() })
 }
 
 fn check_mail_from(key: &str, value: &str) -> Result<String, ConfigError> {
@@ -402,12 +406,12 @@ mod tests {
         .unwrap();
         let flags = Overrides { config: Some(file), ..Default::default() };
         let s = load(&flags, &env_of(&[]), serve_defaults()).unwrap();
-        assert_eq!(s.public_url.as_deref(), Some("https://dvc.example.vn"));
+        assert_eq!(s.public_url.as_ref().map(web::PublicUrl::as_str), Some("https://dvc.example.vn"));
         assert_eq!(s.mail_from, "Cổng DVC <dvc@example.vn>");
         assert_eq!(s.mailer().unwrap().describe(), "smtp://relay.example.vn:25");
         let env = env_of(&[("CONGSO_SMTP_URL", ""), ("CONGSO_PUBLIC_URL", "http://10.0.0.5:8080")]);
         let s = load(&flags, &env, serve_defaults()).unwrap();
-        assert_eq!(s.public_url.as_deref(), Some("http://10.0.0.5:8080"));
+        assert_eq!(s.public_url.as_ref().map(web::PublicUrl::as_str), Some("http://10.0.0.5:8080"));
         assert_eq!(s.mailer().unwrap().outbox(), Some(s.data_dir.join("outbox").as_path()));
 
         let bad = |key: &str, value: &str| load(&Overrides::default(), &env_of(&[(key, value)]), serve_defaults());

@@ -1,5 +1,7 @@
 //! The demo's data: created on first start, left as it is afterwards.
 
+use std::path::PathBuf;
+
 use identity::model::RoleAssignment;
 use identity::officials::Agency;
 use identity::service::{self, NewAccount};
@@ -7,6 +9,8 @@ use identity::{AccountKind, Role, Territory};
 use store::Db;
 use trust::keyring::Keyring;
 use trust::ledger::{Actor, Purpose};
+
+use crate::config::{self, Overrides, Settings};
 
 /// People in the demo's synthetic population.
 const DEMO_CITIZENS: u64 = 10_000;
@@ -73,6 +77,45 @@ async fn agencies(db: &Db, commune: kernel::AdminUnitCode) -> anyhow::Result<[Ag
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(all)
+}
+
+/// `congso demo`: the demo's settings, its data made on first start, what to try printed, then the server.
+pub async fn run(listen: String, data_dir: PathBuf) -> anyhow::Result<()> {
+    let overrides = Overrides { listen: Some(listen), data_dir: Some(data_dir), ..Default::default() };
+    // The demo ignores the environment, except the address it is reached at (behind a proxy, say).
+    let env = |key: &str| if key == "CONGSO_PUBLIC_URL" { std::env::var(key).ok() } else { None };
+    let mut settings = config::load(&overrides, &env, config::serve_defaults())?;
+    // The demo is served over plain HTTP, where browsers would drop Secure cookies on a LAN address.
+    settings.secure_cookies = false;
+    let public_url = public_url(&settings)?;
+    let db = crate::cli::open(&settings).await?;
+    let keyring = crate::trust_cli::open_keyring(&settings, &db).await?;
+    let accounts = db.exclusive_startup(|| seed(&db, &keyring)).await?;
+    println!("\ncongso demo: {public_url}\n");
+    println!("Demo sign-in accounts (username / password):");
+    for a in accounts {
+        println!("  {:<16} {:<20} {}", a.username, a.password, a.what);
+    }
+    let qr_dir = settings.data_dir.join("demo-digital-id");
+    if let Some(png) = crate::credentials::cli::demo_digital_id(&settings, &db, &qr_dir).await? {
+        println!("\ncongdan's digital ID: {public_url}/me/digital-id (QR also in {})", png.display());
+        println!(
+            "check it offline: curl -o bundle.json {public_url}/.well-known/congso-verifier-bundle.json && \
+             congso verify --bundle bundle.json --image {}",
+            png.display()
+        );
+    }
+    println!("\nMail congso sends (password reset links) is written to {}", settings.data_dir.join("outbox").display());
+    println!();
+    crate::cli::run_server(settings, public_url, db, keyring).await
+}
+
+/// Where the demo is reached: `CONGSO_PUBLIC_URL` when set (behind a proxy, say), else localhost on its port.
+fn public_url(settings: &Settings) -> Result<web::PublicUrl, web::BadPublicUrl> {
+    match &settings.public_url {
+        Some(url) => Ok(url.clone()),
+        None => format!("http://localhost:{}", settings.listen.port()).parse(),
+    }
 }
 
 /// Creates the demo population and accounts that do not exist yet; returns the accounts for printing.
@@ -185,4 +228,20 @@ async fn seed_citizen(db: &Db, commune: &str) -> anyhow::Result<String> {
         Err(e) => return Err(e.into()),
     }
     Ok(format!("citizen {} ({})", person.full_name, person.personal_id))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_is_reached_on_localhost_at_its_port_unless_told_otherwise() {
+        let mut settings = crate::config::serve_defaults();
+        settings.listen = "0.0.0.0:8123".parse().unwrap();
+        assert_eq!(super::public_url(&settings).unwrap().as_str(), "http://localhost:8123");
+        settings.public_url = Some("https://demo.example.vn".parse().unwrap());
+        assert_eq!(super::public_url(&settings).unwrap().as_str(), "https://demo.example.vn");
+        assert!(settings.required_public_url().is_ok());
+        settings.public_url = None;
+        let err = settings.required_public_url().unwrap_err().to_string();
+        assert!(err.contains("public_url") && err.contains("CONGSO_PUBLIC_URL"), "{err}");
+    }
 }

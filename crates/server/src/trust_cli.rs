@@ -26,7 +26,7 @@ fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
     }
     let path = settings.master_key_path();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        store::private::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let (master, created) = MasterKey::load_or_create(&path)?;
     if created {

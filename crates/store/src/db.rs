@@ -1,3 +1,4 @@
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -23,6 +24,15 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// The startup lock could not be taken.
+    #[error("cannot take the startup lock {}", path.display())]
+    StartupLock {
+        /// The lock file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A migration failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -45,6 +55,8 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The SQLite database's file; `None` on PostgreSQL and for an in-memory SQLite database.
+    sqlite_file: Option<PathBuf>,
 }
 
 impl Db {
@@ -59,6 +71,10 @@ impl Db {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
         let connect_error = |source| StoreError::Connect { url: redact_url(url), source };
+        let sqlite_file = match backend {
+            Backend::Sqlite => sqlite_file(url).map_err(connect_error)?,
+            Backend::Postgres => None,
+        };
         let options = AnyConnectOptions::from_str(url).map_err(connect_error)?;
         // One direct connection first: a pool retries until its timeout and then reports only that it timed out,
         // where an operator needs to read "connection refused" or "password authentication failed".
@@ -91,17 +107,20 @@ impl Db {
             }
         }
         .map_err(connect_error)?;
-        Ok(Db { pool, backend })
+        Ok(Db { pool, backend, sqlite_file })
     }
 
-    /// Brings the schema up to date. Safe to run on every start and from several nodes at once (sqlx takes a
-    /// lock on PostgreSQL).
+    /// Brings the schema up to date. Safe to run on every start and from several processes at once: it runs
+    /// under the startup lock ([`Db::exclusive_startup`]), so a process that comes second finds the schema made.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
-        }
-        Ok(())
+        self.exclusive_startup(|| async {
+            match self.backend {
+                Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+                Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// Checks that the database answers.
@@ -129,10 +148,33 @@ impl Db {
         self.backend
     }
 
+    /// The SQLite database's file, if it lives in one.
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        self.sqlite_file.as_deref()
+    }
+
     /// Closes every connection, waiting for queries in flight.
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The file of a SQLite URL (`None` in memory). When the URL lets SQLite create the file (`mode=rwc`), it is
+/// created here first with mode 0600: SQLite would make it with the process's umask (0644, readable by every local
+/// user), and it gives the `-wal` and `-shm` files beside it the database's mode.
+fn sqlite_file(url: &str) -> Result<Option<PathBuf>, sqlx::Error> {
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
+    let path = options.get_filename().to_path_buf();
+    let param = |key: &str, value: &str| {
+        url.split_once('?').is_some_and(|(_, query)| query.split('&').any(|pair| pair == format!("{key}={value}")))
+    };
+    if param("mode", "memory") || path.to_string_lossy().starts_with("file:sqlx-in-memory") {
+        return Ok(None);
+    }
+    if param("mode", "rwc") {
+        crate::private::file_options().create(true).truncate(false).open(&path).map_err(sqlx::Error::Io)?;
+    }
+    Ok(Some(path))
 }
 
 /// Whether an error is a violated uniqueness constraint (a duplicate), on either backend.

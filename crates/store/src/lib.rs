@@ -7,6 +7,8 @@
 
 mod builder;
 mod db;
+pub mod private;
+mod startup;
 pub mod testing;
 
 pub use builder::{Arg, Sql};

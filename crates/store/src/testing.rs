@@ -31,6 +31,16 @@ impl TestDb {
     /// # Panics
     /// When the database cannot be created: a test cannot go on without it.
     pub async fn new() -> TestDb {
+        let test = Self::empty().await;
+        test.db.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+        test
+    }
+
+    /// Creates a database for one test without migrating it: what a first start finds.
+    ///
+    /// # Panics
+    /// When the database cannot be created.
+    pub async fn empty() -> TestDb {
         match std::env::var(TEST_DATABASE_URL) {
             Ok(admin_url) if !admin_url.is_empty() => Self::postgres(admin_url).await,
             _ => Self::sqlite().await,
@@ -41,7 +51,6 @@ impl TestDb {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temporary folder: {e}"));
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
         let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
-        db.migrate().await.unwrap_or_else(|e| panic!("{e}"));
         TestDb { db, url, cleanup: Cleanup::SqliteDir(dir) }
     }
 
@@ -54,7 +63,6 @@ impl TestDb {
         // transaction, which would otherwise hold locks that block dropping the schema.
         let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}&application_name={schema}");
         let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
-        db.migrate().await.unwrap_or_else(|e| panic!("{e}"));
         TestDb { db, url, cleanup: Cleanup::PostgresSchema { admin_url, schema } }
     }
 }

@@ -8,18 +8,14 @@
 //! Each algorithm has at least one active key from the first start. `congso keys rotate` adds a newer one, which
 //! signs from then on while older keys keep verifying; `congso keys retire` ends a key.
 
-use std::path::Path;
+mod master;
+
 use std::sync::{Arc, RwLock};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, Nonce};
-use rand::RngCore;
-use rand::rngs::OsRng;
 use store::Db;
 use store::sqlx::{self, Any, Executor, Row};
 
+pub use self::master::MasterKey;
 use crate::keys::{Algorithm, KeyError, SigningKey, VerifyingKey};
 use crate::ledger::seal::{Key, Sealed};
 use crate::ledger::witness::HeadsFile;
@@ -30,6 +26,9 @@ pub enum KeyringError {
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The startup lock could not be taken.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
     /// The master key is missing or malformed.
     #[error("master key: {0}")]
     MasterKey(String),
@@ -57,85 +56,6 @@ pub enum KeyringError {
     /// Retiring would leave an algorithm without a key.
     #[error("{0} is the last active {1} key; rotate first")]
     LastKey(String, Algorithm),
-}
-
-/// The key that seals private keys at rest.
-#[derive(Clone)]
-pub struct MasterKey([u8; 32]);
-
-impl std::fmt::Debug for MasterKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MasterKey(…)")
-    }
-}
-
-impl MasterKey {
-    /// A master key from 32 bytes in standard base64, as `CONGSO_MASTER_KEY` holds it.
-    pub fn from_base64(text: &str) -> Result<MasterKey, KeyringError> {
-        let bytes = STANDARD.decode(text.trim()).map_err(|_| KeyringError::MasterKey("not base64".into()))?;
-        let key: [u8; 32] =
-            bytes.try_into().map_err(|_| KeyringError::MasterKey("must be 32 bytes (44 base64 characters)".into()))?;
-        Ok(MasterKey(key))
-    }
-
-    /// The master key kept in `path`, created there (readable by the owner only) if the file does not exist.
-    /// Returns whether it was created, so the caller can tell the operator to back it up.
-    pub fn load_or_create(path: &Path) -> Result<(MasterKey, bool), KeyringError> {
-        let fail = |e: std::io::Error| KeyringError::MasterKey(format!("{}: {e}", path.display()));
-        match std::fs::read_to_string(path) {
-            Ok(text) => Ok((MasterKey::from_base64(&text)?, false)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; 32];
-                OsRng.fill_bytes(&mut key);
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(path).map_err(fail)?;
-                std::io::Write::write_all(&mut file, format!("{}\n", STANDARD.encode(key)).as_bytes())
-                    .and_then(|()| file.sync_all())
-                    .map_err(fail)?;
-                Ok((MasterKey(key), true))
-            }
-            Err(e) => Err(fail(e)),
-        }
-    }
-
-    /// A random master key, for tests and throwaway installations.
-    pub fn random() -> MasterKey {
-        let mut key = [0u8; 32];
-        OsRng.fill_bytes(&mut key);
-        MasterKey(key)
-    }
-
-    /// Encrypts `secret`, bound to `kid` so a sealed secret cannot be moved to another key's row.
-    fn seal(&self, kid: &str, secret: &[u8]) -> Result<String, KeyringError> {
-        self.seal_bound(kid.as_bytes(), secret).ok_or_else(|| KeyringError::Sealed(kid.to_owned()))
-    }
-
-    fn open(&self, kid: &str, sealed: &str) -> Result<Vec<u8>, KeyringError> {
-        self.open_bound(kid.as_bytes(), sealed).ok_or_else(|| KeyringError::Sealed(kid.to_owned()))
-    }
-
-    /// The one sealing: ChaCha20-Poly1305 under the master key with a random nonce, `aad` bound as associated data;
-    /// base64 of nonce then ciphertext.
-    fn seal_bound(&self, aad: &[u8], secret: &[u8]) -> Option<String> {
-        let mut nonce = [0u8; 12];
-        OsRng.fill_bytes(&mut nonce);
-        let sealed = ChaCha20Poly1305::new((&self.0).into())
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: secret, aad })
-            .ok()?;
-        Some(STANDARD.encode([nonce.as_slice(), &sealed].concat()))
-    }
-
-    fn open_bound(&self, aad: &[u8], sealed: &str) -> Option<Vec<u8>> {
-        let bytes = STANDARD.decode(sealed).ok()?;
-        if bytes.len() < 12 {
-            return None;
-        }
-        let (nonce, sealed) = bytes.split_at(12);
-        ChaCha20Poly1305::new((&self.0).into()).decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad }).ok()
-    }
 }
 
 /// A key's public facts.
@@ -170,22 +90,14 @@ impl std::fmt::Debug for Keyring {
 }
 
 impl Keyring {
-    /// Loads the keyring, first creating a key for each algorithm that has none (the first start).
+    /// Loads the keyring, first creating a key for each algorithm that has none (the first start). The creation
+    /// runs under the startup lock, so nodes started together on a fresh database make one set of first keys and
+    /// each opens that set.
     pub async fn open(db: &Db, master: MasterKey) -> Result<Keyring, KeyringError> {
-        let mut tx = db.begin_write().await?;
-        let existing = list(&mut *tx).await?;
-        for algorithm in Algorithm::ALL {
-            if !existing.iter().any(|k| k.public.algorithm() == algorithm && k.retired_at.is_none()) {
-                let key = SigningKey::generate(algorithm);
-                insert(&mut *tx, &master, &key, now()).await?;
-                let (kid, event) = (Key::Text(key.kid().to_owned()), key_event("create", key.kid(), algorithm));
-                SIGNING_KEYS
-                    .append(&mut tx, db.backend(), kid, event)
-                    .await
-                    .map_err(|e| KeyringError::Ledger(e.to_string()))?;
-            }
+        // Once the keys exist (every start but the first), no lock is needed.
+        if !missing(&list(db.pool()).await?).is_empty() {
+            db.exclusive_startup(|| create_missing(db, &master)).await?;
         }
-        tx.commit().await?;
         let keys = RwLock::new(Arc::new(KeySet { signing: vec![], public: vec![] }));
         let keyring = Keyring { master, keys, heads: None };
         keyring.reload(db).await?;
@@ -268,6 +180,30 @@ impl Keyring {
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The algorithms that have no active key among `keys`.
+fn missing(keys: &[KeyInfo]) -> Vec<Algorithm> {
+    Algorithm::ALL
+        .into_iter()
+        .filter(|&algorithm| !keys.iter().any(|k| k.public.algorithm() == algorithm && k.retired_at.is_none()))
+        .collect()
+}
+
+/// Creates a key, with its ledger entry, for each algorithm that has none, as read inside the transaction.
+async fn create_missing(db: &Db, master: &MasterKey) -> Result<(), KeyringError> {
+    let mut tx = db.begin_write().await?;
+    for algorithm in missing(&list(&mut *tx).await?) {
+        let key = SigningKey::generate(algorithm);
+        insert(&mut *tx, master, &key, now()).await?;
+        let (kid, event) = (Key::Text(key.kid().to_owned()), key_event("create", key.kid(), algorithm));
+        SIGNING_KEYS
+            .append(&mut tx, db.backend(), kid, event)
+            .await
+            .map_err(|e| KeyringError::Ledger(e.to_string()))?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The associated data of a sealed secret: a prefix no key id has (they hold no NUL), then the context.
@@ -369,18 +305,9 @@ pub async fn retire(tx: &mut sqlx::Transaction<'static, Any>, kid: &str) -> Resu
 }
 
 #[cfg(test)]
+#[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sealed_secrets_open_only_with_their_master_key_and_kid() {
-        let master = MasterKey::random();
-        let sealed = master.seal("kid-a", b"secret").unwrap();
-        assert_eq!(master.open("kid-a", &sealed).unwrap(), b"secret");
-        assert!(matches!(master.open("kid-b", &sealed), Err(KeyringError::Sealed(_))));
-        assert!(matches!(MasterKey::random().open("kid-a", &sealed), Err(KeyringError::Sealed(_))));
-        assert!(matches!(master.open("kid-a", "AAAA"), Err(KeyringError::Sealed(_))));
-    }
 
     #[tokio::test]
     async fn sealed_secrets_open_only_in_their_context() {
@@ -396,31 +323,5 @@ mod tests {
         let key = master.seal("kid-a", b"private").unwrap();
         assert!(keyring.open_secret("kid-a", &key).is_err());
         assert!(master.open("mfa_totp:1", &sealed).is_err());
-    }
-
-    #[test]
-    fn master_keys_must_be_32_bytes_of_base64() {
-        assert!(MasterKey::from_base64(&STANDARD.encode([7u8; 32])).is_ok());
-        assert!(MasterKey::from_base64(&STANDARD.encode([7u8; 31])).is_err());
-        assert!(MasterKey::from_base64("not base64!").is_err());
-        assert_eq!(format!("{:?}", MasterKey::random()), "MasterKey(…)");
-    }
-
-    #[test]
-    fn a_master_key_file_is_created_once_and_read_after() {
-        let dir = std::env::temp_dir().join(format!("congso-master-{}", rand::random::<u64>()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("master.key");
-        let (first, created) = MasterKey::load_or_create(&path).unwrap();
-        assert!(created);
-        let (second, created) = MasterKey::load_or_create(&path).unwrap();
-        assert!(!created);
-        assert_eq!(first.0, second.0);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        }
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

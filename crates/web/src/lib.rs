@@ -25,4 +25,4 @@ pub use error::{AppError, AppResult, FieldError};
 pub use page::{PageCtx, UserBadge};
 pub use redirect::local_path;
 pub use routes::routes;
-pub use state::{AppState, WebConfig, decoder_permits};
+pub use state::{AppState, BadPublicUrl, PublicUrl, WebConfig, decoder_permits};

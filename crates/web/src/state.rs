@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use axum::http::HeaderMap;
 use store::Db;
 use tokio::sync::Semaphore;
 use trust::keyring::Keyring;
@@ -14,31 +13,51 @@ use crate::ratelimit::{Limiter, RateLimit};
 pub struct WebConfig {
     /// Mark cookies `Secure` (served over HTTPS, directly or behind a proxy). Off only for plain-HTTP demos.
     pub secure_cookies: bool,
-    /// The public address congso is reached at (e.g. `https://dichvucong.example.vn`, no trailing `/`), for
-    /// links that leave the site: token issuers, links in mail. `None`: taken from each request's `Host`.
-    pub public_url: Option<String>,
+    /// The address congso is reached at, for everything that names the site to the outside: the OpenID Connect
+    /// issuer and its endpoints, links in mail. Always configured, never taken from a request's `Host`, which the
+    /// client chooses.
+    pub public_url: PublicUrl,
     /// Sends mail to people (password reset links).
     pub mailer: notify::Mailer,
     /// Rate limits per client address on the endpoints that guess secrets.
     pub rate_limit: RateLimit,
 }
 
-impl WebConfig {
-    /// The address of the site as seen from outside: [`WebConfig::public_url`] when set, else the scheme (`https`
-    /// when cookies are secure) and the request's `Host`. A forged `Host` only changes what the forger is told;
-    /// production sets `public_url`.
-    pub fn base_url(&self, headers: &HeaderMap) -> String {
-        if let Some(url) = &self.public_url {
-            return url.clone();
+/// The public address of the site: `https://` or `http://`, a host and perhaps a port, no path; kept without a
+/// trailing `/` so that paths can be appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+/// Why a text is not a [`PublicUrl`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not an address such as https://dichvucong.example.vn (http or https, a host, no path)")]
+pub struct BadPublicUrl(String);
+
+impl std::str::FromStr for PublicUrl {
+    type Err = BadPublicUrl;
+
+    fn from_str(text: &str) -> Result<PublicUrl, BadPublicUrl> {
+        let url = text.trim().trim_end_matches('/');
+        let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        match host {
+            Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ', '\\']) => {
+                Ok(PublicUrl(url.to_owned()))
+            }
+            _ => Err(BadPublicUrl(text.to_owned())),
         }
-        let host = headers
-            .get(axum::http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .filter(|h| {
-                !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-            })
-            .unwrap_or("localhost");
-        format!("{}://{host}", if self.secure_cookies { "https" } else { "http" })
+    }
+}
+
+impl PublicUrl {
+    /// The address, without a trailing `/`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -82,25 +101,24 @@ impl AppState {
 
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderMap;
-    use axum::http::header::HOST;
+    use super::{PublicUrl, WebConfig};
 
-    use super::WebConfig;
-
-    fn config(public_url: Option<&str>, secure_cookies: bool) -> WebConfig {
-        let mailer =
-            notify::Mailer::smtp("smtp://mailer:hunter2@localhost", "congso <no-reply@congso.invalid>").unwrap();
-        WebConfig { secure_cookies, public_url: public_url.map(str::to_owned), mailer, rate_limit: Default::default() }
+    #[test]
+    fn public_urls_are_an_origin_without_a_path() {
+        let url: PublicUrl = "https://dvc.example.vn:8443/".parse().unwrap();
+        assert_eq!(url.as_str(), "https://dvc.example.vn:8443");
+        for bad in ["dvc.example.vn", "https://", "https://x.vn/path", "ftp://x.vn", "https://u@x.vn", "https://x.vn?q"]
+        {
+            assert!(bad.parse::<PublicUrl>().is_err(), "{bad}");
+        }
     }
 
     #[test]
-    fn the_public_url_wins_and_a_strange_host_is_not_echoed() {
-        let mut headers = HeaderMap::new();
-        headers.insert(HOST, "dvc.example.vn:8443".parse().unwrap());
-        assert_eq!(config(None, true).base_url(&headers), "https://dvc.example.vn:8443");
-        assert_eq!(config(Some("https://dichvucong.gov.vn"), false).base_url(&headers), "https://dichvucong.gov.vn");
-        headers.insert(HOST, "evil.example/<script>".parse().unwrap());
-        assert_eq!(config(None, false).base_url(&headers), "http://localhost");
-        assert!(!format!("{:?}", config(None, false)).contains("hunter2"));
+    fn the_mailer_password_does_not_show() {
+        let mailer =
+            notify::Mailer::smtp("smtp://mailer:hunter2@localhost", "congso <no-reply@congso.invalid>").unwrap();
+        let public_url = "https://dvc.example.vn".parse().unwrap();
+        let config = WebConfig { secure_cookies: true, public_url, mailer, rate_limit: Default::default() };
+        assert!(!format!("{config:?}").contains("hunter2"));
     }
 }

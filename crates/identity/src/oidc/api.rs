@@ -27,8 +27,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// OpenID Connect Discovery 1.0: what this provider does, where.
-async fn discovery(State(state): State<AppState>, headers: HeaderMap) -> Json<serde_json::Value> {
-    let iss = issuer(&headers, &state.config);
+async fn discovery(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let iss = issuer(&state.config);
     let mut claims = vec!["iss", "aud", "exp", "iat", "auth_time", "nonce", "acr"];
     claims.extend(Scope::ALL.iter().flat_map(|s| s.claims().iter().copied()));
     Json(json!({
@@ -73,7 +73,7 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             return Err(OAuthError::InvalidRequest("the body must be application/x-www-form-urlencoded"));
         }
         let form = grant::parse_form(&body)?;
-        let iss = issuer(&headers, &state.config);
+        let iss = issuer(&state.config);
         let audiences = [format!("{iss}/oidc/token"), iss.clone()];
         let client = grant::authenticate_client(&state.db, &headers, &form, &audiences).await?;
         grant::exchange(&state.db, &state.keyring, &iss, &client, &form).await

@@ -59,7 +59,7 @@ struct ConsentPage {
 /// for consent.
 async fn ask(State(state): State<AppState>, request: Request) -> Response {
     let page = PageCtx::from_request_parts_sync(&request);
-    let iss = issuer(request.headers(), &state.config);
+    let iss = issuer(&state.config);
     let query = request.uri().query().unwrap_or("").to_owned();
     let auth = match service::parse_request(&state.db, &query).await {
         Ok(auth) => auth,
@@ -109,7 +109,7 @@ async fn decide(
     Caller(me): Caller,
     CsrfForm(form): CsrfForm<Decision>,
 ) -> Response {
-    let iss = issuer(&headers, &state.config);
+    let iss = issuer(&state.config);
     let auth = match service::parse_request(&state.db, &form.request).await {
         Ok(auth) => auth,
         Err(refusal) => return refused(refusal, &iss),

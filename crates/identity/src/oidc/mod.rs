@@ -27,7 +27,6 @@ pub mod service;
 pub mod store;
 
 use axum::Router;
-use axum::http::HeaderMap;
 use web::AppState;
 
 pub use error::OAuthError;
@@ -37,8 +36,8 @@ pub fn routes() -> Router<AppState> {
     Router::new().merge(api::routes()).merge(authorize::routes())
 }
 
-/// The issuer identifier: the site's public address ([`web::WebConfig::base_url`]). Clients check it against the
-/// issuer they were configured with, so a forged `Host` gets the forger nothing.
-pub fn issuer(headers: &HeaderMap, config: &web::WebConfig) -> String {
-    config.base_url(headers)
+/// The issuer identifier: the site's configured public address ([`web::WebConfig::public_url`]), never the
+/// request's `Host`, so that a forged `Host` cannot make tokens or discovery name another issuer.
+pub fn issuer(config: &web::WebConfig) -> String {
+    config.public_url.as_str().to_owned()
 }

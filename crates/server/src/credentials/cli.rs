@@ -84,10 +84,12 @@ fn bar(len: u64) -> ProgressBar {
     bar
 }
 
+/// Writes a citizen's credential files, which carry their identity: for the user running congso alone.
 fn write_files(out: &Path, issued: &credential::Issued) -> anyhow::Result<()> {
     let name = &issued.personal_id;
     let write = |file: String, bytes: &[u8]| {
-        std::fs::write(out.join(&file), bytes).with_context(|| format!("cannot write {}", out.join(&file).display()))
+        store::private::write(&out.join(&file), bytes)
+            .with_context(|| format!("cannot write {}", out.join(&file).display()))
     };
     write(format!("{name}.txt"), issued.qr_text.as_bytes())?;
     write(format!("{name}.png"), &trust::qr::render_png(&issued.qr_text, 8)?)?;
@@ -111,7 +113,7 @@ impl CredentialCommand {
                     }
                     (None, None) => bail!("give --personal-id or --commune"),
                 };
-                std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+                store::private::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
                 let progress = bar(people.len() as u64);
                 for pid in &people {
                     let issued = credential::issue_digital_id(&db, &keyring, ISSUER, pid, &actor)
@@ -188,7 +190,7 @@ pub async fn demo_digital_id(
     };
     let keyring = open_keyring(settings, db).await?;
     let issued = credential::digital_id(db, &keyring, ISSUER, &pid, &Actor::system("demo")).await?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    store::private::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     write_files(dir, &issued)?;
     Ok(Some(dir.join(format!("{}.png", issued.personal_id))))
 }

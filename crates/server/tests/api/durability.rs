@@ -49,6 +49,7 @@ async fn start_server(database_url: &str) -> Server {
         child: Command::new(env!("CARGO_BIN_EXE_congso"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", database_url])
             .env("CONGSO_SECURE_COOKIES", "false")
+            .env("CONGSO_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .env("CONGSO_MASTER_KEY", crate::helpers::MASTER_KEY)
             .stdout(Stdio::null())
             .stderr(Stdio::null())

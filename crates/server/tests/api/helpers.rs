@@ -41,17 +41,23 @@ impl TestApp {
     }
 
     pub async fn spawn_with(rate_limit: RateLimit) -> TestApp {
+        Self::spawn_configured(rate_limit, None).await
+    }
+
+    /// A server whose configured public address is `public_url` (by default its own base URL).
+    pub async fn spawn_configured(rate_limit: RateLimit, public_url: Option<&str>) -> TestApp {
         let db = TestDb::new().await;
         let keyring =
             std::sync::Arc::new(Keyring::open(&db.db, MasterKey::from_base64(MASTER_KEY).unwrap()).await.unwrap());
         let outbox_dir = tempfile::tempdir().unwrap();
         let outbox = outbox_dir.path().to_path_buf();
         let mailer = notify::Mailer::file(&outbox, congso::config::DEFAULT_MAIL_FROM).unwrap();
-        let config = WebConfig { secure_cookies: false, public_url: None, mailer, rate_limit };
-        let state = AppState::new(db.db.clone(), config, keyring.clone());
-        let kept = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let public_url = public_url.unwrap_or(&base).parse().unwrap();
+        let config = WebConfig { secure_cookies: false, public_url, mailer, rate_limit };
+        let state = AppState::new(db.db.clone(), config, keyring.clone());
+        let kept = state.clone();
         tokio::spawn(congso::app::serve(listener, state, std::future::pending()));
         TestApp { base, db, keyring, outbox, state: kept, _outbox_dir: outbox_dir }
     }

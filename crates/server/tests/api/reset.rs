@@ -95,7 +95,7 @@ async fn a_forgotten_password_is_reset_through_the_mailed_link() {
     let mail = mails(&app, 1).await.pop().unwrap();
     assert!(mail.headers.contains("To: An.Nguyen@example.vn"), "{}", mail.headers);
     assert!(mail.text.contains("dan1") && mail.text.contains("30 phút"), "{}", mail.text);
-    // No public URL is configured, so the link names the host the request came to.
+    // The link names the configured public address (the test server's own).
     assert!(mail.text.contains(&format!("{}/password/reset?token=", app.base)), "{}", mail.text);
     let link = mail.link();
 
