@@ -2,10 +2,11 @@
 //! stays fixed; and the attacks that held, so that they keep holding. docs/security.md maps the OWASP ASVS level 2
 //! requirements to the tests here.
 
-mod cfg;
+mod deployment;
 mod enumeration;
 mod free_text;
 mod headers;
+mod held;
 mod ledger_privacy;
 mod mfa_lockout;
 mod redirects;
