@@ -26,7 +26,9 @@ pub mod registration;
 pub mod reset;
 pub mod seals;
 pub mod service;
+pub mod signin;
 pub mod store;
+pub mod tokens;
 
 pub use auth::{Caller, authenticate};
 pub use model::{AccountKind, Principal, Role, Territory};

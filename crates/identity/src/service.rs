@@ -1,10 +1,10 @@
-//! Accounts, passwords, sessions and API tokens: the rules, over [`crate::store`].
+//! Accounts and sessions: the rules, over [`crate::store`]. Password sign-in and its lockout are in
+//! [`crate::signin`], API tokens in [`crate::tokens`]; the common names are re-exported here.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use base64::Engine;
 use kernel::{Lang, Localized};
 use sha2::{Digest, Sha256};
@@ -17,15 +17,20 @@ use trust::ledger::{Actor, Event, EventKind};
 use crate::model::{Account, AccountKind, AuthMethod, Principal, RoleAssignment};
 pub use crate::registration::{NewCitizen, register_citizen};
 use crate::seals;
+pub use crate::signin::{
+    LOCKOUT_WINDOW_SECS, MAX_FAILURES, SignIn, check_credentials, is_locked_out, record_failure, sign_in,
+};
 use crate::store as sql;
 pub use crate::store::TokenInfo;
+pub(crate) use crate::tokens::revoke_tokens_in;
+pub use crate::tokens::{TOKEN_PREFIX, create_token, resolve_token, revoke_token, tokens_of};
 
 /// How long a session may sit unused before it ends. Officials handle personal data: 15 minutes.
 pub const IDLE_TIMEOUT_SECS: i64 = 15 * 60;
 /// How long a session lasts however active it is.
 pub const ABSOLUTE_TIMEOUT_SECS: i64 = 12 * 60 * 60;
 /// Sessions record activity at most this often, so that a busy page does not write on every request.
-const TOUCH_INTERVAL_SECS: i64 = 60;
+pub(crate) const TOUCH_INTERVAL_SECS: i64 = 60;
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
@@ -131,22 +136,6 @@ pub async fn hash_password(password: String) -> Result<String, IdentityError> {
     .map_err(|e| IdentityError::Hash(e.to_string()))
 }
 
-async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// A hash of nothing in particular, verified against when the username is unknown so that an unknown account and a
-/// wrong password take the same time.
-static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(b"decoy", &salt).map(|h| h.to_string()).unwrap_or_default()
-});
-
 /// An account to create.
 pub struct NewAccount {
     /// Sign-in name.
@@ -246,64 +235,9 @@ pub(crate) async fn insert_account(
     Ok(id)
 }
 
-/// Failed sign-ins allowed per username within [`LOCKOUT_WINDOW_SECS`] before further attempts are refused.
-pub const MAX_FAILURES: i64 = 5;
-/// The window over which failures are counted, and so how long a lockout lasts.
-pub const LOCKOUT_WINDOW_SECS: i64 = 15 * 60;
-
-/// The outcome of a sign-in attempt.
-#[derive(Debug)]
-pub enum SignIn {
-    /// The credentials are right.
-    Accepted(Account),
-    /// Unknown account, wrong password or disabled account: the caller cannot tell which.
-    Refused,
-    /// Too many failures for this username recently; the password was not even checked.
-    LockedOut,
-}
-
-/// Checks a username and password, counting failures per username (known or not) and locking out guessing.
-pub async fn sign_in(db: &Db, username: &str, password: &str) -> Result<SignIn, IdentityError> {
-    let username = username.trim();
-    let now = now();
-    if sql::recent_failures(db.pool(), username, now - LOCKOUT_WINDOW_SECS).await? >= MAX_FAILURES {
-        tracing::warn!("sign-in refused: too many recent failures for this username");
-        return Ok(SignIn::LockedOut);
-    }
-    match check_credentials(db, username, password).await? {
-        Some(account) => {
-            sql::clear_failures(db.pool(), username, now - LOCKOUT_WINDOW_SECS).await?;
-            Ok(SignIn::Accepted(account))
-        }
-        None => {
-            sql::record_failure(db.pool(), username, now).await?;
-            Ok(SignIn::Refused)
-        }
-    }
-}
-
-/// Whether a username has had too many password failures recently (second factors count apart, per account: see
-/// [`crate::mfa::is_locked`]).
-pub async fn is_locked_out(db: &Db, username: &str) -> Result<bool, IdentityError> {
-    Ok(sql::recent_failures(db.pool(), username, now() - LOCKOUT_WINDOW_SECS).await? >= MAX_FAILURES)
-}
-
-/// Counts a failed password toward the username's lockout.
-pub async fn record_failure(db: &Db, username: &str) -> Result<(), IdentityError> {
-    Ok(sql::record_failure(db.pool(), username, now()).await?)
-}
-
 /// The account with this id, if any.
 pub async fn account_by_id(db: &Db, account_id: i64) -> Result<Option<Account>, IdentityError> {
     Ok(sql::account_by_id(db.pool(), account_id).await?)
-}
-
-/// Checks a username and password; `None` for an unknown account, a wrong password or a disabled account alike.
-pub async fn check_credentials(db: &Db, username: &str, password: &str) -> Result<Option<Account>, IdentityError> {
-    let found = sql::credentials_by_username(db.pool(), username.trim()).await?;
-    let hash = found.as_ref().map_or_else(|| DECOY_HASH.clone(), |c| c.password_hash.clone());
-    let verified = verify_password(password.to_owned(), hash).await;
-    Ok(found.filter(|c| verified && !c.account.disabled).map(|c| c.account))
 }
 
 /// All accounts, by username.
@@ -311,7 +245,7 @@ pub async fn list_accounts(db: &Db) -> Result<Vec<Account>, IdentityError> {
     Ok(sql::list_accounts(db.pool()).await?)
 }
 
-fn principal(account: Account, roles: Vec<RoleAssignment>, method: AuthMethod) -> Principal {
+pub(crate) fn principal(account: Account, roles: Vec<RoleAssignment>, method: AuthMethod) -> Principal {
     Principal {
         personal_id: account.personal_id,
         assurance_level: account.assurance_level,
@@ -401,22 +335,6 @@ pub async fn change_password(db: &Db, account_id: i64, current: &str, new: &str)
     Ok(true)
 }
 
-/// Revokes every live API token of an account in the caller's transaction, sealing each; returns how many.
-pub(crate) async fn revoke_tokens_in(
-    tx: &mut store::sqlx::AnyConnection,
-    backend: store::Backend,
-    account_id: i64,
-    actor: &Actor,
-) -> Result<usize, IdentityError> {
-    let revoked = sql::revoke_tokens_of(&mut *tx, account_id, now()).await?;
-    for &token in &revoked {
-        let event = Event::new(EventKind::AccountChanged, actor.clone())
-            .detail(serde_json::json!({ "change": "api_token_revoked", "token": token }));
-        seals::API_TOKENS.append(tx, backend, Key::Int(token), event).await?;
-    }
-    Ok(revoked.len())
-}
-
 /// Stores the contact details a citizen gave when registering.
 pub async fn set_contact(
     db: &Db,
@@ -430,68 +348,6 @@ pub async fn set_contact(
         .detail(serde_json::json!({ "change": "contact_changed" }));
     seals::account(&mut tx, db.backend(), account_id, event).await?;
     Ok(tx.commit().await?)
-}
-
-/// The prefix of every API token, so that leaked tokens are easy to recognise and scan for.
-pub const TOKEN_PREFIX: &str = "congso_";
-
-/// Issues an API token for `username`, valid for `days`; returns its id and the token, which is shown only once.
-pub async fn create_token(db: &Db, username: &str, days: u32) -> Result<(i64, String), IdentityError> {
-    let account = sql::credentials_by_username(db.pool(), username)
-        .await?
-        .ok_or_else(|| IdentityError::UnknownAccount(username.to_owned()))?
-        .account;
-    let token = format!("{TOKEN_PREFIX}{}", random_secret());
-    let now = now();
-    let mut tx = db.begin_write().await?;
-    let id = sql::insert_token(&mut *tx, account.id, &sha256_hex(&token), now, now + i64::from(days) * 86_400).await?;
-    let event = Event::new(EventKind::AccountChanged, Actor::system("congso admin"))
-        .detail(serde_json::json!({ "change": "api_token_issued", "account": username, "token": id, "days": days }));
-    seals::API_TOKENS.append(&mut tx, db.backend(), Key::Int(id), event).await?;
-    tx.commit().await?;
-    tracing::info!(account_id = account.id, token_id = id, "API token issued");
-    Ok((id, token))
-}
-
-/// The principal of a live API token.
-pub async fn resolve_token(db: &Db, token: &str) -> Result<Option<Principal>, IdentityError> {
-    if !token.starts_with(TOKEN_PREFIX) {
-        return Ok(None);
-    }
-    let now = now();
-    let Some((live, account, roles)) = sql::token_with_account(db.pool(), &sha256_hex(token), now).await? else {
-        return Ok(None);
-    };
-    if account.disabled {
-        return Ok(None);
-    }
-    // Record use at most once a minute: a busy script must not turn every read into a write.
-    if live.last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL_SECS) {
-        sql::mark_token_used(db.pool(), live.id, now).await?;
-    }
-    Ok(Some(principal(account, roles, AuthMethod::Token)))
-}
-
-/// Revokes a token; `false` if there is no such live token.
-pub async fn revoke_token(db: &Db, token_id: i64) -> Result<bool, IdentityError> {
-    let mut tx = db.begin_write().await?;
-    if !sql::revoke_token(&mut *tx, token_id, now()).await? {
-        return Ok(false);
-    }
-    let event = Event::new(EventKind::AccountChanged, Actor::system("congso admin"))
-        .detail(serde_json::json!({ "change": "api_token_revoked", "token": token_id }));
-    seals::API_TOKENS.append(&mut tx, db.backend(), Key::Int(token_id), event).await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// The tokens of an account, without their secrets.
-pub async fn tokens_of(db: &Db, username: &str) -> Result<Vec<TokenInfo>, IdentityError> {
-    let account = sql::credentials_by_username(db.pool(), username)
-        .await?
-        .ok_or_else(|| IdentityError::UnknownAccount(username.to_owned()))?
-        .account;
-    Ok(sql::tokens_of(db.pool(), account.id).await?)
 }
 
 #[cfg(test)]
