@@ -13,7 +13,7 @@ use crate::helpers::{PASSWORD, TestApp};
 fn qr_text_of(payload: &[u8]) -> String {
     let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
     zlib.write_all(payload).unwrap();
-    base45::encode(&zlib.finish().unwrap())
+    base45::encode(zlib.finish().unwrap())
 }
 
 async fn verdict(app: &TestApp, qr: &str) -> Value {
