@@ -26,6 +26,8 @@ async fn national_clerk(app: &TestApp) -> String {
 struct Server {
     child: Child,
     base: String,
+    /// Its data folder (heads file, outbox), apart from every other test's.
+    _data_dir: tempfile::TempDir,
 }
 
 impl Server {
@@ -45,9 +47,12 @@ impl Drop for Server {
 
 async fn start_server(database_url: &str) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let data_dir = tempfile::tempdir().unwrap();
     let server = Server {
         child: Command::new(env!("CARGO_BIN_EXE_congso"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", database_url])
+            .arg("--data-dir")
+            .arg(data_dir.path())
             .env("CONGSO_SECURE_COOKIES", "false")
             .env("CONGSO_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .env("CONGSO_MASTER_KEY", crate::helpers::MASTER_KEY)
@@ -56,6 +61,7 @@ async fn start_server(database_url: &str) -> Server {
             .spawn()
             .unwrap(),
         base: format!("http://127.0.0.1:{port}"),
+        _data_dir: data_dir,
     };
     for _ in 0..100 {
         if reqwest::get(format!("{}/readyz", server.base)).await.is_ok_and(|r| r.status().is_success()) {

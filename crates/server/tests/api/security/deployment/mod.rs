@@ -138,14 +138,17 @@ pub fn congso(args: &[&str]) -> (bool, String) {
 /// A fresh, empty database for processes to start on: a schema of the test PostgreSQL database when
 /// `CONGSO_TEST_DATABASE_URL` is set, else a data folder whose embedded database does not exist yet.
 pub enum Fresh {
-    Postgres(store::testing::TestDb),
+    /// A schema, and the data folder the nodes share (its heads file, its outbox).
+    Postgres(store::testing::TestDb, tempfile::TempDir),
     DataDir(tempfile::TempDir),
 }
 
 impl Fresh {
     pub async fn new() -> Fresh {
         match std::env::var(store::testing::TEST_DATABASE_URL) {
-            Ok(url) if !url.is_empty() => Fresh::Postgres(store::testing::TestDb::empty().await),
+            Ok(url) if !url.is_empty() => {
+                Fresh::Postgres(store::testing::TestDb::empty().await, tempfile::tempdir().unwrap())
+            }
             _ => Fresh::DataDir(tempfile::tempdir().unwrap()),
         }
     }
@@ -154,7 +157,7 @@ impl Fresh {
     /// they share the data folder, and so its master key file, which the first of them creates.
     pub fn serve(&self) -> Serve {
         match self {
-            Fresh::Postgres(db) => Serve::new().database_url(&db.url).master_key(),
+            Fresh::Postgres(db, dir) => Serve::new().database_url(&db.url).data_dir(dir.path()).master_key(),
             Fresh::DataDir(dir) => Serve::new().data_dir(&dir.path().join("data")),
         }
     }
@@ -162,7 +165,9 @@ impl Fresh {
     /// The arguments that point a one-shot command at this database.
     pub fn args(&self) -> Vec<String> {
         match self {
-            Fresh::Postgres(db) => vec!["--database-url".into(), db.url.clone()],
+            Fresh::Postgres(db, dir) => {
+                vec!["--database-url".into(), db.url.clone(), "--data-dir".into(), dir.path().display().to_string()]
+            }
             Fresh::DataDir(dir) => vec!["--data-dir".into(), dir.path().join("data").display().to_string()],
         }
     }
@@ -170,7 +175,7 @@ impl Fresh {
     /// A handle on the database, once a node has created it.
     pub async fn db(&self) -> store::Db {
         match self {
-            Fresh::Postgres(db) => db.db.clone(),
+            Fresh::Postgres(db, _) => db.db.clone(),
             Fresh::DataDir(dir) => {
                 let path: PathBuf = dir.path().join("data").join("congso.db");
                 store::Db::connect(&format!("sqlite://{}", path.display())).await.unwrap()
