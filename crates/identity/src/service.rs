@@ -153,7 +153,18 @@ pub struct NewAccount {
 /// Binds a citizen's account to their personal ID number (checked against the registry by the caller).
 pub async fn bind_personal_id(db: &Db, account_id: i64, personal_id: &kernel::PersonalId) -> Result<(), IdentityError> {
     let mut tx = db.begin_write().await?;
-    match sql::set_personal_id(&mut *tx, account_id, personal_id).await {
+    bind_personal_id_in(&mut tx, db.backend(), account_id, personal_id).await?;
+    Ok(tx.commit().await?)
+}
+
+/// [`bind_personal_id`] in the caller's transaction, with the account's seal in the ledger.
+pub async fn bind_personal_id_in(
+    tx: &mut store::Tx,
+    backend: store::Backend,
+    account_id: i64,
+    personal_id: &kernel::PersonalId,
+) -> Result<(), IdentityError> {
+    match sql::set_personal_id(&mut **tx, account_id, personal_id).await {
         Ok(true) => {}
         Ok(false) => return Err(IdentityError::NotCitizen),
         Err(e) if store::is_unique_violation(&e) => return Err(IdentityError::PersonalIdTaken),
@@ -162,8 +173,8 @@ pub async fn bind_personal_id(db: &Db, account_id: i64, personal_id: &kernel::Pe
     let event = Event::new(EventKind::AccountChanged, Actor::system("congso"))
         .subject(personal_id.as_str())
         .detail(serde_json::json!({ "change": "personal_id_bound" }));
-    seals::account(&mut tx, db.backend(), account_id, event).await?;
-    Ok(tx.commit().await?)
+    seals::account(tx, backend, account_id, event).await?;
+    Ok(())
 }
 
 /// Creates an account with its roles, all or nothing, without a ledger entry: for tests and benchmarks. Accounts an

@@ -1,7 +1,7 @@
 //! The population registry's rules, for the API, the pages, the import and (later) the portal.
 
 use kernel::{DigitalAddress, PersonalId};
-use store::Db;
+use store::{Backend, Db, Tx};
 use time::OffsetDateTime;
 use trust::ledger::Actor;
 
@@ -26,7 +26,23 @@ fn now() -> i64 {
 /// Registers a new citizen as version 1 of their record, with the name in the search index and the change in the
 /// ledger, all or nothing.
 pub async fn register(db: &Db, new: &NewCitizen, change: &Change<'_>) -> Result<Citizen, RegistryError> {
-    register_inner(db, new, change, true).await
+    let mut tx = db.begin_write().await?;
+    let record = register_in(&mut tx, db.backend(), new, change).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// [`register`] in the caller's transaction: the citizen and the ledger entry are written, and committed or rolled
+/// back with whatever else the caller does (the portal's birth registration, with the dossier's approval).
+pub async fn register_in(
+    tx: &mut Tx,
+    backend: Backend,
+    new: &NewCitizen,
+    change: &Change<'_>,
+) -> Result<Citizen, RegistryError> {
+    let record = insert(tx, new, change).await?;
+    audit::record_changes(tx, backend, std::slice::from_ref(&record), change.actor, change.reason).await?;
+    Ok(record)
 }
 
 /// [`register`] without the ledger entry. Only the ledger benchmark uses it, as the baseline that shows what the
@@ -37,27 +53,26 @@ pub async fn register_unaudited_for_benchmark(
     new: &NewCitizen,
     change: &Change<'_>,
 ) -> Result<Citizen, RegistryError> {
-    register_inner(db, new, change, false).await
+    let mut tx = db.begin_write().await?;
+    let record = insert(&mut tx, new, change).await?;
+    tx.commit().await?;
+    Ok(record)
 }
 
-async fn register_inner(db: &Db, new: &NewCitizen, change: &Change<'_>, audit: bool) -> Result<Citizen, RegistryError> {
-    let mut tx = db.begin_write().await?;
+async fn insert(tx: &mut Tx, new: &NewCitizen, change: &Change<'_>) -> Result<Citizen, RegistryError> {
     let place = match &new.household {
         Some(code) => Some(
-            sql::household_place(&mut *tx, code).await?.ok_or_else(|| RegistryError::UnknownHousehold(code.clone()))?,
+            sql::household_place(&mut **tx, code)
+                .await?
+                .ok_or_else(|| RegistryError::UnknownHousehold(code.clone()))?,
         ),
         None => None,
     };
-    let now = now();
-    let id = sql::insert_citizen(&mut *tx, new, place.as_ref(), change, now)
+    let id = sql::insert_citizen(&mut **tx, new, place.as_ref(), change, now())
         .await
         .map_err(|e| if store::is_unique_violation(&e) { RegistryError::Duplicate } else { RegistryError::Sql(e) })?;
-    sql::insert_name_suffixes(&mut tx, id, &new.full_name).await?;
-    let (_, record) = sql::citizen(&mut *tx, &new.personal_id).await?.ok_or(RegistryError::NotFound)?;
-    if audit {
-        audit::record_changes(&mut tx, db, std::slice::from_ref(&record), change.actor, change.reason).await?;
-    }
-    tx.commit().await?;
+    sql::insert_name_suffixes(tx, id, &new.full_name).await?;
+    let (_, record) = sql::citizen(&mut **tx, &new.personal_id).await?.ok_or(RegistryError::NotFound)?;
     Ok(record)
 }
 
@@ -83,8 +98,8 @@ pub async fn address(db: &Db, code: &DigitalAddress) -> Result<Address, Registry
     sql::address(db.pool(), code).await?.ok_or(RegistryError::NotFound)
 }
 
-/// Moves a citizen into another household (the portal's residence registration calls this), keeping the previous
-/// version. Fails with `Stale` if another change landed between reading the record and writing it.
+/// Moves a citizen into another household, keeping the previous version. Fails with `Stale` if another change
+/// landed between reading the record and writing it.
 pub async fn move_to_household(
     db: &Db,
     personal_id: &PersonalId,
@@ -93,20 +108,34 @@ pub async fn move_to_household(
     change: &Change<'_>,
 ) -> Result<Citizen, RegistryError> {
     let mut tx = db.begin_write().await?;
-    let (id, before) = sql::citizen(&mut *tx, personal_id).await?.ok_or(RegistryError::NotFound)?;
-    let to = sql::household_place(&mut *tx, household_code)
+    let after = move_to_household_in(&mut tx, db.backend(), personal_id, household_code, relationship, change).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`move_to_household`] in the caller's transaction (the portal's residence registration calls this with the
+/// dossier's approval).
+pub async fn move_to_household_in(
+    tx: &mut Tx,
+    backend: Backend,
+    personal_id: &PersonalId,
+    household_code: &str,
+    relationship: Relationship,
+    change: &Change<'_>,
+) -> Result<Citizen, RegistryError> {
+    let (id, before) = sql::citizen(&mut **tx, personal_id).await?.ok_or(RegistryError::NotFound)?;
+    let to = sql::household_place(&mut **tx, household_code)
         .await?
         .ok_or_else(|| RegistryError::UnknownHousehold(household_code.to_owned()))?;
-    let (by, reason, at) = sql::change_of(&mut *tx, id).await?;
+    let (by, reason, at) = sql::change_of(&mut **tx, id).await?;
     // Update first: the row lock and the version check make a concurrent change wait, then fail cleanly as stale,
     // before anything else is written.
-    if !sql::move_citizen(&mut *tx, id, &to, relationship.as_str(), before.version, change, now()).await? {
+    if !sql::move_citizen(&mut **tx, id, &to, relationship.as_str(), before.version, change, now()).await? {
         return Err(RegistryError::Stale);
     }
-    sql::insert_version(&mut *tx, id, &before, &by, &reason, at).await?;
-    let (_, after) = sql::citizen(&mut *tx, personal_id).await?.ok_or(RegistryError::NotFound)?;
-    audit::record_changes(&mut tx, db, std::slice::from_ref(&after), change.actor, change.reason).await?;
-    tx.commit().await?;
+    sql::insert_version(&mut **tx, id, &before, &by, &reason, at).await?;
+    let (_, after) = sql::citizen(&mut **tx, personal_id).await?.ok_or(RegistryError::NotFound)?;
+    audit::record_changes(tx, backend, std::slice::from_ref(&after), change.actor, change.reason).await?;
     Ok(after)
 }
 

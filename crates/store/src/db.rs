@@ -131,7 +131,7 @@ impl Db {
     /// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
     /// transaction that read first and asked for the lock later could find its snapshot stale and fail, where it
     /// should simply have waited its turn. PostgreSQL locks rows as it goes.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    pub async fn begin_write(&self) -> Result<crate::Tx, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,

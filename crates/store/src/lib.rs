@@ -14,3 +14,7 @@ pub mod testing;
 pub use builder::{Arg, Sql};
 pub use db::{Backend, Db, StoreError, is_unique_violation, redact_url};
 pub use sqlx;
+
+/// A transaction that writes, as [`Db::begin_write`] begins it. Every write service of a slice has a form that takes
+/// one (`…_in`), so that a caller can make several slices' changes, and their ledger entries, in one commit.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;

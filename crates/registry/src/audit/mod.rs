@@ -5,8 +5,7 @@ mod check;
 
 pub use check::{RecordsReport, verify_records};
 use serde::Serialize;
-use store::Db;
-use store::sqlx::{self, Any};
+use store::{Backend, Tx};
 use trust::ledger::{self, Actor, Event, EventKind, LedgerError, Purpose, RecordRef, record_digest};
 
 use crate::model::{Address, Citizen};
@@ -85,14 +84,14 @@ pub fn changed(citizen: &Citizen, actor: &Actor, reason: &str) -> Event {
 
 /// Writes the entries for new versions in the caller's transaction: the change and its entries commit together.
 pub async fn record_changes(
-    tx: &mut sqlx::Transaction<'static, Any>,
-    db: &Db,
+    tx: &mut Tx,
+    backend: Backend,
     citizens: &[Citizen],
     actor: &Actor,
     reason: &str,
 ) -> Result<(), LedgerError> {
     let mut events: Vec<Event> = citizens.iter().map(|c| changed(c, actor, reason)).collect();
-    ledger::store::append(tx, db.backend(), &mut events).await.map(drop)
+    ledger::store::append(tx, backend, &mut events).await.map(drop)
 }
 
 /// The entry for an official's look at a citizen's record (`what` says which view: `record`, `history`,

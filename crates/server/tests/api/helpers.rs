@@ -203,3 +203,16 @@ pub async fn error_code(response: Response, status: StatusCode) -> serde_json::V
     let body: serde_json::Value = response.json().await.unwrap();
     body["error"].clone()
 }
+
+/// `congso ledger verify` on `app`'s database, with `data_dir` as its data folder (where the heads file is) or a
+/// fresh one; whether it passed, and what it printed.
+pub fn ledger_verify(app: &TestApp, data_dir: Option<&std::path::Path>) -> (bool, String) {
+    let fresh = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_congso"))
+        .args(["ledger", "verify", "--database-url", &app.db.url])
+        .env("CONGSO_MASTER_KEY", MASTER_KEY)
+        .env("CONGSO_DATA_DIR", data_dir.unwrap_or(fresh.path()))
+        .output()
+        .unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}

@@ -1,7 +1,6 @@
 //! The audit ledger over HTTP: reads need a purpose and are recorded; the citizen sees them and can prove them;
 //! tree heads and proofs are public; tampering with a registry row or a ledger row is found by `ledger verify`.
 
-use std::process::Command;
 
 use identity::model::RoleAssignment;
 use identity::service::{self, NewAccount};
@@ -192,13 +191,7 @@ async fn keyring(w: &World) -> trust::keyring::Keyring {
 }
 
 fn ledger_verify(w: &World) -> (bool, String) {
-    let data_dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_congso"))
-        .args(["ledger", "verify", "--database-url", &w.app.db.url])
-        .env("CONGSO_DATA_DIR", data_dir.path())
-        .output()
-        .unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    crate::helpers::ledger_verify(&w.app, None)
 }
 
 #[tokio::test]

@@ -23,3 +23,4 @@ mod reset;
 mod security;
 mod signin;
 mod tokens;
+mod transactions;

@@ -1,8 +1,6 @@
 //! Finding 6: `congso ledger verify` checked only citizens' current rows. Each case here edits the database as an
 //! administrator with SQL access would, and the verification must name what changed.
 
-use std::process::Command;
-
 use kernel::PersonalId;
 use reqwest::StatusCode;
 use trust::ledger::Actor;
@@ -10,18 +8,11 @@ use trust::ledger::Actor;
 use crate::helpers::TestApp;
 
 fn ledger_verify(app: &TestApp) -> (bool, String) {
-    ledger_verify_in(app, tempfile::tempdir().unwrap().path())
+    crate::helpers::ledger_verify(app, None)
 }
 
-/// `congso ledger verify` with `data_dir` as the data folder (where the heads file is).
 fn ledger_verify_in(app: &TestApp, data_dir: &std::path::Path) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_congso"))
-        .args(["ledger", "verify", "--database-url", &app.db.url])
-        .env("CONGSO_MASTER_KEY", crate::helpers::MASTER_KEY)
-        .env("CONGSO_DATA_DIR", data_dir)
-        .output()
-        .unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    crate::helpers::ledger_verify(app, Some(data_dir))
 }
 
 /// A registry of a few dozen people, one of whom has moved, so a superseded version exists.

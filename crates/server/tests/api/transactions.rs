@@ -1,0 +1,54 @@
+//! Slices' write services compose: one caller's transaction carries the changes of two slices and their ledger
+//! entries, which commit together or not at all, as a dossier's approval will.
+
+use identity::AccountKind;
+use registry::input::CitizenInput;
+use reqwest::StatusCode;
+use serde_json::json;
+use trust::ledger::Actor;
+
+use crate::helpers::TestApp;
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    store::sqlx::query_scalar(sql).fetch_one(app.db.db.pool()).await.unwrap()
+}
+
+#[tokio::test]
+async fn two_slices_changes_and_their_ledger_entries_commit_together_or_not_at_all() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    let db = &app.db.db;
+    congso::population::generate_into(db, 10, 17, false).await.unwrap();
+    let household: String = store::sqlx::query_scalar("SELECT MIN(code) FROM households")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    let account = app.create_account("congdan.moi", AccountKind::Citizen, false).await;
+    let input: CitizenInput = serde_json::from_value(json!({
+        "personal_id": "001203012345", "full_name": "Nguyễn Văn Thử", "birth_date": "2003-05-01", "sex": "male",
+        "birth_registration_province": "001", "household": household, "relationship": "child",
+    }))
+    .unwrap();
+    let new = input.parse(time::OffsetDateTime::now_utc().date()).unwrap();
+    let actor = Actor::named("canbo", "Cán bộ hộ tịch");
+    let change = registry::service::Change { actor: &actor, reason: "đăng ký khai sinh" };
+
+    for commit in [false, true] {
+        let entries = count(&app, "SELECT COUNT(*) FROM ledger_entries").await;
+        let mut tx = db.begin_write().await.unwrap();
+        let citizen = registry::service::register_in(&mut tx, db.backend(), &new, &change).await.unwrap();
+        identity::service::bind_personal_id_in(&mut tx, db.backend(), account, &citizen.personal_id).await.unwrap();
+        if commit {
+            tx.commit().await.unwrap();
+        } else {
+            tx.rollback().await.unwrap();
+        }
+        let registered = count(&app, "SELECT COUNT(*) FROM citizens WHERE personal_id = '001203012345'").await;
+        let bound = count(&app, "SELECT COUNT(*) FROM accounts WHERE personal_id = '001203012345'").await;
+        let written = count(&app, "SELECT COUNT(*) FROM ledger_entries").await - entries;
+        let both = if commit { (1, 1, 2) } else { (0, 0, 0) };
+        assert_eq!((registered, bound, written), both, "commit {commit}");
+    }
+    let (ok, out) = crate::helpers::ledger_verify(&app, None);
+    assert!(ok, "{out}");
+}
