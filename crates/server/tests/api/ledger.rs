@@ -1,7 +1,6 @@
 //! The audit ledger over HTTP: reads need a purpose and are recorded; the citizen sees them and can prove them;
 //! tree heads and proofs are public; tampering with a registry row or a ledger row is found by `ledger verify`.
 
-
 use identity::model::RoleAssignment;
 use identity::service::{self, NewAccount};
 use identity::{AccountKind, Role, Territory};
