@@ -21,5 +21,5 @@ pub use digital_address::{DigitalAddress, DigitalAddressError};
 pub use ethnicity::{Ethnicity, EthnicityError};
 pub use free_text::FreeTextError;
 pub use lang::{Lang, Localized, Text};
-pub use personal_id::{PersonalId, PersonalIdError, Sex};
+pub use personal_id::{PersonalId, PersonalIdError, Sex, UnknownSex};
 pub use tax_code::{TaxCode, TaxCodeError};

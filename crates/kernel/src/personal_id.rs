@@ -24,6 +24,33 @@ pub enum Sex {
     Female,
 }
 
+impl Sex {
+    /// The name stored and exchanged: `male` or `female`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Male => "male",
+            Sex::Female => "female",
+        }
+    }
+}
+
+/// A word that is not `male` or `female`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("sex is male or female, not {0:?}")]
+pub struct UnknownSex(pub String);
+
+impl std::str::FromStr for Sex {
+    type Err = UnknownSex;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "male" => Ok(Sex::Male),
+            "female" => Ok(Sex::Female),
+            other => Err(UnknownSex(other.to_owned())),
+        }
+    }
+}
+
 /// Why a string is not a personal ID number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PersonalIdError {
@@ -133,6 +160,17 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn sex_round_trips_its_stored_name_and_refuses_any_other() {
+        for sex in [Sex::Male, Sex::Female] {
+            assert_eq!(sex.as_str().parse::<Sex>(), Ok(sex));
+            assert_eq!(serde_json::to_value(sex).unwrap(), sex.as_str());
+        }
+        for word in ["", "Male", "nam", "x"] {
+            assert_eq!(word.parse::<Sex>(), Err(UnknownSex(word.to_owned())));
+        }
+    }
 
     #[test]
     fn decodes_the_fields() {

@@ -200,15 +200,13 @@ impl SearchQuery {
         let commune = unit("commune", &self.commune);
         let sex = match self.sex.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some("male") => Some(kernel::Sex::Male),
-            Some("female") => Some(kernel::Sex::Female),
-            Some(_) => {
-                errors.push(FieldError::new(
-                    "sex",
-                    Text::new("Giới tính là male hoặc female.", "Sex is male or female."),
-                ));
-                None
-            }
+            Some(word) => word
+                .parse::<kernel::Sex>()
+                .map_err(|_| {
+                    let text = Text::new("Giới tính là male hoặc female.", "Sex is male or female.");
+                    errors.push(FieldError::new("sex", text));
+                })
+                .ok(),
         };
         // Forms send empty fields as empty strings: those are absent, not invalid.
         let mut number = |field: &str, v: &Option<String>| match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

@@ -125,7 +125,7 @@ async fn living(db: &Db, personal_id: &PersonalId) -> Result<Citizen, Credential
         Err(crate::error::RegistryError::NotFound) => return Err(CredentialError::NoCitizen),
         other => other?,
     };
-    if citizen.status != "living" {
+    if citizen.status != crate::model::CitizenStatus::Living {
         return Err(CredentialError::Deceased);
     }
     Ok(citizen)

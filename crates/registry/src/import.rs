@@ -337,7 +337,7 @@ async fn write_batch(
             Arg::Text(Some(kernel::text::fold(&c.full_name))),
             Arg::Text(Some(c.birth_date.to_string())),
             Arg::Int(Some(i64::from(c.birth_date.year()))),
-            Arg::Text(Some(sql::sex_str(c.sex).into())),
+            Arg::Text(Some(c.sex.as_str().into())),
             Arg::Text(Some(c.ethnicity.to_string())),
             Arg::Text(c.religion.clone()),
             Arg::Text(Some(c.nationality.clone())),

@@ -111,10 +111,9 @@ impl CitizenInput {
                 None
             }
         };
-        let sex = match self.sex.trim() {
-            "male" => Some(Sex::Male),
-            "female" => Some(Sex::Female),
-            _ => {
+        let sex = match self.sex.trim().parse::<Sex>() {
+            Ok(sex) => Some(sex),
+            Err(_) => {
                 errors.push(FieldError::new(
                     "sex",
                     msg("Giới tính là \"male\" (nam) hoặc \"female\" (nữ).", "Sex is \"male\" or \"female\"."),

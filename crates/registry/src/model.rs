@@ -49,6 +49,38 @@ impl Relationship {
     }
 }
 
+/// Whether the person is alive, as the registry records it: the one definition every slice uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CitizenStatus {
+    /// Còn sống.
+    Living,
+    /// Đã mất — a death was registered.
+    Deceased,
+}
+
+impl CitizenStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CitizenStatus::Living => "living",
+            CitizenStatus::Deceased => "deceased",
+        }
+    }
+}
+
+impl FromStr for CitizenStatus {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "living" => Ok(CitizenStatus::Living),
+            "deceased" => Ok(CitizenStatus::Deceased),
+            _ => Err(()),
+        }
+    }
+}
+
 impl FromStr for Relationship {
     type Err = ();
 
@@ -109,8 +141,9 @@ pub struct Citizen {
     pub father_id: Option<String>,
     /// Spouse's personal ID number.
     pub spouse_id: Option<String>,
-    /// `living` or `deceased`.
-    pub status: String,
+    /// Living or deceased.
+    #[schema(value_type = String, example = "living")]
+    pub status: CitizenStatus,
     /// Date of death, for the deceased.
     pub death_date: Option<String>,
     /// The record's version, from 1.

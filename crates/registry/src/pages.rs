@@ -19,7 +19,7 @@ use crate::api::{
     PurposeQuery, SearchQuery, record_read, record_search, require_registry_role, territory_of, visible_citizen,
     visible_household,
 };
-use crate::model::{Address, Citizen, Household, Version};
+use crate::model::{Address, Citizen, CitizenStatus, Household, Version};
 use crate::{search, service};
 
 /// The routes under `/registry`.

@@ -145,7 +145,7 @@ fn matches(db: &store::Db, search: &Search, part: Part, select: &str) -> Sql {
         sql.push(&format!(" AND c.birth_year = {p}"));
     }
     if let Some(sex) = search.sex {
-        let p = sql.bind_text(crate::store::sex_str(sex));
+        let p = sql.bind_text(sex.as_str());
         sql.push(&format!(" AND c.sex = {p}"));
     }
     if let Some(province) = search.province {

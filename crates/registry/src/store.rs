@@ -23,27 +23,30 @@ fn decode<T: std::str::FromStr>(row: &AnyRow, column: &str) -> Result<T, sqlx::E
 
 pub(crate) fn citizen_from_row(row: &AnyRow) -> Result<Citizen, sqlx::Error> {
     let personal_id: PersonalId = decode(row, "personal_id")?;
-    let sex: String = row.try_get("sex")?;
     let relationship: Option<String> = row.try_get("relationship")?;
+    // An unknown stored value is an error, never a silent default.
+    let relationship = relationship
+        .map(|r| r.parse().map_err(|_| sqlx::Error::Decode(format!("column relationship: bad value {r:?}").into())))
+        .transpose()?;
     Ok(Citizen {
         personal_id,
         full_name: row.try_get("full_name")?,
         birth_date: row.try_get("birth_date")?,
-        sex: if sex == "female" { kernel::Sex::Female } else { kernel::Sex::Male },
+        sex: decode(row, "sex")?,
         ethnicity: decode(row, "ethnicity")?,
         religion: row.try_get("religion")?,
         nationality: row.try_get("nationality")?,
         birth_registration_province: personal_id.province().to_string(),
         hometown: row.try_get("hometown")?,
         household: row.try_get("household_code")?,
-        relationship: relationship.and_then(|r| r.parse().ok()),
+        relationship,
         temporary_household: row.try_get("temporary_code")?,
         province: row.try_get("province_code")?,
         commune: row.try_get("commune_code")?,
         mother_id: row.try_get("mother_pid")?,
         father_id: row.try_get("father_pid")?,
         spouse_id: row.try_get("spouse_pid")?,
-        status: row.try_get("status")?,
+        status: decode(row, "status")?,
         death_date: row.try_get("death_date")?,
         version: row.try_get("version")?,
     })
@@ -98,7 +101,7 @@ pub(crate) async fn insert_citizen<'e>(
     .bind(kernel::text::fold(&c.full_name))
     .bind(c.birth_date.to_string())
     .bind(i64::from(c.birth_date.year()))
-    .bind(sex_str(c.sex))
+    .bind(c.sex.as_str())
     .bind(c.ethnicity.to_string())
     .bind(c.religion.as_deref())
     .bind(&c.nationality)
@@ -115,14 +118,6 @@ pub(crate) async fn insert_citizen<'e>(
     .bind(now)
     .fetch_one(db)
     .await
-}
-
-/// The stored form of a sex.
-pub(crate) fn sex_str(sex: kernel::Sex) -> &'static str {
-    match sex {
-        kernel::Sex::Male => "male",
-        kernel::Sex::Female => "female",
-    }
 }
 
 /// The folded name from each of its parts to the end, for the search index: "Nguyễn Văn An" gives

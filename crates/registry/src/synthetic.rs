@@ -2,6 +2,7 @@
 //! households of realistic size and make-up, a young age pyramid, more people in the big cities, parents linked
 //! to children, and ID numbers consistent with each person. Deterministic for a given seed.
 
+use kernel::Sex;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -149,12 +150,6 @@ pub struct Generator {
     households: u64,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Sex {
-    Male,
-    Female,
-}
-
 impl Generator {
     /// A generator for `seed`, with ages counted at `today`.
     pub fn new(seed: u64, today: Date) -> Generator {
@@ -246,7 +241,7 @@ impl Generator {
                 personal_id: g.personal_id(birth_province, sex, born),
                 full_name: name,
                 birth_date: born.to_string(),
-                sex: if sex == Sex::Male { "male" } else { "female" }.into(),
+                sex: sex.as_str().into(),
                 ethnicity: format!("{ethnicity:02}"),
                 religion: RELIGIONS[g.religion_pick.sample(&mut g.rng)].0.into(),
                 birth_registration_province: birth_province.to_string(),
@@ -268,9 +263,9 @@ impl Generator {
             rows.push(spouse);
         }
         let (father, mother) = match (rows.first(), rows.get(1)) {
-            (Some(h), Some(s)) if h.sex == "male" => (h.personal_id.clone(), s.personal_id.clone()),
+            (Some(h), Some(s)) if h.sex == Sex::Male.as_str() => (h.personal_id.clone(), s.personal_id.clone()),
             (Some(h), Some(s)) => (s.personal_id.clone(), h.personal_id.clone()),
-            (Some(h), None) if h.sex == "male" => (h.personal_id.clone(), String::new()),
+            (Some(h), None) if h.sex == Sex::Male.as_str() => (h.personal_id.clone(), String::new()),
             (Some(h), None) => (String::new(), h.personal_id.clone()),
             _ => (String::new(), String::new()),
         };

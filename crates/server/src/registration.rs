@@ -149,7 +149,7 @@ async fn matches_registry(state: &AppState, personal_id: &PersonalId, form: &Reg
         Err(registry::error::RegistryError::NotFound) => return Ok(false),
         Err(e) => return Err(AppError::Internal(anyhow::anyhow!("registry lookup failed: {e}"))),
     };
-    Ok(citizen.status != "deceased"
+    Ok(citizen.status == registry::model::CitizenStatus::Living
         && citizen.death_date.is_none()
         && kernel::text::fold(&citizen.full_name) == kernel::text::fold(&form.full_name)
         && citizen.birth_date == form.birth_date.trim())

@@ -21,7 +21,7 @@ async fn living_citizen(app: &TestApp) -> Person {
         .unwrap();
     for id in ids {
         let c = registry::service::citizen(&app.db.db, &id.parse().unwrap()).await.unwrap();
-        if c.status == "living" {
+        if c.status == registry::model::CitizenStatus::Living {
             return Person { personal_id: id, full_name: c.full_name, birth_date: c.birth_date };
         }
     }
