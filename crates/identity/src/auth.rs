@@ -2,7 +2,7 @@
 
 use axum::extract::{FromRequestParts, OriginalUri, Request, State};
 use axum::http::StatusCode;
-use axum::http::header::{AUTHORIZATION, COOKIE, WWW_AUTHENTICATE};
+use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -24,14 +24,7 @@ pub fn session_cookie(secret: String, secure: bool) -> Cookie<'static> {
 
 /// The session secret a request carries, if any.
 pub fn session_secret(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == SESSION_COOKIE && c.value().len() <= 64)
-        .map(|c| c.value().to_owned())
+    web::cookies::read(headers, SESSION_COOKIE, 64)
 }
 
 fn bad_token() -> Response {

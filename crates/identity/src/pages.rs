@@ -89,7 +89,7 @@ async fn signin(
             // Only a well-formed username is kept: a password typed into the wrong box must not be.
             let name =
                 if service::check_username(&form.username).is_ok() { &form.username } else { "(không hợp lệ)" };
-            state.ledger.record(Event::new(kind, Actor::system(name))).await.map_err(ledger_error)?;
+            state.ledger.record(Event::new(kind, Actor::system(name))).await?;
             let status = if locked { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
             let again = SignInPage { page, next, username: form.username, failed: !locked, locked, reset_done: false };
             return Ok((status, html(&again)).into_response());
@@ -118,7 +118,7 @@ fn actor_of(account: &Account) -> Actor {
 /// Records the sign-in, starts the session and sets its cookies.
 async fn finish_sign_in(state: &AppState, account: &Account, next: String) -> AppResult<Response> {
     if account.kind != AccountKind::Citizen {
-        state.ledger.record(Event::new(EventKind::SignedIn, actor_of(account))).await.map_err(ledger_error)?;
+        state.ledger.record(Event::new(EventKind::SignedIn, actor_of(account))).await?;
     }
     tracing::info!(account_id = account.id, "signed in");
     start_browser_session(state, account.id, next).await
@@ -137,10 +137,6 @@ pub async fn start_browser_session(state: &AppState, account_id: i64, next: Stri
         }
     }
     Ok(response)
-}
-
-fn ledger_error(e: trust::ledger::LedgerError) -> web::AppError {
-    web::AppError::Internal(e.into())
 }
 
 #[derive(Deserialize)]
@@ -191,14 +187,7 @@ fn pending_cookie(token: String, secure: bool) -> Cookie<'static> {
 }
 
 fn pending_token(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == crate::mfa::PENDING_COOKIE && c.value().len() <= 64)
-        .map(|c| c.value().to_owned())
+    web::cookies::read(headers, crate::mfa::PENDING_COOKIE, 64)
 }
 
 #[derive(Template)]
@@ -243,11 +232,7 @@ async fn mfa_submit(
     };
     if crate::mfa::is_locked(&state.db, account.id).await.map_err(service::IdentityError::from)? {
         crate::mfa::end_pending(&state.db, &token).await.map_err(service::IdentityError::from)?;
-        state
-            .ledger
-            .record(Event::new(EventKind::AccountLocked, Actor::system(&account.username)))
-            .await
-            .map_err(ledger_error)?;
+        state.ledger.record(Event::new(EventKind::AccountLocked, Actor::system(&account.username))).await?;
         return Ok(
             (StatusCode::TOO_MANY_REQUESTS, html(&MfaPage { page, failed: false, locked: true })).into_response()
         );
@@ -256,11 +241,7 @@ async fn mfa_submit(
     if factor.is_none() {
         crate::mfa::record_failure(&state.db, account.id).await.map_err(service::IdentityError::from)?;
         tracing::info!(account_id = account.id, "second factor refused");
-        state
-            .ledger
-            .record(Event::new(EventKind::SignInFailed, Actor::system(&account.username)))
-            .await
-            .map_err(ledger_error)?;
+        state.ledger.record(Event::new(EventKind::SignInFailed, Actor::system(&account.username))).await?;
         return Ok((StatusCode::UNAUTHORIZED, html(&MfaPage { page, failed: true, locked: false })).into_response());
     }
     crate::mfa::end_pending(&state.db, &token).await.map_err(service::IdentityError::from)?;
@@ -423,6 +404,6 @@ async fn password_change(
     if let Some(personal_id) = &me.personal_id {
         event = event.subject(personal_id.as_str());
     }
-    state.ledger.record(event).await.map_err(ledger_error)?;
+    state.ledger.record(event).await?;
     start_browser_session(&state, me.account_id, "/account".to_owned()).await
 }

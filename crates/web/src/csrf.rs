@@ -43,15 +43,7 @@ pub fn cookie(token: String, secure: bool) -> Cookie<'static> {
 }
 
 fn token_from_cookies(request: &Request) -> Option<String> {
-    request
-        .headers()
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == CSRF_COOKIE && c.value().len() == 43)
-        .map(|c| c.value().to_owned())
+    crate::cookies::read(request.headers(), CSRF_COOKIE, 43).filter(|t| t.len() == 43)
 }
 
 /// Middleware: makes sure the browser has a token and puts it in the request for pages to render. API calls get

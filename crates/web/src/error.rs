@@ -95,6 +95,19 @@ impl From<store::sqlx::Error> for AppError {
     }
 }
 
+/// The ledger's errors as HTTP answers, for every slice: a proof asked for positions the log does not have is the
+/// caller's mistake (400); anything else is ours.
+impl From<trust::ledger::LedgerError> for AppError {
+    fn from(e: trust::ledger::LedgerError) -> Self {
+        match e {
+            trust::ledger::LedgerError::OutOfRange(why) => {
+                AppError::bad_request(kernel::Text::new(format!("Ngoài phạm vi của sổ nhật ký: {why}."), why))
+            }
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
 impl AppError {
     /// 400 with a message.
     pub fn bad_request(message: impl Localized + Send + Sync + 'static) -> AppError {

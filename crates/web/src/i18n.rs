@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use axum::http::HeaderMap;
-use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+use axum::http::header::ACCEPT_LANGUAGE;
 use kernel::Lang;
 
 /// The cookie that remembers the language a person chose.
@@ -55,13 +55,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 
 /// The language of a request: the `lang` cookie a person set, else `Accept-Language`, else Vietnamese.
 pub fn lang_of(headers: &HeaderMap) -> Lang {
-    let from_cookie = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix("lang="))
-        .and_then(|v| v.parse().ok());
+    let from_cookie = crate::cookies::read(headers, LANG_COOKIE, 8).and_then(|v| v.parse().ok());
     from_cookie
         .or_else(|| headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
         .unwrap_or_default()
@@ -105,7 +99,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(ACCEPT_LANGUAGE, "en".parse().unwrap());
         assert_eq!(lang_of(&h), Lang::En);
-        h.insert(COOKIE, "a=b; lang=vi".parse().unwrap());
+        h.insert(axum::http::header::COOKIE, "a=b; lang=vi".parse().unwrap());
         assert_eq!(lang_of(&h), Lang::Vi);
         assert_eq!(lang_of(&HeaderMap::new()), Lang::Vi);
     }

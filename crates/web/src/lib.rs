@@ -5,10 +5,11 @@
 //!   `/api/…` and an HTML page elsewhere, in the caller's language.
 //! - [`extract`] wraps axum's extractors so that bad input is a clear 400/413/415/422, never a bare text reply.
 //! - [`headers`] holds the security headers every answer carries (the Content Security Policy among them).
-//! - [`csrf`] protects every form; [`page`] is the layout and the per-request page context; [`i18n`] the
+//! - [`cookies`] reads a request's cookies; [`csrf`] protects every form; [`page`] is the layout and the per-request page context; [`i18n`] the
 //!   interface strings in Vietnamese and English; [`metrics`] the Prometheus endpoint; [`ratelimit`] the limits
 //!   per client address on the endpoints that guess secrets.
 
+pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod extract;

@@ -10,7 +10,7 @@ use identity::{Caller, Principal};
 use kernel::Text;
 use serde::{Deserialize, Serialize};
 use trust::ledger::store::Entry;
-use trust::ledger::{LedgerError, Receipt, TreeHead, head, receipt};
+use trust::ledger::{Receipt, TreeHead, head, receipt};
 use web::extract::{Json, Path, Query};
 use web::{AppError, AppResult, AppState};
 
@@ -24,23 +24,13 @@ pub fn routes() -> Router<AppState> {
         .route("/me/data-usage/{seq}/receipt", get(my_receipt))
 }
 
-/// The ledger's errors as HTTP answers: bad ranges are the caller's (400), the rest ours.
-pub fn ledger_error(e: LedgerError) -> AppError {
-    match e {
-        LedgerError::OutOfRange(why) => {
-            AppError::bad_request(Text::new(format!("Ngoài phạm vi của sổ nhật ký: {why}."), why.clone()))
-        }
-        other => AppError::Internal(other.into()),
-    }
-}
-
 /// The latest signed tree head (one is signed now if none exists yet).
 #[utoipa::path(get, path = "/api/v1/ledger/sth", operation_id = "getLatestTreeHead", tag = "ledger",
     responses((status = 200, body = TreeHead)))]
 pub async fn latest_head(State(state): State<AppState>) -> AppResult<Json<TreeHead>> {
-    match head::latest(state.db.pool()).await.map_err(ledger_error)? {
+    match head::latest(state.db.pool()).await? {
         Some(h) => Ok(Json(h)),
-        None => Ok(Json(head::sign(&state.db, &state.keyring).await.map_err(ledger_error)?)),
+        None => Ok(Json(head::sign(&state.db, &state.keyring).await?)),
     }
 }
 
@@ -49,7 +39,7 @@ pub async fn latest_head(State(state): State<AppState>) -> AppResult<Json<TreeHe
     responses((status = 200, body = TreeHead), (status = 401, body = web::error::ErrorBody), (status = 403, body = web::error::ErrorBody)))]
 pub async fn sign_head(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<TreeHead>> {
     identity::authorize(&me, identity::Action::ListAccounts)?;
-    Ok(Json(head::sign(&state.db, &state.keyring).await.map_err(ledger_error)?))
+    Ok(Json(head::sign(&state.db, &state.keyring).await?))
 }
 
 fn number(field: &str, value: Option<&str>) -> AppResult<u64> {
@@ -90,7 +80,7 @@ pub async fn inclusion(
     Query(q): Query<InclusionQuery>,
 ) -> AppResult<Json<InclusionProof>> {
     let (index, size) = (number("index", q.index.as_deref())?, number("tree_size", q.tree_size.as_deref())?);
-    let proof = head::inclusion_proof(&state.db, index, size).await.map_err(ledger_error)?;
+    let proof = head::inclusion_proof(&state.db, index, size).await?;
     Ok(Json(InclusionProof { leaf_index: index, tree_size: size, audit_path: encode(&proof) }))
 }
 
@@ -122,7 +112,7 @@ pub async fn consistency(
     Query(q): Query<ConsistencyQuery>,
 ) -> AppResult<Json<ConsistencyProof>> {
     let (first, second) = (number("first", q.first.as_deref())?, number("second", q.second.as_deref())?);
-    let proof = head::consistency_proof(&state.db, first, second).await.map_err(ledger_error)?;
+    let proof = head::consistency_proof(&state.db, first, second).await?;
     Ok(Json(ConsistencyProof { first, second, consistency: encode(&proof) }))
 }
 
@@ -188,9 +178,7 @@ pub async fn uses_of(state: &AppState, personal_id: &str, before: Option<&str>) 
         Some(b) => number("before", Some(b))?,
         None => u64::MAX,
     };
-    let entries = trust::ledger::store::entries_about(state.db.pool(), personal_id, before, USAGE_PAGE)
-        .await
-        .map_err(ledger_error)?;
+    let entries = trust::ledger::store::entries_about(state.db.pool(), personal_id, before, USAGE_PAGE).await?;
     Ok(entries.iter().map(DataUse::from).collect())
 }
 
@@ -217,9 +205,9 @@ pub async fn my_receipt(
 ) -> AppResult<Json<Receipt>> {
     let mine = my_personal_id(&me)?;
     let seq = number("seq", Some(&seq))?;
-    let entry = trust::ledger::store::entry(state.db.pool(), seq).await.map_err(ledger_error)?;
+    let entry = trust::ledger::store::entry(state.db.pool(), seq).await?;
     if entry.is_none_or(|e| e.event.subject.as_deref() != Some(mine)) {
         return Err(AppError::NotFound);
     }
-    Ok(Json(receipt::receipt(&state.db, &state.keyring, seq).await.map_err(ledger_error)?))
+    Ok(Json(receipt::receipt(&state.db, &state.keyring, seq).await?))
 }
