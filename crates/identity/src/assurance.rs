@@ -159,7 +159,7 @@ pub async fn set_level(
     let event = Event::new(EventKind::AccountChanged, official.actor(Role::RegistryClerk))
         .subject(personal_id.as_str())
         .detail(serde_json::json!({
-            "action": "assurance_level", "account": account.username,
+            "change": "assurance_level", "account": account.username,
             "from": account.assurance_level.number(), "to": level.number(),
         }));
     crate::seals::account(&mut tx, db.backend(), account.id, event).await.map_err(anyhow::Error::from)?;

@@ -398,12 +398,5 @@ async fn password_change(
         Err(service::IdentityError::WeakPassword) => return Ok(again(page, false, false, true)),
         Err(e) => return Err(e.into()),
     }
-    let actor = Actor::named(&me.username, &me.display_name);
-    let mut event =
-        Event::new(EventKind::AccountChanged, actor).detail(serde_json::json!({ "action": "password_changed" }));
-    if let Some(personal_id) = &me.personal_id {
-        event = event.subject(personal_id.as_str());
-    }
-    state.ledger.record(event).await?;
     start_browser_session(&state, me.account_id, "/account".to_owned()).await
 }

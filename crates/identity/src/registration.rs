@@ -52,7 +52,7 @@ pub async fn register_citizen(db: &Db, new: NewCitizen) -> Result<i64, IdentityE
     // New accounts are at assurance level 1 by the column's default: matched with the registry, not seen in person.
     let event = Event::new(EventKind::AccountChanged, Actor::system(&new.username))
         .subject(new.personal_id.as_str())
-        .detail(serde_json::json!({ "action": "self_registered", "account": new.username, "assurance_level": 1 }));
+        .detail(serde_json::json!({ "change": "self_registered", "account": new.username, "assurance_level": 1 }));
     crate::seals::account(&mut tx, db.backend(), id, event).await?;
     tx.commit().await?;
     tracing::info!(account_id = id, "citizen account created");

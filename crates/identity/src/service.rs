@@ -338,8 +338,11 @@ pub async fn change_password(db: &Db, account_id: i64, current: &str, new: &str)
     sql::delete_sessions_of(&mut *tx, account_id).await?;
     let actor = Actor::named(&account.username, &account.display_name);
     let revoked = revoke_tokens_in(&mut tx, db.backend(), account_id, &actor).await?;
-    let event =
+    let mut event =
         Event::new(EventKind::AccountChanged, actor).detail(serde_json::json!({ "change": "password_changed" }));
+    if let Some(personal_id) = &account.personal_id {
+        event = event.subject(personal_id.as_str());
+    }
     seals::account(&mut tx, db.backend(), account_id, event).await?;
     tx.commit().await?;
     tracing::info!(account_id, revoked_tokens = revoked, "password changed");

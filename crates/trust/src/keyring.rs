@@ -257,7 +257,7 @@ pub const SIGNING_KEYS: Sealed = Sealed {
 pub fn key_event(action: &str, kid: &str, algorithm: Algorithm) -> crate::ledger::Event {
     use crate::ledger::{Actor, Event, EventKind};
     Event::new(EventKind::KeyChanged, Actor::system("congso keys"))
-        .detail(serde_json::json!({ "action": action, "kid": kid, "algorithm": algorithm.as_str() }))
+        .detail(serde_json::json!({ "change": action, "kid": kid, "algorithm": algorithm.as_str() }))
 }
 
 /// Every key ever made, retired ones included, newest first.

@@ -115,7 +115,9 @@ pub struct Event {
     /// Why: the purpose stated for a read, the legal basis or dossier for a change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
-    /// Anything else worth keeping (a query, an outcome), small.
+    /// Anything else worth keeping (a query, an outcome), small. By convention `change` names what a change entry
+    /// changed (`role_granted`, `password_changed`, `rotate`…) and `action` what a refusal refused
+    /// (`read_population`).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub detail: serde_json::Value,
     /// 128 random bits (hex), drawn when the entry is appended. The leaf hash commits to them and they are never
