@@ -251,6 +251,11 @@ pub async fn account_by_id(db: &Db, account_id: i64) -> Result<Option<Account>, 
     Ok(sql::account_by_id(db.pool(), account_id).await?)
 }
 
+/// Whether an account is already bound to this personal ID number.
+pub async fn has_citizen_account(db: &Db, personal_id: &kernel::PersonalId) -> Result<bool, IdentityError> {
+    Ok(sql::has_citizen_account(db.pool(), personal_id).await?)
+}
+
 /// All accounts, by username.
 pub async fn list_accounts(db: &Db) -> Result<Vec<Account>, IdentityError> {
     Ok(sql::list_accounts(db.pool()).await?)

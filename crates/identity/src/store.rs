@@ -98,6 +98,17 @@ pub(crate) async fn account_by_id<'e>(
     row.as_ref().map(account_from_row).transpose()
 }
 
+pub(crate) async fn has_citizen_account<'e>(
+    db: impl Executor<'e, Database = Any>,
+    personal_id: &kernel::PersonalId,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE personal_id = $1")
+        .bind(personal_id.as_str())
+        .fetch_optional(db)
+        .await?;
+    Ok(found.is_some())
+}
+
 pub(crate) async fn list_accounts<'e>(db: impl Executor<'e, Database = Any>) -> Result<Vec<Account>, sqlx::Error> {
     let rows =
         sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.username")).fetch_all(db).await?;

@@ -113,7 +113,9 @@ async fn submit(
     if service::is_locked_out(&state.db, &lock_key).await? {
         return Ok(again(page, form, StatusCode::TOO_MANY_REQUESTS, "register.locked"));
     }
-    if !matches_registry(&state, &personal_id, &form).await? || has_account(&state, &personal_id).await? {
+    if !matches_registry(&state, &personal_id, &form).await?
+        || service::has_citizen_account(&state.db, &personal_id).await?
+    {
         service::record_failure(&state.db, &lock_key).await?;
         tracing::info!("registration refused");
         return Ok(again(page, form, bad, REFUSED));
@@ -153,14 +155,4 @@ async fn matches_registry(state: &AppState, personal_id: &PersonalId, form: &Reg
         && citizen.death_date.is_none()
         && kernel::text::fold(&citizen.full_name) == kernel::text::fold(&form.full_name)
         && citizen.birth_date == form.birth_date.trim())
-}
-
-/// Whether an account is already bound to this ID number.
-async fn has_account(state: &AppState, personal_id: &PersonalId) -> AppResult<bool> {
-    let found: Option<i64> = store::sqlx::query_scalar("SELECT id FROM accounts WHERE personal_id = $1")
-        .bind(personal_id.as_str())
-        .fetch_optional(state.db.pool())
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(found.is_some())
 }
