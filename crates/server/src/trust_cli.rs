@@ -67,6 +67,9 @@ pub enum LedgerCommand {
     Verify(#[command(flatten)] Overrides),
     /// Sign a tree head for the ledger as it is now and print it.
     Sign(#[command(flatten)] Overrides),
+    /// Seal the rows an older version wrote without a seal (accounts, roles, tokens, clients, keys), once, after
+    /// upgrading and before any node serves; rows whose seal differs are left for `verify` to name.
+    Adopt(#[command(flatten)] Overrides),
     /// Check a receipt from "who used my data" offline, with the published keys (a saved
     /// /.well-known/jwks.json): the tree head's signature and the entry's inclusion.
     CheckReceipt {
@@ -159,6 +162,14 @@ impl LedgerCommand {
                         bail!("sealed rows: {problem}");
                     }
                     println!("{}: {rows} rows match their seals", sealed.kind);
+                }
+                Ok(())
+            }
+            LedgerCommand::Adopt(store) => {
+                let db = open(&settings(&store)?).await?;
+                let by = trust::ledger::Actor::system("congso ledger adopt");
+                for sealed in identity::seals::ALL.iter().chain([&keyring::SIGNING_KEYS]) {
+                    println!("{}: {} rows adopted", sealed.kind, sealed.adopt(&db, &by).await?);
                 }
                 Ok(())
             }

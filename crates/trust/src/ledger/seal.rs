@@ -91,6 +91,27 @@ impl Sealed {
         seqs.first().copied().ok_or_else(|| LedgerError::Corrupt("an append returned no position".into()))
     }
 
+    /// Seals every row that has no seal yet, each with an entry by `by` saying it was adopted: for an installation
+    /// upgraded from a version that did not seal this table, run once while no node serves. Rows whose seal
+    /// differs are left alone (that is tampering, for [`Sealed::verify`] to name). Returns how many were adopted.
+    pub async fn adopt(&self, db: &Db, by: &super::Actor) -> Result<u64, LedgerError> {
+        let sealed: HashMap<String, (String, u64)> = verify::latest_digests(db, self.kind).await?;
+        let mut events = Vec::new();
+        for row in sqlx::query(self.select).fetch_all(db.pool()).await? {
+            let key: String = row.try_get(0)?;
+            if sealed.contains_key(&key) {
+                continue;
+            }
+            let record = RecordRef { kind: self.kind.to_owned(), key, digest: Some(digest_of(&row)?) };
+            let detail = serde_json::json!({ "change": "adopted_at_upgrade" });
+            events.push(Event::new(super::EventKind::RecordChanged, by.clone()).record(record).detail(detail));
+        }
+        let mut tx = db.begin_write().await?;
+        ledger_store::append(&mut tx, db.backend(), &mut events).await?;
+        tx.commit().await?;
+        Ok(events.len() as u64)
+    }
+
     /// Compares every row with its last recorded digest; returns the rows compared and the first difference.
     pub async fn verify(&self, db: &Db) -> Result<(u64, Option<String>), LedgerError> {
         let mut latest: HashMap<String, (String, u64)> = verify::latest_digests(db, self.kind).await?;

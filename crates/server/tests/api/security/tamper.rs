@@ -234,3 +234,42 @@ async fn ledger_verify_notices_a_deleted_or_rolled_back_tree_head_through_the_he
     let (ok, out) = ledger_verify_in(&app, data_dir.path());
     assert!(!ok && out.contains("the database was rolled back or its newest heads deleted"), "{out}");
 }
+
+#[tokio::test]
+async fn rows_from_before_sealing_are_adopted_once_and_tampered_ones_are_not() {
+    let app = TestApp::spawn().await;
+    let pool = app.db.db.pool();
+    let agency = identity::officials::Agency {
+        code: "UBND.01".parse().unwrap(),
+        name: "Ủy ban nhân dân thành phố Hà Nội".into(),
+        territory: identity::Territory::Unit("01".parse().unwrap()),
+    };
+    identity::officials::service::ensure_agency(&app.db.db, &agency, Actor::system("test")).await.unwrap();
+    // A row an older version wrote without a seal.
+    store::sqlx::query(
+        "INSERT INTO agencies (code, name, territory, created_at) VALUES ('SYT.01', 'Sở Y tế', '01', 0)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let (ok, out) = ledger_verify(&app);
+    assert!(!ok && out.contains("agency SYT.01 has no ledger entry"), "{out}");
+    let adopt = |app: &TestApp| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_congso"))
+            .args(["ledger", "adopt", "--database-url", &app.db.url])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(adopt(&app).contains("agency: 1 rows adopted"));
+    let (ok, out) = ledger_verify(&app);
+    assert!(ok, "{out}");
+    assert!(adopt(&app).contains("agency: 0 rows adopted"), "adopting twice adopts nothing");
+
+    // A sealed row edited afterwards is not adopted: it stays named.
+    store::sqlx::query("UPDATE agencies SET territory = 'VN' WHERE code = 'UBND.01'").execute(pool).await.unwrap();
+    assert!(adopt(&app).contains("agency: 0 rows adopted"));
+    let (ok, out) = ledger_verify(&app);
+    assert!(!ok && out.contains("agency UBND.01 is not the row ledger entry"), "{out}");
+}
