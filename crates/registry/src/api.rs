@@ -40,9 +40,14 @@ pub fn routes() -> Router<AppState> {
         .route("/addresses/{code}", get(address))
 }
 
-/// The territory a record belongs to: its commune, or the nation for a citizen with no residence.
+/// The territory a household or dwelling belongs to: its commune (the nation if the stored code does not parse).
 pub fn territory_of(commune: Option<&str>) -> Territory {
     commune.and_then(|c| c.parse().ok()).map_or(Territory::Nation, Territory::Unit)
+}
+
+/// The territory a citizen's record belongs to: the commune of residence, or the nation for a citizen with none.
+pub fn residence_territory(citizen: &Citizen) -> Territory {
+    citizen.commune.map_or(Territory::Nation, Territory::Unit)
 }
 
 /// Refuses with 403 a caller who holds the registry role nowhere.
@@ -62,7 +67,7 @@ pub async fn visible_citizen(state: &AppState, me: &Principal, personal_id: &str
     require_registry_role(me)?;
     let id: PersonalId = personal_id.parse().map_err(|e| AppError::invalid("personal_id", e))?;
     let visible = match service::citizen(&state.db, &id).await {
-        Ok(citizen) => allows(me, Action::ReadPopulation(territory_of(citizen.commune.as_deref()))).then_some(citizen),
+        Ok(citizen) => allows(me, Action::ReadPopulation(residence_territory(&citizen))).then_some(citizen),
         Err(RegistryError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
@@ -316,7 +321,7 @@ pub async fn move_household(
     Json(m): Json<Move>,
 ) -> AppResult<Json<Citizen>> {
     let citizen = visible_citizen(&state, &me, &personal_id).await?;
-    authorize(&me, Action::WritePopulation(territory_of(citizen.commune.as_deref())))?;
+    authorize(&me, Action::WritePopulation(residence_territory(&citizen)))?;
     authorize(&me, Action::WritePopulation(household_territory(&state, &m.household).await?))?;
     let reason = match free_text::clean(&m.reason, MAX_REASON) {
         Ok(reason) => reason,

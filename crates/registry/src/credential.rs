@@ -88,14 +88,13 @@ fn new_id() -> Vec<u8> {
     id
 }
 
-fn unit_name(code: Option<&str>) -> Option<String> {
-    code.and_then(|c| c.parse::<AdminUnitCode>().ok()).map(|c| c.unit().name.clone())
+fn unit_name(code: Option<AdminUnitCode>) -> Option<String> {
+    code.map(|c| c.unit().name.clone())
 }
 
 /// The citizen's address as the credential writes it: commune, then province, one a line.
 pub fn address_of(citizen: &Citizen) -> Option<String> {
-    let lines: Vec<String> =
-        [unit_name(citizen.commune.as_deref()), unit_name(citizen.province.as_deref())].into_iter().flatten().collect();
+    let lines: Vec<String> = [unit_name(citizen.commune), unit_name(citizen.province)].into_iter().flatten().collect();
     (!lines.is_empty()).then(|| lines.join("\n"))
 }
 

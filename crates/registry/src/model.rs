@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use kernel::{DigitalAddress, Ethnicity, PersonalId, Sex};
+use kernel::{AdminUnitCode, DigitalAddress, Ethnicity, PersonalId, Sex};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -132,9 +132,11 @@ pub struct Citizen {
     /// The household of temporary residence, if any.
     pub temporary_household: Option<String>,
     /// Province of residence.
-    pub province: Option<String>,
+    #[schema(value_type = Option<String>, example = "01")]
+    pub province: Option<AdminUnitCode>,
     /// Commune of residence.
-    pub commune: Option<String>,
+    #[schema(value_type = Option<String>, example = "00070")]
+    pub commune: Option<AdminUnitCode>,
     /// Mother's personal ID number.
     pub mother_id: Option<String>,
     /// Father's personal ID number.

@@ -21,13 +21,16 @@ fn decode<T: std::str::FromStr>(row: &AnyRow, column: &str) -> Result<T, sqlx::E
     text.parse().map_err(|_| sqlx::Error::Decode(format!("column {column}: bad value {text:?}").into()))
 }
 
+fn decode_optional<T: std::str::FromStr>(row: &AnyRow, column: &str) -> Result<Option<T>, sqlx::Error> {
+    let text: Option<String> = row.try_get(column)?;
+    let bad = |t: &str| sqlx::Error::Decode(format!("column {column}: bad value {t:?}").into());
+    text.map(|t| t.parse().map_err(|_| bad(&t))).transpose()
+}
+
 pub(crate) fn citizen_from_row(row: &AnyRow) -> Result<Citizen, sqlx::Error> {
     let personal_id: PersonalId = decode(row, "personal_id")?;
-    let relationship: Option<String> = row.try_get("relationship")?;
     // An unknown stored value is an error, never a silent default.
-    let relationship = relationship
-        .map(|r| r.parse().map_err(|_| sqlx::Error::Decode(format!("column relationship: bad value {r:?}").into())))
-        .transpose()?;
+    let relationship = decode_optional(row, "relationship")?;
     Ok(Citizen {
         personal_id,
         full_name: row.try_get("full_name")?,
@@ -41,8 +44,8 @@ pub(crate) fn citizen_from_row(row: &AnyRow) -> Result<Citizen, sqlx::Error> {
         household: row.try_get("household_code")?,
         relationship,
         temporary_household: row.try_get("temporary_code")?,
-        province: row.try_get("province_code")?,
-        commune: row.try_get("commune_code")?,
+        province: decode_optional(row, "province_code")?,
+        commune: decode_optional(row, "commune_code")?,
         mother_id: row.try_get("mother_pid")?,
         father_id: row.try_get("father_pid")?,
         spouse_id: row.try_get("spouse_pid")?,

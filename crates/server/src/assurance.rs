@@ -16,10 +16,7 @@ pub fn locate_citizen(
 ) -> Pin<Box<dyn Future<Output = anyhow::Result<Option<Territory>>> + Send>> {
     Box::pin(async move {
         match registry::service::citizen(&db, &personal_id).await {
-            Ok(citizen) => match citizen.commune {
-                Some(code) => Ok(Some(Territory::Unit(code.parse()?))),
-                None => Ok(Some(Territory::Nation)),
-            },
+            Ok(citizen) => Ok(Some(registry::api::residence_territory(&citizen))),
             Err(registry::error::RegistryError::NotFound) => Ok(None),
             Err(e) => Err(anyhow::anyhow!("registry lookup failed: {e}")),
         }

@@ -138,8 +138,6 @@ async fn residence_page(
     // The police of the commune of residence confirm residence; the national registry when there is none.
     let agency = record
         .commune
-        .as_deref()
-        .and_then(|c| c.parse::<kernel::AdminUnitCode>().ok())
         .map_or_else(|| "Cơ sở dữ liệu quốc gia về dân cư".to_owned(), |c| format!("Công an {}", c.unit().name));
     let (doc, issued) =
         credential::issue_residence(&state.db, &state.keyring, &agency, &pid, &actor(&me)).await.map_err(internal)?;
