@@ -7,7 +7,7 @@ use store::Db;
 use trust::ledger::{Actor, Event, EventKind};
 
 use crate::model::AccountKind;
-use crate::service::{IdentityError, MIN_PASSWORD_CHARS, check_username, hash_password, now};
+use crate::service::{IdentityError, check_password, check_username, hash_password, now};
 use crate::store as sql;
 
 /// A citizen's account to create.
@@ -31,9 +31,7 @@ pub struct NewCitizen {
 /// constraints say so, which also settles two registrations racing for one ID number.
 pub async fn register_citizen(db: &Db, new: NewCitizen) -> Result<i64, IdentityError> {
     check_username(&new.username)?;
-    if new.password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(IdentityError::WeakPassword);
-    }
+    check_password(&new.password)?;
     // Hashed before the transaction opens: a write transaction is not held through argon2's work.
     let hash = hash_password(new.password).await?;
     let now = now();

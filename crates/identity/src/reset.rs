@@ -243,7 +243,7 @@ async fn reset(
         return Ok(dead_link(page, StatusCode::BAD_REQUEST));
     }
     let mismatch = form.new != form.confirm;
-    let weak = form.new.chars().count() < service::MIN_PASSWORD_CHARS;
+    let weak = service::check_password(&form.new).is_err();
     if mismatch || weak {
         if !is_live(&state.db, &form.token).await.map_err(IdentityError::from)? {
             return Ok(dead_link(page, StatusCode::NOT_FOUND));

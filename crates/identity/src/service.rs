@@ -118,6 +118,12 @@ pub fn random_password() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 15]>())
 }
 
+/// Whether a new password is acceptable: at least [`MIN_PASSWORD_CHARS`] characters. The one place the rule is
+/// written; every form and service that sets a password asks here.
+pub fn check_password(password: &str) -> Result<(), IdentityError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS { Err(IdentityError::WeakPassword) } else { Ok(()) }
+}
+
 /// Whether a username is well formed: 3–64 characters of a–z, 0–9, `.`, `_`, `-`.
 pub fn check_username(username: &str) -> Result<(), IdentityError> {
     let ok = (3..=64).contains(&username.len())
@@ -212,9 +218,7 @@ pub(crate) struct PreparedAccount {
 /// takes a while and must not hold the write lock.
 pub(crate) async fn prepare_account(mut new: NewAccount) -> Result<PreparedAccount, IdentityError> {
     check_username(&new.username)?;
-    if new.password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(IdentityError::WeakPassword);
-    }
+    check_password(&new.password)?;
     let hash = hash_password(std::mem::take(&mut new.password)).await?;
     Ok(PreparedAccount { new, hash })
 }
@@ -334,9 +338,7 @@ pub async fn change_password(db: &Db, account_id: i64, current: &str, new: &str)
     if check_credentials(db, &account.username, current).await?.is_none() {
         return Ok(false);
     }
-    if new.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(IdentityError::WeakPassword);
-    }
+    check_password(new)?;
     let hash = hash_password(new.to_owned()).await?;
     let mut tx = db.begin_write().await?;
     sql::set_password_hash(&mut *tx, account_id, &hash).await?;

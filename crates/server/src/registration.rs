@@ -100,7 +100,7 @@ async fn submit(
     if form.password != form.confirm {
         return Ok(again(page, form, bad, "register.mismatch"));
     }
-    if form.password.chars().count() < service::MIN_PASSWORD_CHARS {
+    if service::check_password(&form.password).is_err() {
         return Ok(again(page, form, bad, "register.weak"));
     }
     if service::check_username(form.username.trim()).is_err() {
