@@ -329,15 +329,10 @@ mod tests {
         assert_eq!(decode_image(&jpeg).unwrap(), text);
     }
 
-    /// CRC-32 (ISO-HDLC) as PNG chunks use it.
+    /// CRC-32 as PNG chunks use it (the zlib one).
     fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xFFFF_FFFFu32;
-        for &byte in bytes {
-            crc ^= u32::from(byte);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
+        let mut crc = flate2::Crc::new();
+        crc.update(bytes);
+        crc.sum()
     }
 }

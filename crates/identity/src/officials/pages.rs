@@ -267,11 +267,22 @@ async fn approve(
     Path(grant): Path<i64>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    match grants::approve(&state.db, &me, grant).await {
+    let decided = grants::approve(&state.db, &me, grant).await;
+    after_decision(&state, page, &me, decided).await
+}
+
+/// Back to the list after a decision, or the list again with what stood in the way.
+async fn after_decision(
+    state: &AppState,
+    page: PageCtx,
+    me: &Principal,
+    decided: Result<RoleGrant, ManageError>,
+) -> AppResult<Response> {
+    match decided {
         Ok(_) => Ok(back_to("/admin/role-grants".into())),
         Err(e) => {
             let (status, message) = problem(&page, e)?;
-            render_grants(&state, page, &me, status, Some(message)).await
+            render_grants(state, page, me, status, Some(message)).await
         }
     }
 }
@@ -289,11 +300,6 @@ async fn reject(
     Path(grant): Path<i64>,
     CsrfForm(form): CsrfForm<RejectForm>,
 ) -> AppResult<Response> {
-    match grants::reject(&state.db, &me, grant, Some(&form.reason)).await {
-        Ok(_) => Ok(back_to("/admin/role-grants".into())),
-        Err(e) => {
-            let (status, message) = problem(&page, e)?;
-            render_grants(&state, page, &me, status, Some(message)).await
-        }
-    }
+    let decided = grants::reject(&state.db, &me, grant, Some(&form.reason)).await;
+    after_decision(&state, page, &me, decided).await
 }

@@ -216,3 +216,18 @@ pub fn ledger_verify(app: &TestApp, data_dir: Option<&std::path::Path>) -> (bool
         .unwrap();
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
+
+/// A territory by its code.
+pub fn unit(code: &str) -> Territory {
+    Territory::Unit(code.parse().unwrap())
+}
+
+/// An agency over `territory`, made as a process would.
+pub async fn agency(app: &TestApp, code: &str, territory: Territory) -> identity::officials::Agency {
+    let agency =
+        identity::officials::Agency { code: code.parse().unwrap(), name: format!("Cơ quan {code}"), territory };
+    identity::officials::service::ensure_agency(&app.db.db, &agency, trust::ledger::Actor::system("test"))
+        .await
+        .unwrap();
+    agency
+}

@@ -10,19 +10,7 @@ use identity::{AccountKind, Role, Territory};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{self, PASSWORD, TestApp, location};
-
-fn unit(code: &str) -> Territory {
-    Territory::Unit(code.parse().unwrap())
-}
-
-async fn agency(app: &TestApp, code: &str, territory: Territory) -> Agency {
-    let agency = Agency { code: code.parse().unwrap(), name: format!("Cơ quan {code}"), territory };
-    identity::officials::service::ensure_agency(&app.db.db, &agency, trust::ledger::Actor::system("test"))
-        .await
-        .unwrap();
-    agency
-}
+use crate::helpers::{self, PASSWORD, TestApp, agency, location, unit};
 
 /// An account holding `roles`, and an API token for it.
 async fn holder(app: &TestApp, username: &str, roles: Vec<RoleAssignment>) -> (i64, String) {

@@ -10,19 +10,7 @@ use identity::{AccountKind, Role, Territory};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, error_code, form_token, location};
-
-fn unit(code: &str) -> Territory {
-    Territory::Unit(code.parse().unwrap())
-}
-
-async fn agency(app: &TestApp, code: &str, territory: Territory) -> Agency {
-    let agency = Agency { code: code.parse().unwrap(), name: format!("Cơ quan {code}"), territory };
-    identity::officials::service::ensure_agency(&app.db.db, &agency, trust::ledger::Actor::system("test"))
-        .await
-        .unwrap();
-    agency
-}
+use crate::helpers::{PASSWORD, TestApp, agency, error_code, form_token, location, unit};
 
 fn held(role: Role, agency: &Agency) -> RoleAssignment {
     RoleAssignment { role, agency: Some(agency.code.clone()), territory: agency.territory }
