@@ -12,6 +12,7 @@ pub mod free_text;
 pub mod lang;
 pub mod olc;
 pub mod personal_id;
+pub mod schema;
 pub mod tax_code;
 pub mod text;
 

@@ -3,6 +3,7 @@
 //! - [`AppState`] is what handlers get: the database and the settings.
 //! - [`AppError`] is the one error type handlers return; [`error::render_errors`] turns it into JSON for
 //!   `/api/…` and an HTML page elsewhere, in the caller's language.
+//! - [`openapi`] holds the API's shared contract: the error responses and the rule that attaches them.
 //! - [`extract`] wraps axum's extractors so that bad input is a clear 400/413/415/422, never a bare text reply.
 //! - [`headers`] holds the security headers every answer carries (the Content Security Policy among them).
 //! - [`cookies`] reads a request's cookies; [`csrf`] protects every form; [`page`] is the layout and the per-request page context; [`i18n`] the
@@ -16,6 +17,7 @@ pub mod extract;
 pub mod headers;
 pub mod i18n;
 pub mod metrics;
+pub mod openapi;
 pub mod page;
 pub mod ratelimit;
 mod redirect;

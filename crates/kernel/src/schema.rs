@@ -1,0 +1,211 @@
+//! The OpenAPI schemas of the identifiers, written from the same rules their parsers apply.
+//!
+//! A client, or a fuzzer reading the document, should be able to build every value the parser accepts and no
+//! other: where a rule is a list (the pre-2025 province codes, the administrative units that exist) the schema
+//! lists it; where it is arithmetic no JSON Schema can state (a digital address's check character, a tax code's
+//! check digit), the pattern says the shape and the description says what else is checked.
+
+use std::borrow::Cow;
+
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::admin_unit::{self, AdminUnitCode, LegacyProvinceCode};
+use crate::agency::{self, AgencyCode};
+use crate::digital_address::DigitalAddress;
+use crate::personal_id::{PersonalId, Sex};
+use crate::tax_code::TaxCode;
+
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+/// The pattern of a personal ID number: a pre-2025 province code, a century and sex digit from 0 to 5, then
+/// eight digits.
+pub fn personal_id_pattern() -> String {
+    let provinces: Vec<String> = LegacyProvinceCode::all().iter().map(ToString::to_string).collect();
+    format!("^({})[0-5][0-9]{{8}}$", provinces.join("|"))
+}
+
+impl PartialSchema for PersonalId {
+    fn schema() -> RefOr<Schema> {
+        string()
+            .pattern(Some(personal_id_pattern()))
+            .min_length(Some(12))
+            .max_length(Some(12))
+            .description(Some(
+                "Số định danh cá nhân: 12 digits, the pre-2025 province of birth registration (3), the century and \
+                 sex (1: 0–5), the year of birth (2) and six more.",
+            ))
+            .examples(["001203012345"])
+            .into()
+    }
+}
+
+impl ToSchema for PersonalId {
+    fn name() -> Cow<'static, str> {
+        "PersonalId".into()
+    }
+}
+
+/// Every code that names a unit today: the provinces, then the communes.
+pub fn admin_unit_codes() -> Vec<String> {
+    let mut codes = Vec::with_capacity(admin_unit::commune_count() + 34);
+    for province in admin_unit::provinces() {
+        codes.push(province.code.to_string());
+    }
+    for province in admin_unit::provinces() {
+        codes.extend(admin_unit::communes_of(province.code).iter().map(|c| c.code.to_string()));
+    }
+    codes
+}
+
+impl PartialSchema for AdminUnitCode {
+    fn schema() -> RefOr<Schema> {
+        // A list rather than `^[0-9]{2}([0-9]{3})?$`: a well-formed code that names no unit is refused, so the
+        // contract is the list of units that exist.
+        string()
+            .enum_values(Some(admin_unit_codes()))
+            .description(Some(
+                "An administrative unit in force since July 2025: a province (2 digits) or a commune (5 digits); \
+                 see `GET /api/v1/admin-units`.",
+            ))
+            .examples(["01", "00070"])
+            .into()
+    }
+}
+
+impl ToSchema for AdminUnitCode {
+    fn name() -> Cow<'static, str> {
+        "AdminUnitCode".into()
+    }
+}
+
+/// The pattern of an agency code: upper-case letters and digits in parts joined by dots, starting with a letter.
+pub const AGENCY_CODE_PATTERN: &str = r"^[A-Z][A-Z0-9]*(\.[A-Z0-9]+)*$";
+
+impl PartialSchema for AgencyCode {
+    fn schema() -> RefOr<Schema> {
+        string()
+            .pattern(Some(AGENCY_CODE_PATTERN))
+            .min_length(Some(2))
+            .max_length(Some(agency::MAX_LEN))
+            .description(Some("Mã cơ quan: upper-case letters, digits and dots, beginning with a letter."))
+            .examples(["UBND.00070"])
+            .into()
+    }
+}
+
+impl ToSchema for AgencyCode {
+    fn name() -> Cow<'static, str> {
+        "AgencyCode".into()
+    }
+}
+
+/// The letters of a plus code and of a digital address's check character, either case (addresses are read
+/// case-insensitively).
+const OLC: &str = "23456789CFGHJMPQRVWXcfghjmpqrvwx";
+
+/// The shape of a digital address: commune, 10-digit plus code, dwelling number and check character.
+pub fn digital_address_pattern() -> String {
+    format!("^[0-9]{{5}}-[{OLC}]{{8}}\\+[{OLC}]{{2}}-[0-9]+-[01{OLC}]$")
+}
+
+impl PartialSchema for DigitalAddress {
+    fn schema() -> RefOr<Schema> {
+        string()
+            .pattern(Some(digital_address_pattern()))
+            .max_length(Some(29))
+            .description(Some(
+                "Địa chỉ số: `COMMUNE-PLUSCODE-NUMBER-CHECK`. Beyond this shape the server checks that the commune \
+                 exists, that the plus code names a place on Earth, that the number is 1 to 999 and that the \
+                 check character (Luhn mod 22) matches; an address that fails these is refused with 422.",
+            ))
+            .examples(["00070-7PH72VH3+CM-1-8"])
+            .into()
+    }
+}
+
+impl ToSchema for DigitalAddress {
+    fn name() -> Cow<'static, str> {
+        "DigitalAddress".into()
+    }
+}
+
+impl PartialSchema for TaxCode {
+    fn schema() -> RefOr<Schema> {
+        string()
+            .pattern(Some(r"^[0-9]{10}(-[0-9]{3})?$"))
+            .description(Some(
+                "Mã số thuế: 10 digits, or 13 with a branch suffix `-001`…`-999`. The tenth digit is a check digit \
+                 and digits 3 to 9 are not all zero; a code that fails these is refused with 422.",
+            ))
+            .examples(["0100109106"])
+            .into()
+    }
+}
+
+impl ToSchema for TaxCode {
+    fn name() -> Cow<'static, str> {
+        "TaxCode".into()
+    }
+}
+
+impl PartialSchema for Sex {
+    fn schema() -> RefOr<Schema> {
+        string().enum_values(Some([Sex::Male.as_str(), Sex::Female.as_str()])).into()
+    }
+}
+
+impl ToSchema for Sex {
+    fn name() -> Cow<'static, str> {
+        "Sex".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(pattern: &str, s: &str) -> bool {
+        regex::Regex::new(pattern).unwrap().is_match(s)
+    }
+
+    #[test]
+    fn the_personal_id_pattern_accepts_what_the_parser_accepts() {
+        let pattern = personal_id_pattern();
+        for s in ["001203012345", "079185000001", "096599999999"] {
+            assert!(s.parse::<PersonalId>().is_ok() && matches(&pattern, s), "{s}");
+        }
+        for s in ["003203012345", "001603012345", "00120301234", "0012030123456", "00120301234x", "999203012345"] {
+            assert!(s.parse::<PersonalId>().is_err() && !matches(&pattern, s), "{s}");
+        }
+    }
+
+    #[test]
+    fn the_admin_unit_list_is_every_unit_and_only_those() {
+        let codes = admin_unit_codes();
+        assert_eq!(codes.len(), 34 + admin_unit::commune_count());
+        assert!(codes.iter().all(|c| c.parse::<AdminUnitCode>().is_ok()));
+        assert!(codes.contains(&"01".to_owned()) && codes.contains(&"00070".to_owned()));
+    }
+
+    #[test]
+    fn the_agency_pattern_agrees_with_the_parser() {
+        for s in ["UBND.00070", "SYT.01", "BCA", "A1", "UBND..1", ".A", "ubnd", "1A", "A-B", "A.", "UBND.0007a"] {
+            let pattern_ok = matches(AGENCY_CODE_PATTERN, s) && (2..=agency::MAX_LEN).contains(&s.len());
+            assert_eq!(s.parse::<AgencyCode>().is_ok(), pattern_ok, "{s}");
+        }
+    }
+
+    #[test]
+    fn every_digital_address_the_parser_accepts_has_the_shape() {
+        let pattern = digital_address_pattern();
+        for s in ["00070-7PH72VH3+CM-1-8", "00070-7ph72vh3+cm-1-8"] {
+            assert!(s.parse::<DigitalAddress>().is_ok(), "{s}");
+            assert!(matches(&pattern, s), "{s}");
+        }
+        assert!(!matches(&pattern, "00070-7PH72VH3CM-1-8"));
+    }
+}

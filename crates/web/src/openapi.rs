@@ -1,0 +1,232 @@
+//! The API's contract, the part every slice shares: the error responses an operation may answer and the rule that
+//! attaches the ones every operation of a kind can answer.
+//!
+//! A slice's API is an [`ApiRouter`]: its handlers registered with `utoipa_axum::routes!`, each carrying its
+//! `#[utoipa::path]`, so that a route and its operation are written once. In `responses(…)` an operation lists
+//! its successes and the errors that depend on what it does ([`Forbidden`] where the policy may refuse,
+//! [`NotFound`], [`Conflict`], [`Invalid`]); [`attach_common_errors`] adds, from the operation's shape, those that
+//! the layers and extractors can answer in front of any handler, so that none is forgotten and none is claimed
+//! where it cannot happen.
+
+use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::{Content, OpenApi, Ref, RefOr};
+use utoipa::{IntoResponses, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+use crate::error::{ErrorBody, ErrorDetail};
+
+/// A slice's API: routes and their OpenAPI operations together, relative to `/api/v1`.
+pub type ApiRouter = OpenApiRouter<AppState>;
+
+/// One of the shared error responses, each a component under `#/components/responses/` whose body is
+/// [`ErrorBody`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorResponse {
+    /// 400.
+    BadRequest,
+    /// 401.
+    Unauthorized,
+    /// 403.
+    Forbidden,
+    /// 404.
+    NotFound,
+    /// 409.
+    Conflict,
+    /// 413.
+    PayloadTooLarge,
+    /// 415.
+    UnsupportedMediaType,
+    /// 422.
+    Invalid,
+    /// 429.
+    TooManyRequests,
+    /// 500.
+    Internal,
+}
+
+impl ErrorResponse {
+    /// Every shared error response.
+    pub const ALL: [ErrorResponse; 10] = [
+        ErrorResponse::BadRequest,
+        ErrorResponse::Unauthorized,
+        ErrorResponse::Forbidden,
+        ErrorResponse::NotFound,
+        ErrorResponse::Conflict,
+        ErrorResponse::PayloadTooLarge,
+        ErrorResponse::UnsupportedMediaType,
+        ErrorResponse::Invalid,
+        ErrorResponse::TooManyRequests,
+        ErrorResponse::Internal,
+    ];
+
+    /// The HTTP status.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorResponse::BadRequest => 400,
+            ErrorResponse::Unauthorized => 401,
+            ErrorResponse::Forbidden => 403,
+            ErrorResponse::NotFound => 404,
+            ErrorResponse::Conflict => 409,
+            ErrorResponse::PayloadTooLarge => 413,
+            ErrorResponse::UnsupportedMediaType => 415,
+            ErrorResponse::Invalid => 422,
+            ErrorResponse::TooManyRequests => 429,
+            ErrorResponse::Internal => 500,
+        }
+    }
+
+    /// The component's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorResponse::BadRequest => "BadRequest",
+            ErrorResponse::Unauthorized => "Unauthorized",
+            ErrorResponse::Forbidden => "Forbidden",
+            ErrorResponse::NotFound => "NotFound",
+            ErrorResponse::Conflict => "Conflict",
+            ErrorResponse::PayloadTooLarge => "PayloadTooLarge",
+            ErrorResponse::UnsupportedMediaType => "UnsupportedMediaType",
+            ErrorResponse::Invalid => "Invalid",
+            ErrorResponse::TooManyRequests => "TooManyRequests",
+            ErrorResponse::Internal => "Internal",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            ErrorResponse::BadRequest => {
+                "`bad_request`: the request cannot be read — malformed JSON or a body of the wrong shape, a path or \
+                 query parameter that is not of its type, a parameter given twice."
+            }
+            ErrorResponse::Unauthorized => {
+                "`unauthenticated`: an `Authorization` header that is not a valid, unexpired API token (on any \
+                 operation), or none where the operation needs a caller."
+            }
+            ErrorResponse::Forbidden => {
+                "`forbidden`: the caller may not do this; or `csrf`: a change asked for with a session cookie \
+                 without its `X-CSRF-Token`."
+            }
+            ErrorResponse::NotFound => {
+                "`not_found`: nothing here, or nothing the caller may know exists (outside their territory)."
+            }
+            ErrorResponse::Conflict => "`conflict`: the request conflicts with what exists.",
+            ErrorResponse::PayloadTooLarge => "`payload_too_large`: the body is over the limit (1 MiB).",
+            ErrorResponse::UnsupportedMediaType => {
+                "`unsupported_media_type`: the body is not `application/json`."
+            }
+            ErrorResponse::Invalid => {
+                "`invalid`: well-formed but invalid; `fields` says what is wrong with each field."
+            }
+            ErrorResponse::TooManyRequests => "`too_many_requests`: over the rate limit; see `Retry-After`.",
+            ErrorResponse::Internal => {
+                "`internal`: something went wrong on the server; the details are in its log under the request ID."
+            }
+        }
+    }
+
+    /// The response itself, for `#/components/responses/`.
+    pub fn response(self) -> Response {
+        let body = Content::new(Some(Ref::from_schema_name(ErrorBody::name())));
+        ResponseBuilder::new().description(self.description()).content("application/json", body).build()
+    }
+
+    /// A reference to the component.
+    pub fn reference(self) -> RefOr<Response> {
+        RefOr::Ref(Ref::from_response_name(self.name()))
+    }
+}
+
+macro_rules! listed_error {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+                let e = ErrorResponse::$name;
+                [(e.status().to_string(), e.reference())].into()
+            }
+        }
+    };
+}
+
+listed_error!(
+    /// For `responses(…)`: 403, where the policy may refuse the caller.
+    Forbidden
+);
+listed_error!(
+    /// For `responses(…)`: 404, for an object that does not exist or is outside the caller's territory.
+    NotFound
+);
+listed_error!(
+    /// For `responses(…)`: 409, where the request may conflict with what exists.
+    Conflict
+);
+listed_error!(
+    /// For `responses(…)`: 422, where the input is checked beyond its schema's shape.
+    Invalid
+);
+listed_error!(
+    /// For `responses(…)`: 400, where the handler itself refuses input it cannot read (beyond the extractors).
+    BadRequest
+);
+listed_error!(
+    /// For `responses(…)`: 429, on an operation behind a rate limit.
+    TooManyRequests
+);
+
+/// Adds the shared error responses and their body to the components, and to every operation the errors that the
+/// layers and extractors may answer whatever its handler does:
+///
+/// - 401 and 500 everywhere: an invalid token is refused on any route, and any operation can fail;
+/// - 400 where there is a parameter or a body: a value that is not of its type, or a parameter given twice;
+/// - 413 and 415 where there is a body;
+/// - 403 on a change that needs a caller: the CSRF check for session cookies.
+pub fn attach_common_errors(doc: &mut OpenApi) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    for e in ErrorResponse::ALL {
+        components.responses.insert(e.name().to_owned(), RefOr::T(e.response()));
+    }
+    components.schemas.insert(ErrorBody::name().into_owned(), ErrorBody::schema());
+    components.schemas.insert(ErrorDetail::name().into_owned(), ErrorDetail::schema());
+    for item in doc.paths.paths.values_mut() {
+        for (method, operation) in [
+            (HttpMethod::Get, &mut item.get),
+            (HttpMethod::Post, &mut item.post),
+            (HttpMethod::Put, &mut item.put),
+            (HttpMethod::Patch, &mut item.patch),
+            (HttpMethod::Delete, &mut item.delete),
+        ] {
+            if let Some(operation) = operation {
+                attach(method, operation);
+            }
+        }
+    }
+}
+
+/// Whether the operation needs a caller: it names a security scheme.
+pub fn needs_caller(operation: &Operation) -> bool {
+    operation.security.iter().flatten().any(|requirement| {
+        serde_json::to_value(requirement).is_ok_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+    })
+}
+
+fn attach(method: HttpMethod, operation: &mut Operation) {
+    let has_parameters = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let has_body = operation.request_body.is_some();
+    let changes = !matches!(method, HttpMethod::Get | HttpMethod::Head | HttpMethod::Options);
+    let mut common = vec![ErrorResponse::Unauthorized, ErrorResponse::Internal];
+    if has_parameters || has_body {
+        common.push(ErrorResponse::BadRequest);
+    }
+    if has_body {
+        common.extend([ErrorResponse::PayloadTooLarge, ErrorResponse::UnsupportedMediaType]);
+    }
+    if changes && needs_caller(operation) {
+        common.push(ErrorResponse::Forbidden);
+    }
+    for e in common {
+        operation.responses.responses.entry(e.status().to_string()).or_insert_with(|| e.reference());
+    }
+}
