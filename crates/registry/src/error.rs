@@ -29,6 +29,12 @@ pub enum RegistryError {
     /// The audit ledger could not record the change, so the change was not made.
     #[error("ledger: {0}")]
     Ledger(#[from] trust::ledger::LedgerError),
+    /// The citizen is deceased: no new credential is issued.
+    #[error("the citizen is deceased")]
+    Deceased,
+    /// A credential could not be signed or recorded.
+    #[error("credential: {0}")]
+    Credential(#[from] credentials::CredentialError),
 }
 
 impl Localized for RegistryError {
@@ -39,7 +45,8 @@ impl Localized for RegistryError {
             (Self::Stale, Lang::Vi) => "Bản ghi vừa được người khác thay đổi. Vui lòng tải lại và thử lại.".into(),
             (Self::UnknownHousehold(h), Lang::Vi) => format!("Không có hộ mã {h}.").into(),
             (Self::Invalid(_), Lang::Vi) => "Dữ liệu chưa hợp lệ.".into(),
-            (Self::Sql(_) | Self::Ledger(_), Lang::Vi) => "Hệ thống gặp lỗi.".into(),
+            (Self::Deceased, Lang::Vi) => "Công dân đã mất: không cấp giấy tờ mới.".into(),
+            (Self::Sql(_) | Self::Ledger(_) | Self::Credential(_), Lang::Vi) => "Hệ thống gặp lỗi.".into(),
             (other, Lang::En) => other.to_string().into(),
         }
     }
@@ -56,6 +63,8 @@ impl From<RegistryError> for web::AppError {
             }
             RegistryError::Sql(e) => web::AppError::Internal(e.into()),
             RegistryError::Ledger(e) => web::AppError::Internal(e.into()),
+            RegistryError::Deceased => web::AppError::Forbidden,
+            RegistryError::Credential(e) => e.into(),
         }
     }
 }

@@ -14,7 +14,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId
 use tower_http::trace::TraceLayer;
 use web::{AppError, AppState};
 
-use crate::{credentials, ledger, openapi, pages, units};
+use crate::{openapi, pages};
 
 /// The largest request body accepted anywhere but uploads (`/verify` takes photos up to
 /// [`credentials::verify::UPLOAD_LIMIT`]).
@@ -33,7 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identity::officials::api::routes())
         .merge(identity::assurance::api_routes(crate::assurance::locate_citizen))
         .merge(registry::api::routes())
-        .merge(ledger::api::routes())
+        .merge(ledger::api_routes())
         .merge(credentials::api_routes())
         .route("/openapi.json", get(openapi::document));
     let router = Router::new()
@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identity::assurance::page_routes(crate::assurance::locate_citizen))
         .merge(identity::oidc::routes())
         .merge(registry::pages::routes())
+        .merge(registry::credential::pages::routes())
         .merge(ledger::routes())
         .merge(credentials::routes())
         .merge(web::routes())

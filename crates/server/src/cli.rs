@@ -48,18 +48,35 @@ enum Command {
     #[command(subcommand)]
     Import(Import),
     /// The keyring: list, rotate and retire signing keys.
-    #[command(subcommand)]
-    Keys(crate::trust_cli::Keys),
+    Keys {
+        #[command(subcommand)]
+        command: ledger::cli::Keys,
+        #[command(flatten)]
+        store: Overrides,
+    },
     /// The audit ledger: verify it, sign a tree head.
-    #[command(subcommand)]
-    Ledger(crate::trust_cli::LedgerCommand),
+    Ledger {
+        #[command(subcommand)]
+        command: ledger::cli::LedgerCommand,
+        #[command(flatten)]
+        store: Overrides,
+    },
     /// Credentials: issue digital-ID QR codes in batch, revoke.
-    #[command(subcommand)]
-    Credential(crate::credentials::cli::CredentialCommand),
+    Credential {
+        #[command(subcommand)]
+        command: CredentialCommand,
+        #[command(flatten)]
+        store: Overrides,
+    },
     /// Write the verifier bundle (public keys and revocation list, signed) to a file.
-    Bundle(crate::credentials::cli::BundleCommand),
+    Bundle {
+        #[command(flatten)]
+        command: credentials::cli::BundleCommand,
+        #[command(flatten)]
+        store: Overrides,
+    },
     /// Check a QR code offline against a verifier bundle: no network, no database.
-    Verify(crate::credentials::cli::VerifyCommand),
+    Verify(credentials::cli::VerifyCommand),
     /// OpenID Connect clients: the systems that sign citizens in with congso.
     #[command(subcommand)]
     OidcClient(crate::oidc_cli::OidcClient),
@@ -70,6 +87,15 @@ enum Command {
     Openapi,
     /// Print the version.
     Version,
+}
+
+#[derive(Debug, Subcommand)]
+enum CredentialCommand {
+    /// Issue digital-ID credentials for one citizen or a whole commune, writing for each `ID.txt` (the QR text),
+    /// `ID.png` and `ID.svg` into --out.
+    Issue(registry::credential::cli::IssueCommand),
+    /// Revoke a credential or signed document by its id (the hex `cti`); verifiers see it in the next list.
+    Revoke(credentials::cli::RevokeCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,7 +123,7 @@ enum Bench {
     /// The audit ledger: registry writes with and without it, proof generation as the log grows.
     Ledger(crate::bench_ledger::LedgerBench),
     /// Credentials issued and verified per second on one core, against raw Ed25519.
-    Credentials(crate::credentials::bench::CredentialBench),
+    Credentials(crate::bench_credentials::CredentialBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -246,13 +272,26 @@ impl Cli {
                     Ok(())
                 }
             },
-            Command::Keys(keys) => keys.run().await,
+            Command::Keys { command, store } => crate::trust_cli::keys(command, &store).await,
             Command::OidcClient(command) => command.run().await,
-            Command::Ledger(ledger) => ledger.run().await,
+            Command::Ledger { command, store } => crate::trust_cli::ledger(command, &store).await,
             Command::Bench(Bench::Registry(bench)) => bench.run().await,
             Command::Bench(Bench::Credentials(bench)) => bench.run(),
-            Command::Credential(command) => command.run().await,
-            Command::Bundle(command) => command.run().await,
+            Command::Credential { command, store } => {
+                let settings = settings(&store)?;
+                let db = open(&settings).await?;
+                match command {
+                    CredentialCommand::Issue(issue) => {
+                        issue.run(&db, &*crate::trust_cli::open_keyring(&settings, &db).await?).await
+                    }
+                    CredentialCommand::Revoke(revoke) => revoke.run(&db).await,
+                }
+            }
+            Command::Bundle { command, store } => {
+                let settings = settings(&store)?;
+                let db = open(&settings).await?;
+                command.run(&db, &*crate::trust_cli::open_keyring(&settings, &db).await?).await
+            }
             Command::Verify(command) => command.run(),
             Command::Bench(Bench::Ledger(bench)) => bench.run().await,
             Command::Import(Import::Citizens { file, all_or_nothing, store }) => {
@@ -287,7 +326,7 @@ pub(crate) async fn run_server(
         web::ratelimit::RateLimit { trusted_proxies: settings.trusted_proxies.clone(), ..Default::default() };
     let config = WebConfig { secure_cookies: settings.secure_cookies, public_url, mailer, rate_limit };
     let state = AppState::new(db, config, keyring);
-    tokio::spawn(crate::trust_cli::housekeeping(state.clone()));
+    tokio::spawn(ledger::housekeeping(state.clone()));
     crate::app::serve(listener, state, crate::app::shutdown_signal()).await?;
     Ok(())
 }

@@ -127,16 +127,16 @@ struct FileSettings {
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct Overrides {
     /// Address to listen on [env: CONGSO_LISTEN] [default: 127.0.0.1:8080].
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub listen: Option<String>,
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [env: CONGSO_DATABASE_URL] [default: SQLite in the data folder].
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub database_url: Option<String>,
     /// Folder for the embedded database and local files [env: CONGSO_DATA_DIR] [default: ./congso-data].
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
     /// A TOML configuration file [env: CONGSO_CONFIG].
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub config: Option<PathBuf>,
 }
 

@@ -1,6 +1,6 @@
 //! The demo's data: created on first start, left as it is afterwards.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use identity::model::RoleAssignment;
 use identity::officials::Agency;
@@ -97,7 +97,7 @@ pub async fn run(listen: String, data_dir: PathBuf) -> anyhow::Result<()> {
         println!("  {:<16} {:<20} {}", a.username, a.password, a.what);
     }
     let qr_dir = settings.data_dir.join("demo-digital-id");
-    if let Some(png) = crate::credentials::cli::demo_digital_id(&settings, &db, &qr_dir).await? {
+    if let Some(png) = demo_digital_id(&db, &keyring, &qr_dir).await? {
         println!("\ncongdan's digital ID: {public_url}/me/digital-id (QR also in {})", png.display());
         println!(
             "check it offline: curl -o bundle.json {public_url}/.well-known/congso-verifier-bundle.json && \
@@ -244,4 +244,18 @@ mod tests {
         let err = settings.required_public_url().unwrap_err().to_string();
         assert!(err.contains("public_url") && err.contains("CONGSO_PUBLIC_URL"), "{err}");
     }
+}
+
+/// The demo citizen's (`congdan`) digital ID, issued at demo start and written into `dir` as `ID.txt`, `ID.png`
+/// and `ID.svg`, so the demo can be verified offline at once. Returns the PNG's path, or `None` without the
+/// account.
+async fn demo_digital_id(db: &Db, keyring: &Keyring, dir: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let accounts = identity::service::list_accounts(db).await?;
+    let Some(pid) = accounts.iter().find(|a| a.username == "congdan").and_then(|a| a.personal_id) else {
+        return Ok(None);
+    };
+    let actor = Actor::system("demo");
+    let issued = registry::credential::digital_id(db, keyring, credentials::ISSUER, &pid, &actor).await?;
+    registry::credential::cli::write_files(dir, &issued)?;
+    Ok(Some(dir.join(format!("{}.png", issued.personal_id))))
 }

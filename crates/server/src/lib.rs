@@ -4,16 +4,14 @@
 pub mod app;
 mod assurance;
 pub mod bench;
+pub mod bench_credentials;
 pub mod bench_ledger;
 pub mod cli;
 pub mod config;
-pub mod credentials;
 mod demo;
-pub mod ledger;
 pub mod oidc_cli;
 pub mod openapi;
 mod pages;
 pub mod population;
 mod registration;
 pub mod trust_cli;
-mod units;

@@ -8,7 +8,7 @@ use web::extract::Json;
 #[openapi(
     info(title = "congso API", description = "The JSON API of congso. Errors are `{\"error\": {code, message, fields}}` with the message in the language of `Accept-Language` (Vietnamese by default)."),
     paths(
-        crate::units::list, crate::units::one, identity::api::me, identity::api::accounts, identity::assurance::api_set,
+        units::list, units::one, identity::api::me, identity::api::accounts, identity::assurance::api_set,
         identity::officials::api::list_agencies, identity::officials::api::create_agency,
         identity::officials::api::list_officials, identity::officials::api::create_official,
         identity::officials::api::one_official, identity::officials::api::grant_role,
@@ -17,9 +17,9 @@ use web::extract::Json;
         identity::officials::api::reject_role_grant,
         registry::api::search_citizens, registry::api::register, registry::api::one, registry::api::history,
         registry::api::move_household, registry::api::household, registry::api::address,
-        crate::ledger::api::latest_head, crate::ledger::api::sign_head, crate::ledger::api::inclusion,
-        crate::ledger::api::consistency, crate::ledger::api::my_data_usage, crate::ledger::api::my_receipt,
-        crate::credentials::verify::verify_api,
+        ledger::api::latest_head, ledger::api::sign_head, ledger::api::inclusion,
+        ledger::api::consistency, ledger::api::my_data_usage, ledger::api::my_receipt,
+        credentials::verify::verify_api,
     ),
     modifiers(&BearerAuth),
     tags((name = "admin-units", description = "Administrative units after July 2025"), (name = "identity", description = "Accounts"), (name = "officials", description = "Agencies, officials and their roles, for administrators within their territory"), (name = "population", description = "The population registry, for registry officials within their territory"), (name = "ledger", description = "The audit ledger: signed tree heads and proofs, public; a citizen's own entries with receipts"), (name = "trust", description = "Verifying signed QR codes: digital IDs and documents"))

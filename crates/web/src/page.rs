@@ -87,3 +87,13 @@ impl ErrorPage {
         crate::error::html(self)
     }
 }
+
+/// A date for people, `DD/MM/YYYY` as Vietnamese documents write it; empty when there is none.
+pub fn date(unix: Option<i64>) -> String {
+    unix.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+        .map(|t| {
+            let d = t.date();
+            format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+        })
+        .unwrap_or_default()
+}

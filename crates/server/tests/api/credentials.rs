@@ -212,7 +212,7 @@ async fn revoked_credentials_and_retired_keys_no_longer_verify() {
     let list: Value = w.app.get("/.well-known/congso-revocations.json").await.json().await.unwrap();
     assert!(list["signature"].is_string());
 
-    let revoked = registry::credential::revoke(&w.app.db.db, &id, "lost phone", &Actor::system("test")).await;
+    let revoked = credentials::store::revoke(&w.app.db.db, &id, "lost phone", &Actor::system("test")).await;
     assert!(revoked.unwrap());
     let answer = w.verify(&qr).await;
     assert_eq!((answer["verdict"].as_str(), answer["detail"]["id"].as_str()), (Some("revoked"), Some(id.as_str())));
@@ -301,7 +301,7 @@ async fn congso_verify_works_offline_from_a_downloaded_bundle() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("bad_signature"));
 
     let id = w.verify(&qr).await["detail"]["id"].as_str().unwrap().to_owned();
-    registry::credential::revoke(&w.app.db.db, &id, "test", &Actor::system("test")).await.unwrap();
+    credentials::store::revoke(&w.app.db.db, &id, "test", &Actor::system("test")).await.unwrap();
     let old_bundle = bundle_arg.to_owned();
     let fresh = save("fresh.json", &w.app.get("/.well-known/congso-verifier-bundle.json").await.bytes().await.unwrap());
     assert!(run(&["verify", "--bundle", &old_bundle, &qr]).status.success(), "the old bundle predates it");

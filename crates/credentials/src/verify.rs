@@ -18,7 +18,9 @@ use web::error::html;
 use web::extract::Json;
 use web::{AppError, AppResult, AppState, PageCtx};
 
-use super::{check, date};
+use web::page::date;
+
+use crate::check;
 
 /// The largest upload `/verify` accepts: a phone photo, well above the 1 MiB every other route allows.
 pub const UPLOAD_LIMIT: usize = 8 * 1024 * 1024;

@@ -7,9 +7,9 @@ use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use credentials::{ISSUER, Issued};
 use identity::{AccountKind, Caller, Principal};
 use kernel::PersonalId;
-use registry::credential::{self, Issued, Residence};
 use serde::Deserialize;
 use trust::claim169::Identity;
 use trust::ledger::Actor;
@@ -17,8 +17,11 @@ use web::csrf::CsrfForm;
 use web::error::html;
 use web::{AppError, AppResult, AppState, PageCtx};
 
-use super::{ISSUER, date, internal};
+use super::Residence;
+use crate::credential;
+use web::page::date;
 
+/// The citizen's pages of their digital ID and confirmation of residence.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/me/digital-id", get(digital_id_page))
@@ -42,7 +45,7 @@ fn actor(me: &Principal) -> Actor {
 
 async fn current(state: &AppState, me: &Principal) -> AppResult<Issued> {
     let pid = citizen(me)?;
-    credential::digital_id(&state.db, &state.keyring, ISSUER, &pid, &actor(me)).await.map_err(internal)
+    Ok(credential::digital_id(&state.db, &state.keyring, ISSUER, &pid, &actor(me)).await?)
 }
 
 /// The SVG element alone, for putting inside a page (the renderer writes a whole document).
@@ -67,7 +70,7 @@ struct DigitalIdPage {
 async fn digital_id_page(State(state): State<AppState>, page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
     let issued = current(&state, &me).await?;
     let pid = citizen(&me)?;
-    let record = registry::service::citizen(&state.db, &pid).await?;
+    let record = crate::service::citizen(&state.db, &pid).await?;
     Ok(html(&DigitalIdPage {
         page,
         identity: credential::identity_of(&record),
@@ -134,13 +137,12 @@ async fn residence_page(
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> AppResult<Response> {
     let pid = citizen(&me)?;
-    let record = registry::service::citizen(&state.db, &pid).await?;
+    let record = crate::service::citizen(&state.db, &pid).await?;
     // The police of the commune of residence confirm residence; the national registry when there is none.
     let agency = record
         .commune
         .map_or_else(|| "Cơ sở dữ liệu quốc gia về dân cư".to_owned(), |c| format!("Công an {}", c.unit().name));
-    let (doc, issued) =
-        credential::issue_residence(&state.db, &state.keyring, &agency, &pid, &actor(&me)).await.map_err(internal)?;
+    let (doc, issued) = credential::issue_residence(&state.db, &state.keyring, &agency, &pid, &actor(&me)).await?;
     Ok(html(&ResidencePage {
         page,
         svg: inline_svg(&issued.qr_text)?,

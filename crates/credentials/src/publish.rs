@@ -1,4 +1,5 @@
-//! What verifiers download: the signed revocation list and the verifier bundle (keys plus revocations, signed).
+//! What verifiers download: the active public keys, the signed revocation list and the verifier bundle (keys plus
+//! revocations, signed).
 
 use axum::Router;
 use axum::extract::State;
@@ -13,10 +14,12 @@ use trust::revocation::{Bundle, BundleContent, RevocationList};
 use web::extract::Json;
 use web::{AppError, AppResult, AppState};
 
-use super::ISSUER;
+use crate::ISSUER;
 
+/// The published keys, revocation list and bundle.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/.well-known/jwks.json", get(jwks))
         .route("/.well-known/congso-revocations.json", get(revocations))
         .route("/.well-known/congso-verifier-bundle.json", get(bundle))
 }
@@ -30,7 +33,7 @@ fn signed(jws: Jws) -> Response {
 
 /// The current revocation list, signed with the newest EdDSA key.
 pub async fn signed_revocations(db: &Db, keyring: &Keyring) -> anyhow::Result<(RevocationList, Jws)> {
-    let list = registry::credential::revocation_list(db, ISSUER).await?;
+    let list = crate::store::revocation_list(db, ISSUER).await?;
     let key = keyring.signer(Algorithm::EdDSA).ok_or_else(|| anyhow::anyhow!("no active EdDSA key"))?;
     let jws = list.sign(&key)?;
     Ok((list, jws))
@@ -56,4 +59,9 @@ async fn revocations(State(state): State<AppState>) -> AppResult<Response> {
 
 async fn bundle(State(state): State<AppState>) -> AppResult<Response> {
     Ok(signed(signed_bundle(&state.db, &state.keyring).await.map_err(AppError::Internal)?))
+}
+
+/// The active public keys as a JSON Web Key Set: ID tokens, tree heads and credentials verify with them.
+async fn jwks(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(state.keyring.jwks())
 }

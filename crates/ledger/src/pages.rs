@@ -10,7 +10,7 @@ use web::error::html;
 use web::extract::Query;
 use web::{AppResult, AppState, PageCtx};
 
-use super::api::{DataUse, USAGE_PAGE, UsageQuery, my_personal_id, uses_of};
+use crate::api::{DataUse, USAGE_PAGE, UsageQuery, my_personal_id, uses_of};
 
 /// The citizen's pages.
 pub fn routes() -> Router<AppState> {

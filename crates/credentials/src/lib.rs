@@ -1,34 +1,41 @@
-//! Credentials over HTTP: the citizen's "My digital ID" and confirmation of residence, the verifier (`/verify` and
-//! `POST /api/v1/verify`), and what verifiers download: the signed revocation list and the verifier bundle.
+//! Signed credentials and documents, whoever issues them: the record of each one issued (`credentials`, with its
+//! ledger entry in the same transaction), revocation, what verifiers download, and the verifier itself.
+//!
+//! Formats and cryptography are `trust`'s (Claim 169 QR codes, signed documents, JWS); what a slice issues is
+//! the slice's (the registry issues digital IDs and confirmations of residence): it signs with `trust`, then
+//! records the result here with [`store::record_in`], inside its own transaction.
 //!
 //! Published for verifiers, public and cacheable:
-//! - `GET /.well-known/jwks.json`: the active public keys (see [`crate::ledger`]).
+//! - `GET /.well-known/jwks.json`: the active public keys, which ID tokens, tree heads and credentials verify
+//!   with.
 //! - `GET /.well-known/congso-revocations.json`: the revocation list, a JWS (flattened JSON) of type
 //!   `congso-revocation-list+json`.
 //! - `GET /.well-known/congso-verifier-bundle.json`: the keys and the revocation list in one JWS of type
 //!   `congso-verifier-bundle+json`, which `congso verify --bundle FILE` uses offline.
+//!
+//! And the verifier: `/verify` (paste the text or upload a photo of a code) and `POST /api/v1/verify`.
 
-pub mod bench;
 pub mod cli;
-mod pages;
-mod publish;
+pub mod model;
+pub mod publish;
+pub mod store;
 pub mod verify;
 
 use axum::Router;
-use registry::credential::CredentialError;
 use trust::keys::VerifyingKey;
 use trust::verify::{Trust, Verdict};
 use web::{AppError, AppState};
 
+pub use model::{CredentialError, Issued};
 pub use verify::{VerifyRequest, VerifyResponse};
 
 /// The issuer written into credentials and lists. One name per installation; a configurable public URL can
 /// replace it when the installation has one.
-pub const ISSUER: &str = registry::credential::DEFAULT_ISSUER;
+pub const ISSUER: &str = "congso";
 
-/// Routes outside `/api/v1`.
+/// Routes outside `/api/v1`: the verifier's page and what verifiers download.
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(pages::routes()).merge(verify::page_routes()).merge(publish::routes())
+    Router::new().merge(verify::page_routes()).merge(publish::routes())
 }
 
 /// Routes under `/api/v1`.
@@ -56,29 +63,9 @@ impl Trust for Online<'_> {
 /// from the database.
 pub async fn check(state: &AppState, text: &str) -> Result<Verdict, AppError> {
     let revoked = match trust::verify::credential_id(text) {
-        Some(id) if registry::credential::is_revoked(&state.db, &id).await.map_err(internal)? => Some(id),
+        Some(id) if store::is_revoked(&state.db, &id).await? => Some(id),
         _ => None,
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     Ok(trust::verify::verify(text, &Online { state, revoked }, now))
-}
-
-/// The one place credential errors become HTTP answers.
-fn internal(e: CredentialError) -> AppError {
-    match e {
-        CredentialError::NoCitizen | CredentialError::Unknown(_) => AppError::NotFound,
-        CredentialError::Deceased => AppError::Forbidden,
-        CredentialError::Reason(e) => AppError::invalid("reason", e),
-        other => AppError::Internal(other.into()),
-    }
-}
-
-/// A date for people, `DD/MM/YYYY` as Vietnamese documents write it.
-fn date(unix: Option<i64>) -> String {
-    unix.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-        .map(|t| {
-            let d = t.date();
-            format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
-        })
-        .unwrap_or_default()
 }
