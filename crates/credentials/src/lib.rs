@@ -38,8 +38,8 @@ pub fn routes() -> Router<AppState> {
     Router::new().merge(verify::page_routes()).merge(publish::routes())
 }
 
-/// Routes under `/api/v1`.
-pub fn api_routes() -> Router<AppState> {
+/// Routes under `/api/v1`, with their operations.
+pub fn api_routes() -> web::openapi::ApiRouter {
     verify::api_routes()
 }
 

@@ -9,13 +9,15 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use kernel::{Lang, Text};
 use serde::{Deserialize, Serialize};
 use trust::claim169::Identity;
 use trust::verify::{Contents, Verdict};
+use utoipa_axum::routes;
 use web::error::html;
 use web::extract::Json;
+use web::openapi::{ApiRouter, Invalid};
 use web::{AppError, AppResult, AppState, PageCtx};
 
 use web::page::date;
@@ -25,7 +27,7 @@ use crate::check;
 /// The largest upload `/verify` accepts: a phone photo, well above the 1 MiB every other route allows.
 pub const UPLOAD_LIMIT: usize = 8 * 1024 * 1024;
 
-/// The longest QR text accepted: more than any QR code holds.
+/// The longest QR text accepted, in characters: more than any QR code holds.
 const MAX_TEXT: usize = 8 * 1024;
 
 /// `/verify`, with its own body limit for uploads.
@@ -34,14 +36,15 @@ pub fn page_routes() -> Router<AppState> {
 }
 
 /// `POST /api/v1/verify`.
-pub fn api_routes() -> Router<AppState> {
-    Router::new().route("/verify", post(verify_api))
+pub fn api_routes() -> ApiRouter {
+    ApiRouter::new().routes(routes!(verify_api))
 }
 
 /// `POST /api/v1/verify`'s body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct VerifyRequest {
     /// The QR code's text (Base45, as a scanner reads it).
+    #[schema(schema_with = qr_text)]
     pub qr: String,
 }
 
@@ -80,21 +83,23 @@ impl VerifyResponse {
     }
 }
 
+fn qr_text() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(kernel::schema::not_blank_pattern()))
+        .max_length(Some(MAX_TEXT))
+        .build()
+}
+
 fn too_long() -> AppError {
     AppError::invalid("qr", Text::new("Chuỗi mã QR quá dài.", "The QR text is too long."))
 }
 
 /// Verifies a QR code's text: valid, or why not.
 #[utoipa::path(
-    post, path = "/api/v1/verify", tag = "trust", operation_id = "verifyCredential",
+    post, path = "/verify", tag = "trust", operation_id = "verifyCredential",
     request_body = VerifyRequest,
-    responses(
-        (status = 200, description = "The verdict, whatever it is", body = VerifyResponse),
-        (status = 400, description = "Malformed JSON", body = web::error::ErrorBody),
-        (status = 413, description = "Body too large", body = web::error::ErrorBody),
-        (status = 415, description = "Not JSON", body = web::error::ErrorBody),
-        (status = 422, description = "The QR text is empty or too long", body = web::error::ErrorBody),
-    )
+    responses((status = 200, description = "The verdict, whatever it is", body = VerifyResponse), Invalid)
 )]
 pub async fn verify_api(
     State(state): State<AppState>,
@@ -104,7 +109,7 @@ pub async fn verify_api(
     if request.qr.trim().is_empty() {
         return Err(AppError::invalid("qr", Text::new("Chưa có chuỗi mã QR.", "The QR text is empty.")));
     }
-    if request.qr.len() > MAX_TEXT {
+    if request.qr.chars().count() > MAX_TEXT {
         return Err(too_long());
     }
     let verdict = check(&state, &request.qr).await?;

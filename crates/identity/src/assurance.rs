@@ -14,15 +14,17 @@ use std::pin::Pin;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Extension, Router};
 use kernel::{Lang, Localized, PersonalId};
 use serde::{Deserialize, Serialize};
 use store::Db;
 use trust::ledger::{Event, EventKind};
+use utoipa_axum::routes;
 use web::csrf::CsrfForm;
 use web::error::html;
 use web::extract::{Json, Path};
+use web::openapi::{ApiRouter, Forbidden, Invalid, NotFound};
 use web::{AppError, AppResult, AppState, PageCtx};
 
 use crate::auth::Caller;
@@ -191,9 +193,9 @@ async fn check(db: &Db, locate: Locate, me: &Principal, username: &str) -> AppRe
     authorize(me, Action::ChangeAssurance(territory)).map_err(|_| AppError::from(AssuranceError::UnknownAccount))
 }
 
-/// The back-office routes: the API under `/api/v1` and the page, given how to locate a citizen.
-pub fn api_routes(locate: Locate) -> Router<AppState> {
-    Router::new().route("/accounts/{username}/assurance", post(api_set)).layer(Extension(locate))
+/// `POST /api/v1/accounts/{username}/assurance`, given how to locate a citizen.
+pub fn api_routes(locate: Locate) -> ApiRouter {
+    ApiRouter::new().routes(routes!(api_set)).layer(Extension(locate))
 }
 
 /// The page at `/admin/assurance`.
@@ -201,25 +203,33 @@ pub fn page_routes(locate: Locate) -> Router<AppState> {
     Router::new().route("/admin/assurance", get(form).post(submit)).layer(Extension(locate))
 }
 
+/// The citizen whose level changes, in the path.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct CitizenPath {
+    /// The citizen's username; one that names no citizen's account is 404.
+    #[param(pattern = r"^[a-z0-9._-]{3,64}$", min_length = 3, max_length = 64)]
+    pub username: String,
+}
+
 /// A level to set.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SetLevel {
     /// 1 or 2.
+    #[schema(minimum = 1, maximum = 2)]
     pub level: i64,
 }
 
 /// Sets a citizen's assurance level after an in-person check (registry clerks of the citizen's territory).
-#[utoipa::path(post, path = "/api/v1/accounts/{username}/assurance", operation_id = "setAssuranceLevel",
+#[utoipa::path(post, path = "/accounts/{username}/assurance", operation_id = "setAssuranceLevel",
     tag = "identity", security(("bearer" = [])), request_body = SetLevel,
-    params(("username" = String, Path, description = "The citizen's username")),
-    responses((status = 200, body = LevelChanged), (status = 401, body = web::error::ErrorBody),
-        (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody),
-        (status = 422, body = web::error::ErrorBody)))]
+    params(CitizenPath),
+    responses((status = 200, body = LevelChanged), Forbidden, NotFound, Invalid))]
 pub async fn api_set(
     State(state): State<AppState>,
     Extension(locate): Extension<Locate>,
     Caller(me): Caller,
-    Path(username): Path<String>,
+    Path(CitizenPath { username }): Path<CitizenPath>,
     Json(body): Json<SetLevel>,
 ) -> AppResult<Json<LevelChanged>> {
     let level = AssuranceLevel::from_stored(body.level).map_err(|_| AssuranceError::InvalidLevel)?;

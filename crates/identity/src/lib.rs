@@ -33,3 +33,10 @@ pub mod tokens;
 pub use auth::{Caller, authenticate};
 pub use model::{AccountKind, Principal, Role, Territory};
 pub use policy::{Action, authorize};
+
+/// The slice's API, relative to `/api/v1`: the caller's own account, the accounts list, the back office of
+/// agencies and officials, and assurance levels (which need `locate` to find a citizen's territory in the
+/// registry, a slice above this one).
+pub fn api_routes(locate: assurance::Locate) -> web::openapi::ApiRouter {
+    api::routes().merge(officials::api::routes()).merge(assurance::api_routes(locate))
+}

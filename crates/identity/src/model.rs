@@ -186,6 +186,29 @@ impl FromStr for Territory {
     }
 }
 
+impl utoipa::PartialSchema for Territory {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        let nation = ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["VN"]));
+        OneOfBuilder::new()
+            .item(nation)
+            .item(utoipa::openapi::Ref::from_schema_name("AdminUnitCode"))
+            .description(Some("`VN` for the whole nation, or a province or commune code."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Territory {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Territory".into()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema;
+        schemas.push(("AdminUnitCode".to_owned(), AdminUnitCode::schema()));
+    }
+}
+
 impl Serialize for Territory {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -198,10 +221,8 @@ pub struct RoleAssignment {
     /// The role.
     pub role: Role,
     /// The agency the role is held in. Only the operators made from the command line hold a role in none.
-    #[schema(value_type = Option<String>)]
     pub agency: Option<kernel::AgencyCode>,
-    /// Where the role's powers reach: `VN`, a province or a commune code.
-    #[schema(value_type = String)]
+    /// Where the role's powers reach.
     pub territory: Territory,
 }
 

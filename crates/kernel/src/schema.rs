@@ -6,14 +6,16 @@
 //! check digit), the pattern says the shape and the description says what else is checked.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::admin_unit::{self, AdminUnitCode, LegacyProvinceCode};
 use crate::agency::{self, AgencyCode};
 use crate::digital_address::DigitalAddress;
+use crate::free_text;
 use crate::personal_id::{PersonalId, Sex};
 use crate::tax_code::TaxCode;
 
@@ -164,6 +166,103 @@ impl ToSchema for Sex {
     }
 }
 
+/// A regex character class body for the characters for which `pick` holds, as ranges: ASCII controls as
+/// `\\xNN`, the rest of the Basic Multilingual Plane beyond ASCII as `\\uNNNN` (read alike by Python's `re` and
+/// ECMAScript), ASCII and the planes above as themselves.
+fn class_of(pick: impl Fn(char) -> bool) -> String {
+    fn push(out: &mut String, c: char) {
+        if c.is_ascii_control() || c == ' ' {
+            out.push_str(&format!("\\x{:02X}", u32::from(c)));
+        } else if !c.is_ascii() && u32::from(c) <= 0xFFFF {
+            // Escaped, because YAML readers of the document refuse C1 controls written as they are.
+            out.push_str(&format!("\\u{:04X}", u32::from(c)));
+        } else if matches!(c, '\\' | ']' | '[' | '^' | '-') {
+            out.push('\\');
+            out.push(c);
+        } else {
+            out.push(c);
+        }
+    }
+    let mut out = String::new();
+    let mut run: Option<(char, char)> = None;
+    let flush = |out: &mut String, (first, last): (char, char)| {
+        push(out, first);
+        if last != first {
+            out.push('-');
+            push(out, last);
+        }
+    };
+    for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+        if pick(c) {
+            run = match run {
+                Some((first, last)) if u32::from(last) + 1 == u32::from(c) => Some((first, c)),
+                Some(done) => {
+                    flush(&mut out, done);
+                    Some((c, c))
+                }
+                None => Some((c, c)),
+            };
+        }
+    }
+    if let Some(done) = run {
+        flush(&mut out, done);
+    }
+    out
+}
+
+/// Characters free text refuses: controls other than whitespace, and format characters.
+static REFUSED: LazyLock<String> = LazyLock::new(|| class_of(|c| free_text::is_forbidden(c) && !c.is_whitespace()));
+
+/// Characters that are neither refused nor whitespace: at least one must be there.
+static VISIBLE_OR_REFUSED: LazyLock<String> =
+    LazyLock::new(|| class_of(|c| free_text::is_forbidden(c) || c.is_whitespace()));
+
+/// The pattern of free text ([`free_text::clean`]): no control or format character, and something besides
+/// whitespace.
+pub fn free_text_pattern() -> String {
+    let (refused, blank) = (&*REFUSED, &*VISIBLE_OR_REFUSED);
+    format!("^[^{refused}]*[^{blank}][^{refused}]*$")
+}
+
+/// Whitespace as `str::trim` sees it.
+static WHITESPACE: LazyLock<String> = LazyLock::new(|| class_of(char::is_whitespace));
+
+/// The pattern of text that is not empty once trimmed.
+pub fn not_blank_pattern() -> String {
+    format!("[^{}]", &*WHITESPACE)
+}
+
+/// The pattern of free text that may also be left empty.
+pub fn optional_free_text_pattern() -> String {
+    format!("^[^{}]*$", &*REFUSED)
+}
+
+/// The schema of free text of at most `max_chars` characters. The server counts characters once whitespace is
+/// collapsed and the text is in NFC, so a text over the limit only in runs of spaces is accepted.
+pub fn free_text_schema(max_chars: usize) -> Object {
+    string()
+        .pattern(Some(free_text_pattern()))
+        .min_length(Some(1))
+        .max_length(Some(max_chars))
+        .description(Some(format!(
+            "Free text: 1 to {max_chars} characters, no control or invisible formatting character; runs of \
+             whitespace count as one space."
+        )))
+        .build()
+}
+
+/// Like [`free_text_schema`], for a field where empty or blank means absent.
+pub fn optional_free_text_schema(max_chars: usize) -> Object {
+    string()
+        .pattern(Some(optional_free_text_pattern()))
+        .max_length(Some(max_chars))
+        .description(Some(format!(
+            "Free text: at most {max_chars} characters, no control or invisible formatting character; blank is \
+             the same as absent."
+        )))
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +296,18 @@ mod tests {
             let pattern_ok = matches(AGENCY_CODE_PATTERN, s) && (2..=agency::MAX_LEN).contains(&s.len());
             assert_eq!(s.parse::<AgencyCode>().is_ok(), pattern_ok, "{s}");
         }
+    }
+
+    #[test]
+    fn the_free_text_pattern_agrees_with_clean() {
+        let (pattern, optional) = (free_text_pattern(), optional_free_text_pattern());
+        for s in ["Kiểm tra hồ sơ", "a", " a\tb ", "x\u{0085}y", "—[]^-\\"] {
+            assert!(free_text::clean(s, 500).is_ok() && matches(&pattern, s), "{s:?}");
+        }
+        for s in ["", "   ", "\t\n", "a\u{0}b", "a\u{1b}[31m", "a\u{202E}b", "\u{200B}", "a\u{E0001}", "a\u{7f}"] {
+            assert!(free_text::clean(s, 500).is_err() && !matches(&pattern, s), "{s:?}");
+        }
+        assert!(matches(&optional, "") && matches(&optional, "  ") && !matches(&optional, "a\u{202E}b"));
     }
 
     #[test]

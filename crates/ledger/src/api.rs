@@ -1,9 +1,7 @@
 //! `/api/v1/ledger/…`: signed tree heads and proofs, for anyone (they hold hashes, no personal data);
 //! `/api/v1/me/data-usage`: the entries about the signed-in citizen, with receipts.
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use identity::{Caller, Principal};
@@ -11,21 +9,23 @@ use kernel::Text;
 use serde::{Deserialize, Serialize};
 use trust::ledger::store::Entry;
 use trust::ledger::{Receipt, TreeHead, head, receipt};
+use utoipa_axum::routes;
 use web::extract::{Json, Path, Query};
+use web::openapi::{ApiRouter, BadRequest, Forbidden, NotFound};
 use web::{AppError, AppResult, AppState};
 
-/// The routes, relative to `/api/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/ledger/sth", get(latest_head).post(sign_head))
-        .route("/ledger/proof/inclusion", get(inclusion))
-        .route("/ledger/proof/consistency", get(consistency))
-        .route("/me/data-usage", get(my_data_usage))
-        .route("/me/data-usage/{seq}/receipt", get(my_receipt))
+/// The routes and their operations, relative to `/api/v1`.
+pub fn routes() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(latest_head, sign_head))
+        .routes(routes!(inclusion))
+        .routes(routes!(consistency))
+        .routes(routes!(my_data_usage))
+        .routes(routes!(my_receipt))
 }
 
 /// The latest signed tree head (one is signed now if none exists yet).
-#[utoipa::path(get, path = "/api/v1/ledger/sth", operation_id = "getLatestTreeHead", tag = "ledger",
+#[utoipa::path(get, path = "/ledger/sth", operation_id = "getLatestTreeHead", tag = "ledger",
     responses((status = 200, body = TreeHead)))]
 pub async fn latest_head(State(state): State<AppState>) -> AppResult<Json<TreeHead>> {
     match head::latest(state.db.pool()).await? {
@@ -35,8 +35,8 @@ pub async fn latest_head(State(state): State<AppState>) -> AppResult<Json<TreeHe
 }
 
 /// Sign a tree head for the ledger as it is now (administrators; the server also signs one every minute).
-#[utoipa::path(post, path = "/api/v1/ledger/sth", operation_id = "signTreeHead", tag = "ledger", security(("bearer" = [])),
-    responses((status = 200, body = TreeHead), (status = 401, body = web::error::ErrorBody), (status = 403, body = web::error::ErrorBody)))]
+#[utoipa::path(post, path = "/ledger/sth", operation_id = "signTreeHead", tag = "ledger", security(("bearer" = [])),
+    responses((status = 200, body = TreeHead), Forbidden))]
 pub async fn sign_head(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<TreeHead>> {
     identity::authorize(&me, identity::Action::ListAccounts)?;
     Ok(Json(head::sign(&state.db, &state.keyring).await?))
@@ -54,10 +54,13 @@ fn number(field: &str, value: Option<&str>) -> AppResult<u64> {
 
 /// Where an inclusion proof is wanted.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InclusionQuery {
-    /// The entry's position, from 0.
+    /// The entry's position, from 0; below `tree_size`.
+    #[param(required = true, value_type = u64)]
     pub index: Option<String>,
-    /// The size of the tree to prove inclusion in.
+    /// The size of the tree to prove inclusion in: at most the ledger's size.
+    #[param(required = true, value_type = u64)]
     pub tree_size: Option<String>,
 }
 
@@ -73,8 +76,8 @@ pub struct InclusionProof {
 }
 
 /// The inclusion proof of one entry in the tree of a given size.
-#[utoipa::path(get, path = "/api/v1/ledger/proof/inclusion", operation_id = "getInclusionProof", tag = "ledger", params(InclusionQuery),
-    responses((status = 200, body = InclusionProof), (status = 400, body = web::error::ErrorBody)))]
+#[utoipa::path(get, path = "/ledger/proof/inclusion", operation_id = "getInclusionProof", tag = "ledger", params(InclusionQuery),
+    responses((status = 200, body = InclusionProof), BadRequest))]
 pub async fn inclusion(
     State(state): State<AppState>,
     Query(q): Query<InclusionQuery>,
@@ -86,10 +89,13 @@ pub async fn inclusion(
 
 /// Between which sizes a consistency proof is wanted.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConsistencyQuery {
     /// The older tree's size.
+    #[param(required = true, value_type = u64)]
     pub first: Option<String>,
-    /// The newer tree's size.
+    /// The newer tree's size: from `first` to the ledger's size.
+    #[param(required = true, value_type = u64)]
     pub second: Option<String>,
 }
 
@@ -105,8 +111,8 @@ pub struct ConsistencyProof {
 }
 
 /// The proof that the tree of `second` entries extends the tree of `first`.
-#[utoipa::path(get, path = "/api/v1/ledger/proof/consistency", operation_id = "getConsistencyProof", tag = "ledger", params(ConsistencyQuery),
-    responses((status = 200, body = ConsistencyProof), (status = 400, body = web::error::ErrorBody)))]
+#[utoipa::path(get, path = "/ledger/proof/consistency", operation_id = "getConsistencyProof", tag = "ledger", params(ConsistencyQuery),
+    responses((status = 200, body = ConsistencyProof), BadRequest))]
 pub async fn consistency(
     State(state): State<AppState>,
     Query(q): Query<ConsistencyQuery>,
@@ -164,8 +170,10 @@ impl From<&Entry> for DataUse {
 
 /// Paging through one's entries, newest first.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsageQuery {
     /// Only entries before this position (the `seq` of the last one seen).
+    #[param(value_type = Option<u64>)]
     pub before: Option<String>,
 }
 
@@ -183,8 +191,8 @@ pub async fn uses_of(state: &AppState, personal_id: &str, before: Option<&str>) 
 }
 
 /// Who used my data: every read, change and refused attempt on the signed-in citizen's records, newest first.
-#[utoipa::path(get, path = "/api/v1/me/data-usage", operation_id = "getMyDataUsage", tag = "ledger", params(UsageQuery),
-    responses((status = 200, body = Vec<DataUse>), (status = 401, body = web::error::ErrorBody), (status = 403, body = web::error::ErrorBody)))]
+#[utoipa::path(get, path = "/me/data-usage", operation_id = "getMyDataUsage", tag = "ledger", params(UsageQuery),
+    responses((status = 200, body = Vec<DataUse>), Forbidden))]
 pub async fn my_data_usage(
     State(state): State<AppState>,
     Caller(me): Caller,
@@ -195,9 +203,9 @@ pub async fn my_data_usage(
 
 /// The receipt of one entry about the signed-in citizen: the entry, its inclusion proof and a signed tree head.
 /// An entry about someone else does not exist for the caller (404).
-#[utoipa::path(get, path = "/api/v1/me/data-usage/{seq}/receipt", operation_id = "getMyDataUsageReceipt", tag = "ledger",
+#[utoipa::path(get, path = "/me/data-usage/{seq}/receipt", operation_id = "getMyDataUsageReceipt", tag = "ledger",
     params(("seq" = u64, Path, description = "The entry's position")),
-    responses((status = 200, body = Receipt), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody)))]
+    responses((status = 200, body = Receipt), Forbidden, NotFound))]
 pub async fn my_receipt(
     State(state): State<AppState>,
     Caller(me): Caller,

@@ -19,8 +19,8 @@ pub fn routes() -> Router<AppState> {
     pages::routes()
 }
 
-/// Routes under `/api/v1`.
-pub fn api_routes() -> Router<AppState> {
+/// Routes under `/api/v1`, with their operations.
+pub fn api_routes() -> web::openapi::ApiRouter {
     api::routes()
 }
 

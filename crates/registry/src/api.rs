@@ -1,16 +1,16 @@
 //! `/api/v1/citizens`, `/api/v1/households`, `/api/v1/addresses`: for registry officials, within their territory.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use identity::policy::{Action, allows, authorize, territories};
 use identity::{Caller, Principal, Role, Territory};
 use kernel::free_text::{self, FreeTextError};
 use kernel::{AdminUnitCode, DigitalAddress, PersonalId, Text};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use utoipa_axum::routes;
 use web::extract::{Json, Path, Query};
+use web::openapi::{ApiRouter, Conflict, Forbidden, Invalid, NotFound, with_schema};
 use web::{AppError, AppResult, AppState, FieldError};
 
 use trust::ledger::purpose::PurposeError;
@@ -29,15 +29,57 @@ const MAX_QUERY: usize = 200;
 /// The longest reason of a change: a legal basis or a dossier reference, kept in the ledger and the history.
 const MAX_REASON: usize = 500;
 
-/// The routes, relative to `/api/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/citizens", get(search_citizens).post(register))
-        .route("/citizens/{personal_id}", get(one))
-        .route("/citizens/{personal_id}/history", get(history))
-        .route("/citizens/{personal_id}/household", post(move_household))
-        .route("/households/{code}", get(household))
-        .route("/addresses/{code}", get(address))
+/// The routes and their operations, relative to `/api/v1`.
+pub fn routes() -> ApiRouter {
+    let api = ApiRouter::new()
+        .routes(routes!(search_citizens, register))
+        .routes(routes!(one))
+        .routes(routes!(history))
+        .routes(routes!(move_household))
+        .routes(routes!(household))
+        .routes(routes!(address));
+    let api = with_schema::<PersonalId>(with_schema::<DigitalAddress>(with_schema::<PurposeCode>(api)));
+    with_schema::<AdminUnitCode>(with_schema::<kernel::Sex>(api))
+}
+
+fn query() -> utoipa::openapi::schema::Object {
+    kernel::schema::optional_free_text_schema(MAX_QUERY)
+}
+
+fn reason() -> utoipa::openapi::schema::Object {
+    kernel::schema::free_text_schema(MAX_REASON)
+}
+
+/// The schema of a purpose's code, for the document: `other` needs `purpose_other`.
+pub struct PurposeCode;
+
+impl utoipa::PartialSchema for PurposeCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Purpose::CODES))
+            .description(Some("Why the record is read; `other` needs `purpose_other`."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PurposeCode {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "PurposeCode".into()
+    }
+}
+
+/// A household's code in a path.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct HouseholdPath {
+    /// The household's code: 12 digits.
+    #[param(pattern = "^[0-9]{12}$", min_length = 12, max_length = 12)]
+    pub code: String,
+}
+
+fn purpose_other() -> utoipa::openapi::schema::Object {
+    kernel::schema::free_text_schema(Purpose::MAX_OTHER)
 }
 
 /// The territory a household or dwelling belongs to: its commune (the nation if the stored code does not parse).
@@ -85,10 +127,13 @@ pub async fn visible_citizen(state: &AppState, me: &Principal, personal_id: &str
 
 /// Why the caller reads a citizen's data: required on every read of one person's record.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PurposeQuery {
-    /// `dossier`, `verification`, `correction`, `citizen_request` or `other`.
+    /// Why the record is read.
+    #[param(value_type = PurposeCode)]
     pub purpose: Option<String>,
-    /// For `other`: the purpose in words (at most 200 characters).
+    /// For `other`, and only then: the purpose in words.
+    #[param(schema_with = purpose_other)]
     pub purpose_other: Option<String>,
 }
 
@@ -133,10 +178,9 @@ pub async fn record_read(
 }
 
 /// A citizen's current record.
-#[utoipa::path(get, path = "/api/v1/citizens/{personal_id}", operation_id = "getCitizen", tag = "population", security(("bearer" = [])),
-    params(("personal_id" = String, Path, description = "12 digits"), PurposeQuery),
-    responses((status = 200, body = Citizen), (status = 403, body = web::error::ErrorBody),
-        (status = 404, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+#[utoipa::path(get, path = "/citizens/{personal_id}", operation_id = "getCitizen", tag = "population", security(("bearer" = [])),
+    params(("personal_id" = PersonalId, Path), PurposeQuery),
+    responses((status = 200, body = Citizen), Forbidden, NotFound, Invalid))]
 pub async fn one(
     State(state): State<AppState>,
     Caller(me): Caller,
@@ -150,9 +194,9 @@ pub async fn one(
 }
 
 /// Every version of a citizen's record, with who changed it, when and why.
-#[utoipa::path(get, path = "/api/v1/citizens/{personal_id}/history", operation_id = "getCitizenHistory", tag = "population", security(("bearer" = [])),
-    params(("personal_id" = String, Path, description = "12 digits"), PurposeQuery),
-    responses((status = 200, body = Vec<Version>), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody)))]
+#[utoipa::path(get, path = "/citizens/{personal_id}/history", operation_id = "getCitizenHistory", tag = "population", security(("bearer" = [])),
+    params(("personal_id" = PersonalId, Path), PurposeQuery),
+    responses((status = 200, body = Vec<Version>), Forbidden, NotFound, Invalid))]
 pub async fn history(
     State(state): State<AppState>,
     Caller(me): Caller,
@@ -167,18 +211,26 @@ pub async fn history(
 
 /// Search parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// Name, with or without diacritics; each word matches the start of a name part, in order.
+    /// Name, with or without diacritics; each word matches the start of a name part, in order. A search needs a
+    /// name or a commune.
+    #[param(schema_with = query)]
     pub q: Option<String>,
     /// Year of birth.
+    #[param(value_type = Option<i64>)]
     pub birth_year: Option<String>,
-    /// `male` or `female`.
+    /// Sex.
+    #[param(value_type = Option<kernel::Sex>)]
     pub sex: Option<String>,
-    /// Province of residence (2 digits).
+    /// Province of residence.
+    #[param(value_type = Option<AdminUnitCode>)]
     pub province: Option<String>,
-    /// Commune of residence (5 digits).
+    /// Commune of residence.
+    #[param(value_type = Option<AdminUnitCode>)]
     pub commune: Option<String>,
-    /// Page, from 1.
+    /// Page, from 1 (values below 1 are page 1, above 10,000 page 10,000).
+    #[param(value_type = Option<i64>)]
     pub page: Option<String>,
 }
 
@@ -244,8 +296,8 @@ impl SearchQuery {
 }
 
 /// Search citizens by name and filters, within the caller's territory.
-#[utoipa::path(get, path = "/api/v1/citizens", operation_id = "searchCitizens", tag = "population", security(("bearer" = [])), params(SearchQuery),
-    responses((status = 200, body = SearchPage), (status = 403, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+#[utoipa::path(get, path = "/citizens", operation_id = "searchCitizens", tag = "population", security(("bearer" = [])), params(SearchQuery),
+    responses((status = 200, body = SearchPage), Forbidden, Invalid))]
 pub async fn search_citizens(
     State(state): State<AppState>,
     Caller(me): Caller,
@@ -270,9 +322,8 @@ pub async fn record_search(state: &AppState, me: &Principal, q: &SearchQuery, fo
 }
 
 /// Register a citizen.
-#[utoipa::path(post, path = "/api/v1/citizens", operation_id = "registerCitizen", tag = "population", security(("bearer" = [])), request_body = CitizenInput,
-    responses((status = 201, body = Citizen), (status = 403, body = web::error::ErrorBody), (status = 409, body = web::error::ErrorBody),
-        (status = 415, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+#[utoipa::path(post, path = "/citizens", operation_id = "registerCitizen", tag = "population", security(("bearer" = [])), request_body = CitizenInput,
+    responses((status = 201, body = Citizen), Forbidden, Conflict, Invalid))]
 pub async fn register(
     State(state): State<AppState>,
     Caller(me): Caller,
@@ -302,18 +353,20 @@ async fn household_territory(state: &AppState, code: &str) -> AppResult<Territor
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Move {
-    /// The household to join.
+    /// The household to join: its code, 12 digits.
+    #[schema(pattern = "^[0-9]{12}$")]
     pub household: String,
     /// Relationship to its head.
     pub relationship: Relationship,
     /// The legal basis or dossier.
+    #[schema(schema_with = reason)]
     pub reason: String,
 }
 
 /// Move a citizen into another household (both households must be in the caller's territory).
-#[utoipa::path(post, path = "/api/v1/citizens/{personal_id}/household", operation_id = "moveCitizenToHousehold", tag = "population", security(("bearer" = [])), request_body = Move,
-    params(("personal_id" = String, Path, description = "12 digits")),
-    responses((status = 200, body = Citizen), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+#[utoipa::path(post, path = "/citizens/{personal_id}/household", operation_id = "moveCitizenToHousehold", tag = "population", security(("bearer" = [])), request_body = Move,
+    params(("personal_id" = PersonalId, Path)),
+    responses((status = 200, body = Citizen), Forbidden, NotFound, Invalid))]
 pub async fn move_household(
     State(state): State<AppState>,
     Caller(me): Caller,
@@ -339,13 +392,13 @@ pub async fn move_household(
 }
 
 /// A household with its members.
-#[utoipa::path(get, path = "/api/v1/households/{code}", operation_id = "getHousehold", tag = "population", security(("bearer" = [])),
-    params(("code" = String, Path, description = "12 digits"), PurposeQuery),
-    responses((status = 200, body = Household), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody)))]
+#[utoipa::path(get, path = "/households/{code}", operation_id = "getHousehold", tag = "population", security(("bearer" = [])),
+    params(HouseholdPath, PurposeQuery),
+    responses((status = 200, body = Household), Forbidden, NotFound, Invalid))]
 pub async fn household(
     State(state): State<AppState>,
     Caller(me): Caller,
-    Path(code): Path<String>,
+    Path(HouseholdPath { code }): Path<HouseholdPath>,
     Query(why): Query<PurposeQuery>,
 ) -> AppResult<Json<Household>> {
     let h = visible_household(&state, &me, &code).await?;
@@ -364,9 +417,9 @@ pub async fn visible_household(state: &AppState, me: &Principal, code: &str) -> 
 }
 
 /// A dwelling by its digital address.
-#[utoipa::path(get, path = "/api/v1/addresses/{code}", operation_id = "getAddress", tag = "population", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Digital address, e.g. 00070-7PH72VH3+CM-1-8")),
-    responses((status = 200, body = Address), (status = 403, body = web::error::ErrorBody), (status = 404, body = web::error::ErrorBody), (status = 422, body = web::error::ErrorBody)))]
+#[utoipa::path(get, path = "/addresses/{code}", operation_id = "getAddress", tag = "population", security(("bearer" = [])),
+    params(("code" = DigitalAddress, Path)),
+    responses((status = 200, body = Address), Forbidden, NotFound, Invalid))]
 pub async fn address(
     State(state): State<AppState>,
     Caller(me): Caller,

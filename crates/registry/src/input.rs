@@ -14,13 +14,18 @@ use crate::model::NewCitizen;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CitizenInput {
-    /// 12 digits.
+    /// The ID number: its fourth digit must agree with the sex and the century of birth, its fifth and sixth with
+    /// the year of birth, its first three with `birth_registration_province`.
+    #[schema(value_type = kernel::PersonalId)]
     pub personal_id: String,
-    /// Full name.
+    /// Full name: no digits.
+    #[schema(schema_with = full_name)]
     pub full_name: String,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`, from 1900 to today.
+    #[schema(value_type = String, format = Date)]
     pub birth_date: String,
-    /// `male` or `female`.
+    /// The sex, as the ID number's fourth digit encodes it.
+    #[schema(value_type = kernel::Sex)]
     pub sex: String,
     /// `01`–`54`; Kinh (`01`) if absent.
     #[serde(default)]
@@ -32,6 +37,7 @@ pub struct CitizenInput {
     #[serde(default)]
     pub nationality: Option<String>,
     /// Pre-2025 province of birth registration (3 digits); must be the ID number's first three digits.
+    #[schema(schema_with = legacy_province)]
     pub birth_registration_province: String,
     /// Hometown.
     #[serde(default)]
@@ -51,6 +57,18 @@ pub struct CitizenInput {
     /// Spouse's ID number.
     #[serde(default)]
     pub spouse_id: Option<String>,
+}
+
+fn full_name() -> utoipa::openapi::schema::Object {
+    kernel::schema::free_text_schema(100)
+}
+
+fn legacy_province() -> utoipa::openapi::schema::Object {
+    let codes: Vec<String> = LegacyProvinceCode::all().iter().map(ToString::to_string).collect();
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(codes))
+        .build()
 }
 
 fn blank_to_none(v: &Option<String>) -> Option<&str> {

@@ -22,3 +22,8 @@ pub mod search;
 pub mod service;
 pub mod store;
 pub mod synthetic;
+
+/// The slice's API, relative to `/api/v1`: citizens, households and addresses.
+pub fn api_routes() -> web::openapi::ApiRouter {
+    api::routes()
+}

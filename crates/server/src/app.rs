@@ -12,9 +12,20 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use web::openapi::ApiRouter;
 use web::{AppError, AppState};
 
 use crate::{openapi, pages};
+
+/// Every slice's API, relative to `/api/v1`: routes and their OpenAPI operations together.
+pub fn api() -> ApiRouter {
+    ApiRouter::new()
+        .merge(units::api_routes())
+        .merge(identity::api_routes(crate::assurance::locate_citizen))
+        .merge(registry::api_routes())
+        .merge(ledger::api_routes())
+        .merge(credentials::api_routes())
+}
 
 /// The largest request body accepted anywhere but uploads (`/verify` takes photos up to
 /// [`credentials::verify::UPLOAD_LIMIT`]).
@@ -27,15 +38,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// handlers (inside the error renderer, so that a refusal becomes a page in the caller's language); the security
 /// headers wrap them all.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .merge(units::api_routes())
-        .merge(identity::api::routes())
-        .merge(identity::officials::api::routes())
-        .merge(identity::assurance::api_routes(crate::assurance::locate_citizen))
-        .merge(registry::api::routes())
-        .merge(ledger::api_routes())
-        .merge(credentials::api_routes())
-        .route("/openapi.json", get(openapi::document));
+    let (api, _) = openapi::split(api());
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -52,7 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ledger::routes())
         .merge(credentials::routes())
         .merge(web::routes())
-        .nest("/api/v1", api)
+        .merge(api)
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), web::ratelimit::limit))
         .layer(from_fn(web::error::render_errors))

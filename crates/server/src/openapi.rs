@@ -1,26 +1,20 @@
-//! The OpenAPI 3 document of `/api/v1`, generated from the handlers' annotations so it cannot drift from them.
+//! The OpenAPI 3 document of `/api/v1`: what the slices' routers register, each operation beside its handler, so
+//! it cannot drift from the routes. Here are only the document's info, tags, security scheme and the shared
+//! components; the paths come from [`crate::app::api`].
 
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use web::AppState;
 use web::extract::Json;
+use web::openapi::ApiRouter;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "congso API", description = "The JSON API of congso. Errors are `{\"error\": {code, message, fields}}` with the message in the language of `Accept-Language` (Vietnamese by default)."),
-    paths(
-        units::list, units::one, identity::api::me, identity::api::accounts, identity::assurance::api_set,
-        identity::officials::api::list_agencies, identity::officials::api::create_agency,
-        identity::officials::api::list_officials, identity::officials::api::create_official,
-        identity::officials::api::one_official, identity::officials::api::grant_role,
-        identity::officials::api::revoke_role, identity::officials::api::disable_official,
-        identity::officials::api::list_role_grants, identity::officials::api::approve_role_grant,
-        identity::officials::api::reject_role_grant,
-        registry::api::search_citizens, registry::api::register, registry::api::one, registry::api::history,
-        registry::api::move_household, registry::api::household, registry::api::address,
-        ledger::api::latest_head, ledger::api::sign_head, ledger::api::inclusion,
-        ledger::api::consistency, ledger::api::my_data_usage, ledger::api::my_receipt,
-        credentials::verify::verify_api,
-    ),
     modifiers(&BearerAuth),
     tags((name = "admin-units", description = "Administrative units after July 2025"), (name = "identity", description = "Accounts"), (name = "officials", description = "Agencies, officials and their roles, for administrators within their territory"), (name = "population", description = "The population registry, for registry officials within their territory"), (name = "ledger", description = "The audit ledger: signed tree heads and proofs, public; a citizen's own entries with receipts"), (name = "trust", description = "Verifying signed QR codes: digital IDs and documents"))
 )]
@@ -43,12 +37,22 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The slices' API nested under `/api/v1`, split into the router that serves it (with `/api/v1/openapi.json`)
+/// and the document that describes it, the shared error responses attached to every operation.
+pub fn split(api: ApiRouter) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = ApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
+    web::openapi::attach_common_errors(&mut doc);
+    let served = Arc::new(doc.clone());
+    let router = router.route("/api/v1/openapi.json", get(move || document(served.clone())));
+    (router, doc)
+}
+
 /// The document.
 pub fn spec() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    split(crate::app::api()).1
 }
 
 /// `GET /api/v1/openapi.json`.
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(spec())
+async fn document(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openapi::OpenApi> {
+    Json(doc.as_ref().clone())
 }

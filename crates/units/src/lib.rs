@@ -8,13 +8,15 @@ use kernel::AdminUnitCode;
 use kernel::admin_unit::{self, AdminUnit};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 use web::error::html;
 use web::extract::{Json, Path};
+use web::openapi::{ApiRouter, BadRequest, NotFound};
 use web::{AppError, AppResult, AppState, PageCtx};
 
-/// `/api/v1/admin-units…`
-pub fn api_routes() -> Router<AppState> {
-    Router::new().route("/admin-units", get(list)).route("/admin-units/{code}", get(one))
+/// `/api/v1/admin-units…`: the routes and their operations.
+pub fn api_routes() -> ApiRouter {
+    web::openapi::with_schema::<AdminUnitCode>(ApiRouter::new().routes(routes!(list)).routes(routes!(one)))
 }
 
 /// `/units…`
@@ -87,19 +89,17 @@ fn detail(code: AdminUnitCode) -> UnitDetail {
 }
 
 /// The 34 provinces.
-#[utoipa::path(get, path = "/api/v1/admin-units", operation_id = "listAdminUnits", tag = "admin-units",
+#[utoipa::path(get, path = "/admin-units", operation_id = "listAdminUnits", tag = "admin-units",
     responses((status = 200, description = "The 34 provinces and centrally run cities", body = Vec<Unit>)))]
 pub async fn list() -> Json<Vec<Unit>> {
     Json(admin_unit::provinces().map(Unit::from).collect())
 }
 
 /// One unit: a province with its communes, or a commune with its province.
-#[utoipa::path(get, path = "/api/v1/admin-units/{code}", operation_id = "getAdminUnit", tag = "admin-units",
-    params(("code" = String, Path, description = "2 digits for a province, 5 for a commune", example = "01")),
-    responses(
-        (status = 200, body = UnitDetail),
-        (status = 400, description = "Malformed code", body = web::error::ErrorBody),
-        (status = 404, description = "No such unit", body = web::error::ErrorBody)))]
+#[utoipa::path(get, path = "/admin-units/{code}", operation_id = "getAdminUnit", tag = "admin-units",
+    params(("code" = AdminUnitCode, Path, description = "2 digits for a province, 5 for a commune: a malformed code is \
+        refused with 400, one that names no unit with 404")),
+    responses((status = 200, body = UnitDetail), BadRequest, NotFound))]
 pub async fn one(Path(code): Path<String>) -> AppResult<Json<UnitDetail>> {
     Ok(Json(detail(parse(&code)?)))
 }

@@ -11,7 +11,7 @@
 use utoipa::openapi::path::{HttpMethod, Operation};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr};
-use utoipa::{IntoResponses, ToSchema};
+use utoipa::{IntoResponses, PartialSchema, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
@@ -19,6 +19,18 @@ use crate::error::{ErrorBody, ErrorDetail};
 
 /// A slice's API: routes and their OpenAPI operations together, relative to `/api/v1`.
 pub type ApiRouter = OpenApiRouter<AppState>;
+
+/// Adds `T`'s schema, and those it refers to, to the router's components. utoipa collects the schemas of bodies
+/// and responses by itself, but not those that only parameters refer to.
+pub fn with_schema<T: ToSchema>(mut router: ApiRouter) -> ApiRouter {
+    let mut schemas = vec![(T::name().into_owned(), T::schema())];
+    T::schemas(&mut schemas);
+    let components = router.get_openapi_mut().components.get_or_insert_with(Default::default);
+    for (name, schema) in schemas {
+        components.schemas.entry(name).or_insert(schema);
+    }
+    router
+}
 
 /// One of the shared error responses, each a component under `#/components/responses/` whose body is
 /// [`ErrorBody`].
@@ -112,9 +124,7 @@ impl ErrorResponse {
             }
             ErrorResponse::Conflict => "`conflict`: the request conflicts with what exists.",
             ErrorResponse::PayloadTooLarge => "`payload_too_large`: the body is over the limit (1 MiB).",
-            ErrorResponse::UnsupportedMediaType => {
-                "`unsupported_media_type`: the body is not `application/json`."
-            }
+            ErrorResponse::UnsupportedMediaType => "`unsupported_media_type`: the body is not `application/json`.",
             ErrorResponse::Invalid => {
                 "`invalid`: well-formed but invalid; `fields` says what is wrong with each field."
             }

@@ -114,11 +114,14 @@ pub const MAX_REASON_CHARS: usize = 500;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct GrantInput {
     /// One of the role names, such as `one_stop_receiver`.
+    #[schema(value_type = Role)]
     pub role: String,
-    /// The agency's code.
+    /// The agency's code; the agency must exist.
+    #[schema(value_type = kernel::AgencyCode)]
     pub agency: String,
-    /// `VN`, a province or a commune code; the agency's own territory when left out.
+    /// Where the role reaches, within the agency's territory; the agency's own territory when left out.
     #[serde(default)]
+    #[schema(value_type = Option<crate::Territory>)]
     pub territory: Option<String>,
 }
 

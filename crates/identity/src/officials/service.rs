@@ -14,7 +14,7 @@ use crate::seals::{AGENCIES, ROLE_ASSIGNMENTS};
 use crate::service::{self, IdentityError, NewAccount, now};
 
 /// The longest name of an official, in characters.
-const MAX_DISPLAY_NAME: usize = 200;
+pub const MAX_DISPLAY_NAME: usize = 200;
 
 /// A refusal by the policy, or a problem with the request.
 #[derive(Debug, thiserror::Error)]
