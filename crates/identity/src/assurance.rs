@@ -217,6 +217,7 @@ pub struct CitizenPath {
 pub struct SetLevel {
     /// 1 or 2.
     #[schema(minimum = 1, maximum = 2)]
+    #[serde(deserialize_with = "web::extract::integer")]
     pub level: i64,
 }
 

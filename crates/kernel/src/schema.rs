@@ -251,6 +251,20 @@ pub fn free_text_schema(max_chars: usize) -> Object {
         .build()
 }
 
+/// The schema of a person's name: free text of at most `max_chars` characters, without digits.
+pub fn name_schema(max_chars: usize) -> Object {
+    let refused = class_of(|c| (free_text::is_forbidden(c) && !c.is_whitespace()) || c.is_ascii_digit());
+    let blank = class_of(|c| free_text::is_forbidden(c) || c.is_whitespace() || c.is_ascii_digit());
+    string()
+        .pattern(Some(format!("^[^{refused}]*[^{blank}][^{refused}]*$")))
+        .min_length(Some(1))
+        .max_length(Some(max_chars))
+        .description(Some(format!(
+            "A name: 1 to {max_chars} characters, no digit, no control or invisible formatting character."
+        )))
+        .build()
+}
+
 /// Like [`free_text_schema`], for a field where empty or blank means absent.
 pub fn optional_free_text_schema(max_chars: usize) -> Object {
     string()

@@ -60,7 +60,7 @@ pub struct CitizenInput {
 }
 
 fn full_name() -> utoipa::openapi::schema::Object {
-    kernel::schema::free_text_schema(100)
+    kernel::schema::name_schema(100)
 }
 
 fn legacy_province() -> utoipa::openapi::schema::Object {

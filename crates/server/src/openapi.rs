@@ -41,7 +41,7 @@ impl Modify for BearerAuth {
 /// and the document that describes it, the shared error responses attached to every operation.
 pub fn split(api: ApiRouter) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut doc) = ApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
-    web::openapi::attach_common_errors(&mut doc);
+    web::openapi::complete(&mut doc);
     let served = Arc::new(doc.clone());
     let router = router.route("/api/v1/openapi.json", get(move || document(served.clone())));
     (router, doc)

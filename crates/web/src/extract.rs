@@ -8,8 +8,8 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use kernel::Text;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 
@@ -113,4 +113,44 @@ pub fn decode_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     serde_urlencoded::from_bytes(body).map_err(|e| {
         AppError::bad_request(Text::new(format!("Biểu mẫu không hợp lệ: {e}"), format!("Invalid form: {e}")))
     })
+}
+
+/// `#[serde(deserialize_with = "web::extract::integer")]` for an integer field of a JSON body: also takes a
+/// number with a zero fraction (`2.0`), which JSON Schema counts as an integer, so that every body the document
+/// allows is read.
+pub fn integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    use serde::de::{Error, Unexpected};
+    let number = serde_json::Number::deserialize(deserializer)?;
+    if let Some(n) = number.as_i64() {
+        return Ok(n);
+    }
+    match number.as_f64() {
+        // Within ±2^53 every integer is exact as a float, so the conversion below loses nothing.
+        Some(f) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => Ok(f as i64),
+        Some(f) => Err(D::Error::invalid_value(Unexpected::Float(f), &"an integer")),
+        None => Err(D::Error::invalid_value(Unexpected::Other("a number out of range"), &"an integer")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, serde::Deserialize)]
+    struct Level {
+        #[serde(deserialize_with = "super::integer")]
+        level: i64,
+    }
+
+    fn level(json: &str) -> Option<i64> {
+        serde_json::from_str::<Level>(json).ok().map(|l| l.level)
+    }
+
+    #[test]
+    fn an_integer_field_takes_integers_written_either_way_and_nothing_else() {
+        assert_eq!(level(r#"{"level": 2}"#), Some(2));
+        assert_eq!(level(r#"{"level": 2.0}"#), Some(2));
+        assert_eq!(level(r#"{"level": -7e0}"#), Some(-7));
+        assert_eq!(level(r#"{"level": 2.5}"#), None);
+        assert_eq!(level(r#"{"level": 1e300}"#), None);
+        assert_eq!(level(r#"{"level": "2"}"#), None);
+    }
 }

@@ -4,7 +4,7 @@
 //! A slice's API is an [`ApiRouter`]: its handlers registered with `utoipa_axum::routes!`, each carrying its
 //! `#[utoipa::path]`, so that a route and its operation are written once. In `responses(…)` an operation lists
 //! its successes and the errors that depend on what it does ([`Forbidden`] where the policy may refuse,
-//! [`NotFound`], [`Conflict`], [`Invalid`]); [`attach_common_errors`] adds, from the operation's shape, those that
+//! [`NotFound`], [`Conflict`], [`Invalid`]); [`complete`] adds, from the operation's shape, those that
 //! the layers and extractors can answer in front of any handler, so that none is forgotten and none is claimed
 //! where it cannot happen.
 
@@ -186,14 +186,19 @@ listed_error!(
     TooManyRequests
 );
 
-/// Adds the shared error responses and their body to the components, and to every operation the errors that the
-/// layers and extractors may answer whatever its handler does:
+/// Completes the document with what every operation shares. The shared error responses and their body go into
+/// the components, and to every operation the errors that the layers and extractors may answer whatever its
+/// handler does:
 ///
 /// - 401 and 500 everywhere: an invalid token is refused on any route, and any operation can fail;
 /// - 400 where there is a parameter or a body: a value that is not of its type, or a parameter given twice;
 /// - 413 and 415 where there is a body;
 /// - 403 on a change that needs a caller: the CSRF check for session cookies.
-pub fn attach_common_errors(doc: &mut OpenApi) {
+///
+/// And a query parameter is a single value (not exploded), which may be sent empty where it is optional: congso
+/// reads a blank query value as an absent one, because HTML forms send their empty fields (the same query structs
+/// serve pages and the API).
+pub fn complete(doc: &mut OpenApi) {
     let components = doc.components.get_or_insert_with(Default::default);
     for e in ErrorResponse::ALL {
         components.responses.insert(e.name().to_owned(), RefOr::T(e.response()));
@@ -222,7 +227,28 @@ pub fn needs_caller(operation: &Operation) -> bool {
     })
 }
 
+fn query_conventions(operation: &mut Operation) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder};
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if parameter.parameter_in != ParameterIn::Query {
+            continue;
+        }
+        // Every query parameter is one value under its own name: an object or a list spread into other names
+        // would not be read as this parameter at all.
+        parameter.explode = Some(false);
+        if parameter.required == utoipa::openapi::Required::True {
+            continue;
+        }
+        if let Some(schema) = parameter.schema.take() {
+            let blank = ObjectBuilder::new().enum_values(Some([""]));
+            parameter.schema = Some(AnyOfBuilder::new().item(schema).item(blank).into());
+        }
+    }
+}
+
 fn attach(method: HttpMethod, operation: &mut Operation) {
+    query_conventions(operation);
     let has_parameters = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
     let has_body = operation.request_body.is_some();
     let changes = !matches!(method, HttpMethod::Get | HttpMethod::Head | HttpMethod::Options);
