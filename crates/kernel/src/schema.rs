@@ -26,8 +26,12 @@ fn string() -> ObjectBuilder {
 /// The pattern of a personal ID number: a pre-2025 province code, a century and sex digit from 0 to 5, then
 /// eight digits.
 pub fn personal_id_pattern() -> String {
+    format!("^{}$", personal_id_body())
+}
+
+fn personal_id_body() -> String {
     let provinces: Vec<String> = LegacyProvinceCode::all().iter().map(ToString::to_string).collect();
-    format!("^({})[0-5][0-9]{{8}}$", provinces.join("|"))
+    format!("({})[0-5][0-9]{{8}}", provinces.join("|"))
 }
 
 impl PartialSchema for PersonalId {
@@ -265,6 +269,21 @@ pub fn name_schema(max_chars: usize) -> Object {
         .build()
 }
 
+/// The schema of an optional field of a JSON body read blank-as-absent: `null`, blank, or text matching `body` (a
+/// pattern without anchors) once trimmed.
+pub fn blank_or(body: &str) -> Object {
+    let ws = &*WHITESPACE;
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null]))
+        .pattern(Some(format!("^[{ws}]*({body})?[{ws}]*$")))
+        .build()
+}
+
+/// [`blank_or`] a personal ID number.
+pub fn blank_or_personal_id() -> Object {
+    blank_or(&personal_id_body())
+}
+
 /// Like [`free_text_schema`], for a field where empty or blank means absent.
 pub fn optional_free_text_schema(max_chars: usize) -> Object {
     string()
@@ -302,6 +321,17 @@ mod tests {
         assert_eq!(codes.len(), 34 + admin_unit::commune_count());
         assert!(codes.iter().all(|c| c.parse::<AdminUnitCode>().is_ok()));
         assert!(codes.contains(&"01".to_owned()) && codes.contains(&"00070".to_owned()));
+    }
+
+    #[test]
+    fn blank_or_takes_blank_and_trimmed_values_only() {
+        let pattern = blank_or("[0-9]{12}").pattern.unwrap();
+        for s in ["", "  ", "001203012345", " 001203012345\t"] {
+            assert!(matches(&pattern, s), "{s:?}");
+        }
+        for s in ["0012030123", "x", "001203012345 1"] {
+            assert!(!matches(&pattern, s), "{s:?}");
+        }
     }
 
     #[test]

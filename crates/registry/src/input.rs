@@ -8,7 +8,7 @@ use time::Date;
 use time::macros::format_description;
 use web::FieldError;
 
-use crate::model::NewCitizen;
+use crate::model::{NewCitizen, Relationship};
 
 /// A citizen as sent by a client or read from a CSV row: text, to be parsed field by field.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -29,38 +29,68 @@ pub struct CitizenInput {
     pub sex: String,
     /// `01`–`54`; Kinh (`01`) if absent.
     #[serde(default)]
+    #[schema(schema_with = ethnicity)]
     pub ethnicity: Option<String>,
     /// Religion, if any.
     #[serde(default)]
+    #[schema(schema_with = optional_text_schema)]
     pub religion: Option<String>,
-    /// ISO 3166 alpha-2; `VN` if absent.
+    /// ISO 3166 alpha-2, either case; `VN` if absent.
     #[serde(default)]
+    #[schema(schema_with = nationality)]
     pub nationality: Option<String>,
     /// Pre-2025 province of birth registration (3 digits); must be the ID number's first three digits.
     #[schema(schema_with = legacy_province)]
     pub birth_registration_province: String,
     /// Hometown.
     #[serde(default)]
+    #[schema(schema_with = optional_text_schema)]
     pub hometown: Option<String>,
-    /// Household code of permanent residence.
+    /// Household code of permanent residence (12 digits): given with `relationship`, or neither.
     #[serde(default)]
+    #[schema(schema_with = household)]
     pub household: Option<String>,
-    /// Relationship to the household's head.
+    /// Relationship to the household's head: given with `household`, or neither.
     #[serde(default)]
+    #[schema(schema_with = relationship)]
     pub relationship: Option<String>,
     /// Mother's ID number.
     #[serde(default)]
+    #[schema(schema_with = kernel::schema::blank_or_personal_id)]
     pub mother_id: Option<String>,
     /// Father's ID number.
     #[serde(default)]
+    #[schema(schema_with = kernel::schema::blank_or_personal_id)]
     pub father_id: Option<String>,
     /// Spouse's ID number.
     #[serde(default)]
+    #[schema(schema_with = kernel::schema::blank_or_personal_id)]
     pub spouse_id: Option<String>,
 }
 
 fn full_name() -> utoipa::openapi::schema::Object {
     kernel::schema::name_schema(100)
+}
+
+fn ethnicity() -> utoipa::openapi::schema::Object {
+    kernel::schema::blank_or("0[1-9]|[1-4][0-9]|5[0-4]")
+}
+
+fn nationality() -> utoipa::openapi::schema::Object {
+    kernel::schema::blank_or("[A-Za-z]{2}")
+}
+
+fn household() -> utoipa::openapi::schema::Object {
+    kernel::schema::blank_or("[0-9]{12}")
+}
+
+fn relationship() -> utoipa::openapi::schema::Object {
+    let names: Vec<&str> = Relationship::ALL.iter().map(|r| r.as_str()).collect();
+    kernel::schema::blank_or(&names.join("|"))
+}
+
+fn optional_text_schema() -> utoipa::openapi::schema::Object {
+    kernel::schema::optional_free_text_schema(200)
 }
 
 fn legacy_province() -> utoipa::openapi::schema::Object {

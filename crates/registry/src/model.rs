@@ -29,6 +29,18 @@ pub enum Relationship {
 }
 
 impl Relationship {
+    /// Every relationship.
+    pub const ALL: [Relationship; 8] = [
+        Relationship::Head,
+        Relationship::Spouse,
+        Relationship::Child,
+        Relationship::Parent,
+        Relationship::Grandchild,
+        Relationship::Grandparent,
+        Relationship::Sibling,
+        Relationship::Other,
+    ];
+
     /// The stored and serialised name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,4 +1,4 @@
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
@@ -29,5 +29,81 @@ async fn the_document_describes_every_api_route() {
             let id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
             assert!(ids.insert(id.to_owned()), "operationId {id} is used twice");
         }
+    }
+}
+
+/// Follows a `$ref` within the document.
+fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    match value["$ref"].as_str() {
+        Some(pointer) => resolve(doc, doc.pointer(pointer.trim_start_matches('#')).unwrap_or(&Value::Null)),
+        None => value,
+    }
+}
+
+/// Whether a schema bounds what it takes: a pattern, a format or a list for text, or a type that is its own bound.
+fn is_bounded(doc: &Value, schema: &Value) -> bool {
+    let schema = resolve(doc, schema);
+    ["anyOf", "oneOf"].iter().any(|k| {
+        schema[k].as_array().is_some_and(|alternatives| alternatives.iter().all(|s| is_bounded(doc, s)))
+    }) || schema["pattern"].is_string()
+        || schema["format"].is_string()
+        || schema["enum"].is_array()
+        || matches!(schema["type"].as_str(), Some("integer" | "number" | "boolean" | "null"))
+}
+
+#[test]
+fn every_operation_lists_the_errors_it_can_answer_and_bounds_its_parameters() {
+    let doc = serde_json::to_value(congso::openapi::spec()).unwrap();
+    let shared = doc["components"]["responses"].as_object().unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = format!("{method} {path}");
+            let responses = operation["responses"].as_object().unwrap();
+            let lists = |status: &str| responses.contains_key(status);
+            let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+            let has_body = operation.get("requestBody").is_some();
+            let needs_caller = operation["security"].as_array().is_some_and(|s| s.iter().any(|r| r != &json!({})));
+            assert!(lists("401") && lists("500"), "{id} does not list 401 and 500");
+            if !parameters.is_empty() || has_body {
+                assert!(lists("400"), "{id} reads input but does not list 400");
+            }
+            if has_body {
+                assert!(lists("413") && lists("415"), "{id} reads a body but does not list 413 and 415");
+            }
+            if method != "get" && needs_caller {
+                assert!(lists("403"), "{id} changes something as its caller but does not list 403 (CSRF)");
+            }
+            if path.contains('{') {
+                assert!(lists("404"), "{id} is about one object but does not list 404");
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let name = response["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/responses/"));
+                    assert!(
+                        name.is_some_and(|n| shared.contains_key(n)),
+                        "{id} answers {status} with its own response instead of a shared one: {response}"
+                    );
+                }
+            }
+            if has_body {
+                let body = resolve(&doc, &operation["requestBody"]["content"]["application/json"]["schema"]);
+                for (name, property) in body["properties"].as_object().unwrap() {
+                    assert!(
+                        is_bounded(&doc, property) || resolve(&doc, property)["type"] == "object",
+                        "{id}: body field {name} has no pattern or bounds"
+                    );
+                }
+            }
+            for parameter in &parameters {
+                let name = parameter["name"].as_str().unwrap();
+                assert!(is_bounded(&doc, &parameter["schema"]), "{id}: parameter {name} has no pattern or bounds");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "only {checked} operations in the document");
+    for response in shared.values() {
+        assert_eq!(response["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody");
     }
 }
