@@ -43,9 +43,10 @@ fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
 /// Whether a schema bounds what it takes: a pattern, a format or a list for text, or a type that is its own bound.
 fn is_bounded(doc: &Value, schema: &Value) -> bool {
     let schema = resolve(doc, schema);
-    ["anyOf", "oneOf"].iter().any(|k| {
-        schema[k].as_array().is_some_and(|alternatives| alternatives.iter().all(|s| is_bounded(doc, s)))
-    }) || schema["pattern"].is_string()
+    ["anyOf", "oneOf"]
+        .iter()
+        .any(|k| schema[k].as_array().is_some_and(|alternatives| alternatives.iter().all(|s| is_bounded(doc, s))))
+        || schema["pattern"].is_string()
         || schema["format"].is_string()
         || schema["enum"].is_array()
         || matches!(schema["type"].as_str(), Some("integer" | "number" | "boolean" | "null"))
