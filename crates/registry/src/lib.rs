@@ -13,6 +13,7 @@
 pub mod api;
 pub mod audit;
 pub mod credential;
+pub mod directory;
 pub mod error;
 pub mod import;
 pub mod input;

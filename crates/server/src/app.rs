@@ -27,11 +27,13 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// handlers (inside the error renderer, so that a refusal becomes a page in the caller's language); the security
 /// headers wrap them all.
 pub fn router(state: AppState) -> Router {
+    // Identity asks the population registry about people through this, never through its tables.
+    let directory: identity::directory::Directory = std::sync::Arc::new(registry::directory::Population);
     let api = Router::new()
         .merge(units::api_routes())
         .merge(identity::api::routes())
         .merge(identity::officials::api::routes())
-        .merge(identity::assurance::api_routes(crate::assurance::locate_citizen))
+        .merge(identity::assurance::api_routes(directory.clone()))
         .merge(registry::api::routes())
         .merge(ledger::api_routes())
         .merge(credentials::api_routes())
@@ -44,8 +46,8 @@ pub fn router(state: AppState) -> Router {
         .merge(identity::pages::routes())
         .merge(identity::officials::pages::routes())
         .merge(identity::reset::routes())
-        .merge(crate::registration::routes())
-        .merge(identity::assurance::page_routes(crate::assurance::locate_citizen))
+        .merge(identity::registration::pages::routes(directory.clone()))
+        .merge(identity::assurance::page_routes(directory))
         .merge(identity::oidc::routes())
         .merge(registry::pages::routes())
         .merge(registry::credential::pages::routes())

@@ -2,7 +2,6 @@
 //! from `main` so tests can start the real server in-process.
 
 pub mod app;
-mod assurance;
 pub mod bench;
 pub mod bench_credentials;
 pub mod bench_ledger;
@@ -13,5 +12,4 @@ pub mod oidc_cli;
 pub mod openapi;
 mod pages;
 pub mod population;
-mod registration;
 pub mod trust_cli;

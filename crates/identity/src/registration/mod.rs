@@ -1,7 +1,10 @@
 //! A citizen's self-registration, written all at once: the account, its personal ID number, its contact details
 //! and the ledger entry saying so land in one transaction or not at all, so a failure half-way (a registration of the same ID number that won a
 //! race, a lost connection) never leaves an account without its ID number behind. Matching the person against the
-//! population registry is the caller's work, before this.
+//! population registry is the caller's work, before this: the page ([`pages`]) asks the registry through the
+//! [`CitizenDirectory`](crate::directory::CitizenDirectory).
+
+pub mod pages;
 
 use store::Db;
 use trust::ledger::{Actor, Event, EventKind};
