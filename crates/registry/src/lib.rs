@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod cli;
 pub mod credential;
 pub mod directory;
 pub mod error;

@@ -42,11 +42,19 @@ enum Command {
     #[command(subcommand)]
     Admin(Admin),
     /// Make a synthetic population.
-    #[command(subcommand)]
-    Generate(Generate),
+    Generate {
+        #[command(subcommand)]
+        command: registry::cli::Generate,
+        #[command(flatten)]
+        store: Overrides,
+    },
     /// Import records from files.
-    #[command(subcommand)]
-    Import(Import),
+    Import {
+        #[command(subcommand)]
+        command: registry::cli::Import,
+        #[command(flatten)]
+        store: Overrides,
+    },
     /// The keyring: list, rotate and retire signing keys.
     Keys {
         #[command(subcommand)]
@@ -99,45 +107,13 @@ enum CredentialCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum Generate {
-    /// Realistic synthetic citizens in households: into a CSV file with --out, else straight into the database.
-    Citizens {
-        /// How many people.
-        #[arg(long, default_value_t = 10_000)]
-        count: u64,
-        /// The random seed: the same seed gives the same people.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Write CSV here instead of into the database.
-        #[arg(long)]
-        out: Option<std::path::PathBuf>,
-        #[command(flatten)]
-        store: Overrides,
-    },
-}
-
-#[derive(Debug, Subcommand)]
 enum Bench {
     /// The population registry: import, lookups, search, memory.
-    Registry(crate::bench::RegistryBench),
+    Registry(bench::registry::RegistryBench),
     /// The audit ledger: registry writes with and without it, proof generation as the log grows.
-    Ledger(crate::bench_ledger::LedgerBench),
+    Ledger(bench::ledger::LedgerBench),
     /// Credentials issued and verified per second on one core, against raw Ed25519.
-    Credentials(crate::bench_credentials::CredentialBench),
-}
-
-#[derive(Debug, Subcommand)]
-enum Import {
-    /// Citizens from a CSV file (columns in the README); rejected rows are listed with their line numbers.
-    Citizens {
-        /// The CSV file.
-        file: std::path::PathBuf,
-        /// Import nothing if any row is bad.
-        #[arg(long)]
-        all_or_nothing: bool,
-        #[command(flatten)]
-        store: Overrides,
-    },
+    Credentials(bench::credentials::CredentialBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -263,19 +239,14 @@ impl Cli {
                 Ok(())
             }
             Command::Admin(admin) => admin.run().await,
-            Command::Generate(Generate::Citizens { count, seed, out, store }) => match out {
-                Some(out) => crate::population::generate_csv(count, seed, &out),
-                None => {
-                    let db = open(&settings(&store)?).await?;
-                    let report = crate::population::generate_into(&db, count, seed, true).await?;
-                    println!("{} citizens added ({} were already present)", report.inserted, report.already_present);
-                    Ok(())
-                }
-            },
+            Command::Generate { command, store } => {
+                let db = if command.needs_database() { Some(open(&settings(&store)?).await?) } else { None };
+                command.run(db.as_ref()).await
+            }
             Command::Keys { command, store } => crate::trust_cli::keys(command, &store).await,
             Command::OidcClient(command) => command.run().await,
             Command::Ledger { command, store } => crate::trust_cli::ledger(command, &store).await,
-            Command::Bench(Bench::Registry(bench)) => bench.run().await,
+            Command::Bench(Bench::Registry(bench)) => bench.run(crate::app::router).await,
             Command::Bench(Bench::Credentials(bench)) => bench.run(),
             Command::Credential { command, store } => {
                 let settings = settings(&store)?;
@@ -294,10 +265,7 @@ impl Cli {
             }
             Command::Verify(command) => command.run(),
             Command::Bench(Bench::Ledger(bench)) => bench.run().await,
-            Command::Import(Import::Citizens { file, all_or_nothing, store }) => {
-                let db = open(&settings(&store)?).await?;
-                crate::population::import_file(&db, &file, all_or_nothing).await
-            }
+            Command::Import { command, store } => command.run(&open(&settings(&store)?).await?).await,
             Command::Openapi => {
                 println!("{}", serde_json::to_string_pretty(&crate::openapi::spec())?);
                 Ok(())

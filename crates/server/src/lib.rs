@@ -2,14 +2,10 @@
 //! from `main` so tests can start the real server in-process.
 
 pub mod app;
-pub mod bench;
-pub mod bench_credentials;
-pub mod bench_ledger;
 pub mod cli;
 pub mod config;
 mod demo;
 pub mod oidc_cli;
 pub mod openapi;
 mod pages;
-pub mod population;
 pub mod trust_cli;

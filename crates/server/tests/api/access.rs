@@ -79,7 +79,7 @@ async fn token(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<Role
 
 async fn cast() -> Cast {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 200, 3, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 200, 3, false).await.unwrap();
     let commune = registry::service::busiest_commune(&app.db.db, "01").await.unwrap().unwrap();
     let local = registry::service::first_resident(&app.db.db, &commune).await.unwrap().unwrap();
     let pool = app.db.db.pool();

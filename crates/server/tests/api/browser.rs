@@ -56,7 +56,7 @@ async fn browser() -> (Driver, Client) {
 #[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
 async fn a_clerk_signs_in_finds_a_citizen_and_reads_the_history() {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 200, 5, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 200, 5, false).await.unwrap();
     let new = NewAccount {
         username: "clerk".into(),
         display_name: "Phạm Thu Hà".into(),

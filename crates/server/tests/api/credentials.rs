@@ -33,7 +33,7 @@ async fn account(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<Ro
 
 async fn world() -> World {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 60, 3, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 60, 3, false).await.unwrap();
     let people: Vec<String> = store::sqlx::query_scalar(
         "SELECT personal_id FROM citizens WHERE status = 'living' AND commune_code IS NOT NULL ORDER BY personal_id LIMIT 2",
     )

@@ -211,7 +211,7 @@ async fn a_provincial_administrator_manages_officials_only_within_the_province()
 #[tokio::test]
 async fn an_official_holds_no_power_until_a_second_factor_is_on() {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 50, 4, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 50, 4, false).await.unwrap();
     let ministry = agency(&app, "BCA", Territory::Nation).await;
     holder(&app, "canbo", vec![held(Role::RegistryClerk, &ministry)]).await;
     let mut browser = app.browser();

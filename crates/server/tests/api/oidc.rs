@@ -444,7 +444,7 @@ async fn not_signed_in_goes_through_sign_in_and_comes_back() {
 #[tokio::test]
 async fn acr_values_are_honoured_and_a_clerk_raises_the_level() {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 30, 5, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 30, 5, false).await.unwrap();
     let (pid, commune): (String, String) = store::sqlx::query_as(
         "SELECT personal_id, commune_code FROM citizens WHERE commune_code IS NOT NULL ORDER BY id LIMIT 1",
     )

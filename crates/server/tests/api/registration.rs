@@ -14,7 +14,7 @@ struct Person {
 
 /// A living citizen of the generated population.
 async fn living_citizen(app: &TestApp) -> Person {
-    congso::population::generate_into(&app.db.db, 50, 1, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 50, 1, false).await.unwrap();
     let ids: Vec<String> = store::sqlx::query_scalar("SELECT personal_id FROM citizens ORDER BY id")
         .fetch_all(app.db.db.pool())
         .await

@@ -97,7 +97,7 @@ async fn refusals(app: &TestApp, username: &str, request: &str) -> usize {
 
 /// A Hà Nội resident's personal ID number, in a registry of 200.
 async fn hanoi_resident(app: &TestApp) -> String {
-    congso::population::generate_into(&app.db.db, 200, 3, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 200, 3, false).await.unwrap();
     let commune = registry::service::busiest_commune(&app.db.db, "01").await.unwrap().unwrap();
     registry::service::first_resident(&app.db.db, &commune).await.unwrap().unwrap().personal_id.as_str().to_owned()
 }
