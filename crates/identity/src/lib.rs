@@ -16,6 +16,7 @@
 pub mod api;
 pub mod assurance;
 pub mod auth;
+pub mod cli;
 pub mod directory;
 pub mod mfa;
 pub mod model;

@@ -5,7 +5,6 @@ pub mod app;
 pub mod cli;
 pub mod config;
 mod demo;
-pub mod oidc_cli;
 pub mod openapi;
 mod pages;
 pub mod trust_cli;
