@@ -13,6 +13,8 @@
 //! - [`officials`]: agencies, and the back office where administrators manage officials and their roles.
 //! - [`oidc`]: the OpenID Connect provider, so other agencies' systems can sign citizens in with congso.
 
+web::catalog!();
+
 pub mod api;
 pub mod assurance;
 pub mod auth;

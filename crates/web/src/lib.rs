@@ -23,6 +23,8 @@ mod routes;
 mod state;
 
 pub use error::{AppError, AppResult, FieldError};
+#[doc(hidden)]
+pub use inventory;
 pub use page::{PageCtx, UserBadge};
 pub use redirect::local_path;
 pub use routes::routes;
