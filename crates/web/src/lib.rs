@@ -21,6 +21,8 @@ pub mod ratelimit;
 mod redirect;
 mod routes;
 mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{AppError, AppResult, FieldError};
 #[doc(hidden)]
