@@ -203,10 +203,10 @@ impl RegistryBench {
 
         // A national registry clerk and a token for the HTTP measurements.
         let clerk = NewAccount {
-            username: "bench".into(),
+            username: "bench".parse()?,
             display_name: "Bench".into(),
             kind: AccountKind::Official,
-            password: "bench-password-long".into(),
+            password: "bench-password-long".parse()?,
             roles: vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }],
         };
         match service::create_account(&db, clerk).await {

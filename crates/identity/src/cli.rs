@@ -8,6 +8,7 @@ use serde_json::json;
 use store::Db;
 use trust::ledger::{Actor, Event, EventKind};
 
+use crate::input::{NewPassword, Username};
 use crate::model::RoleAssignment;
 use crate::service::{self, NewAccount};
 use crate::{AccountKind, Role, Territory};
@@ -73,12 +74,14 @@ impl Admin {
                     None => (AccountKind::Operator, Role::Administrator),
                     Some(r) => (AccountKind::Official, r.parse::<Role>().map_err(|e| anyhow::anyhow!("--role: {e}"))?),
                 };
+                let username: Username = username.parse().map_err(|e| anyhow::anyhow!("--username: {e}"))?;
                 let (password, generated) = if password_stdin {
                     let mut line = String::new();
                     std::io::stdin().lock().read_line(&mut line)?;
-                    (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+                    let line = line.trim_end_matches(['\r', '\n']);
+                    (line.parse::<NewPassword>().map_err(|e| anyhow::anyhow!("the password: {e}"))?, false)
                 } else {
-                    (service::random_password(), true)
+                    (NewPassword::random(), true)
                 };
                 let roles = vec![RoleAssignment { role, agency: None, territory }];
                 let new =
@@ -87,7 +90,7 @@ impl Admin {
                 crate::officials::service::create_by_operator(db, new, "congso admin").await?;
                 println!("created {} account {username}: {} over {territory}", kind.as_str(), role.as_str());
                 if generated {
-                    println!("password (shown once): {password}");
+                    println!("password (shown once): {}", password.expose());
                 }
                 Ok(())
             }

@@ -20,6 +20,7 @@ pub mod assurance;
 pub mod auth;
 pub mod cli;
 pub mod directory;
+pub mod input;
 pub mod mfa;
 pub mod model;
 pub mod officials;

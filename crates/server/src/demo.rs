@@ -41,10 +41,10 @@ async fn ensure(
     password: &str,
 ) -> anyhow::Result<()> {
     let new = NewAccount {
-        username: username.into(),
+        username: username.parse()?,
         display_name: display_name.into(),
         kind,
-        password: password.into(),
+        password: password.parse()?,
         roles,
     };
     match identity::officials::service::create_by_operator(db, new, "demo").await {
@@ -204,9 +204,9 @@ async fn seed_citizen(db: &Db, commune: &str) -> anyhow::Result<String> {
     // Registered as a citizen does it, with an e-mail address so that a password reset can be tried: its mail lands
     // in the data folder's outbox.
     let new = identity::registration::NewCitizen {
-        username: "congdan".into(),
+        username: "congdan".parse()?,
         display_name: person.full_name.clone(),
-        password: "congso-demo-citizen".into(),
+        password: "congso-demo-citizen".parse()?,
         personal_id: person.personal_id,
         phone: None,
         email: Some("congdan@congso.invalid".into()),

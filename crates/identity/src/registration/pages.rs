@@ -22,6 +22,7 @@ use web::{AppResult, AppState, PageCtx};
 
 use super::NewCitizen;
 use crate::directory::Directory;
+use crate::input::{NewPassword, Username};
 use crate::service::{self, IdentityError};
 
 /// The registration page's routes, given the registry to match people against.
@@ -104,12 +105,12 @@ async fn submit(
     if form.password != form.confirm {
         return Ok(again(page, form, bad, "register.mismatch"));
     }
-    if service::check_password(&form.password).is_err() {
+    let Ok(password) = form.password.parse::<NewPassword>() else {
         return Ok(again(page, form, bad, "register.weak"));
-    }
-    if service::check_username(form.username.trim()).is_err() {
+    };
+    let Ok(username) = form.username.trim().parse::<Username>() else {
         return Ok(again(page, form, bad, "register.username_invalid"));
-    }
+    };
     let Ok(personal_id) = form.personal_id.trim().parse::<PersonalId>() else {
         return Ok(again(page, form, bad, REFUSED));
     };
@@ -124,12 +125,11 @@ async fn submit(
         tracing::info!("registration refused");
         return Ok(again(page, form, bad, REFUSED));
     }
-    let username = form.username.trim().to_owned();
     // New accounts are at assurance level 1 by the column's default: matched with the registry, not seen in person.
     let new = NewCitizen {
-        username: username.clone(),
+        username,
         display_name: form.full_name.split_whitespace().collect::<Vec<_>>().join(" "),
-        password: form.password.clone(),
+        password,
         personal_id,
         phone: non_empty(&form.phone).map(str::to_owned),
         email: non_empty(&form.email).map(str::to_owned),

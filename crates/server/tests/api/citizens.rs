@@ -18,10 +18,10 @@ struct Registry {
 
 async fn clerk(app: &TestApp, username: &str, role: Role, territory: Territory) -> String {
     let new = NewAccount {
-        username: username.into(),
+        username: username.parse().unwrap(),
         display_name: username.into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles: vec![RoleAssignment { role, agency: None, territory }],
     };
     service::create_account(&app.db.db, new).await.unwrap();

@@ -13,10 +13,10 @@ use crate::helpers::{PASSWORD, TestApp};
 
 async fn national_clerk(app: &TestApp) -> String {
     let new = NewAccount {
-        username: "clerk".into(),
+        username: "clerk".parse().unwrap(),
         display_name: "Clerk".into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles: vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }],
     };
     service::create_account(&app.db.db, new).await.unwrap();

@@ -25,10 +25,10 @@ struct World {
 
 async fn account(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<RoleAssignment>) -> (i64, String) {
     let new = NewAccount {
-        username: username.into(),
+        username: username.parse().unwrap(),
         display_name: format!("Cán bộ {username}"),
         kind,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles,
     };
     let id = service::create_account(&app.db.db, new).await.unwrap();

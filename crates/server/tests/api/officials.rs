@@ -15,8 +15,13 @@ use crate::helpers::{self, PASSWORD, TestApp, agency, location, unit};
 /// An account holding `roles`, and an API token for it.
 async fn holder(app: &TestApp, username: &str, roles: Vec<RoleAssignment>) -> (i64, String) {
     let kind = AccountKind::Official;
-    let new =
-        NewAccount { username: username.into(), display_name: username.into(), kind, password: PASSWORD.into(), roles };
+    let new = NewAccount {
+        username: username.parse().unwrap(),
+        display_name: username.into(),
+        kind,
+        password: PASSWORD.parse().unwrap(),
+        roles,
+    };
     let id = service::create_account(&app.db.db, new).await.unwrap();
     (id, service::create_token(&app.db.db, username, 1).await.unwrap().1)
 }

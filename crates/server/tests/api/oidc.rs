@@ -464,10 +464,10 @@ async fn acr_values_are_honoured_and_a_clerk_raises_the_level() {
         let db = app.db.db.clone();
         async move {
             let new = identity::service::NewAccount {
-                username: name.into(),
+                username: name.parse().unwrap(),
                 display_name: name.into(),
                 kind: AccountKind::Official,
-                password: PASSWORD.into(),
+                password: PASSWORD.parse().unwrap(),
                 roles: vec![identity::model::RoleAssignment {
                     role: identity::Role::RegistryClerk,
                     agency: None,

@@ -125,9 +125,9 @@ async fn a_citizen_registers_signs_in_and_changes_the_password() {
 
 fn new_citizen(username: &str, personal_id: &str) -> identity::service::NewCitizen {
     identity::service::NewCitizen {
-        username: username.into(),
+        username: username.parse().unwrap(),
         display_name: "Nguyễn Văn An".into(),
-        password: crate::helpers::PASSWORD.into(),
+        password: crate::helpers::PASSWORD.parse().unwrap(),
         personal_id: personal_id.parse().unwrap(),
         phone: Some("0912345678".into()),
         email: None,

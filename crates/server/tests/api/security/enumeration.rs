@@ -38,10 +38,10 @@ async fn an_unknown_number_and_one_outside_the_territory_are_refused_alike() {
     let territory = Territory::Unit(commune.parse().unwrap());
     let roles = vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory }];
     let new = NewAccount {
-        username: "canbo.xa".into(),
+        username: "canbo.xa".parse().unwrap(),
         display_name: "Cán bộ xã".into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles,
     };
     service::create_account(&app.db.db, new).await.unwrap();

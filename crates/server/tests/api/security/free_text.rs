@@ -26,10 +26,10 @@ const HIDDEN: &[(&str, &str)] = &[
 async fn official(app: &TestApp, username: &str, role: Role) -> String {
     let roles = vec![RoleAssignment { role, agency: None, territory: Territory::Nation }];
     let new = NewAccount {
-        username: username.into(),
+        username: username.parse().unwrap(),
         display_name: username.into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles,
     };
     service::create_account(&app.db.db, new).await.unwrap();

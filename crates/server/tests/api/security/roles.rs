@@ -19,8 +19,13 @@ fn held(role: Role, agency: &Agency) -> RoleAssignment {
 /// An official holding `roles`, and an API token for them.
 async fn holder(app: &TestApp, username: &str, roles: Vec<RoleAssignment>) -> (i64, String) {
     let kind = AccountKind::Official;
-    let new =
-        NewAccount { username: username.into(), display_name: username.into(), kind, password: PASSWORD.into(), roles };
+    let new = NewAccount {
+        username: username.parse().unwrap(),
+        display_name: username.into(),
+        kind,
+        password: PASSWORD.parse().unwrap(),
+        roles,
+    };
     let id = service::create_account(&app.db.db, new).await.unwrap();
     (id, service::create_token(&app.db.db, username, 1).await.unwrap().1)
 }
@@ -409,10 +414,10 @@ async fn operators_grant_directly_and_the_ledger_says_so() {
     let app = TestApp::spawn().await;
     let police = agency(&app, "CA.01", unit("01")).await;
     let new = NewAccount {
-        username: "canbo.cli".into(),
+        username: "canbo.cli".parse().unwrap(),
         display_name: "Cán bộ".into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles: vec![held(Role::RegistryClerk, &police)],
     };
     let id = identity::officials::service::create_by_operator(&app.db.db, new, "congso admin").await.unwrap();

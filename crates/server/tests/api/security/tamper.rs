@@ -145,10 +145,10 @@ async fn ledger_verify_names_tampering_with_accounts_roles_tokens_clients_and_ke
         {
             let roles = vec![RoleAssignment { role, agency: None, territory }];
             let new = NewAccount {
-                username: username.into(),
+                username: username.parse().unwrap(),
                 display_name: username.into(),
                 kind: AccountKind::Official,
-                password: crate::helpers::PASSWORD.into(),
+                password: crate::helpers::PASSWORD.parse().unwrap(),
                 roles,
             };
             service::create_account(db, new).await.unwrap();
