@@ -15,6 +15,8 @@
 //!
 //! And the verifier: `/verify` (paste the text or upload a photo of a code) and `POST /api/v1/verify`.
 
+web::catalog!();
+
 pub mod cli;
 pub mod model;
 pub mod publish;

@@ -5,11 +5,9 @@
 //! [`Principal`] and in OpenID Connect tokens as `acr` (`urn:congso:loa:1`, `urn:congso:loa:2`).
 //!
 //! Which official may change a level depends on where the citizen lives, which only the registry knows; the
-//! registry is a slice above identity, so the server hands [`routes`] a [`Locate`] function when it composes them.
+//! registry is a slice above identity, so the server hands the routes a [`Directory`] when it composes them.
 
 use std::borrow::Cow;
-use std::future::Future;
-use std::pin::Pin;
 
 use askama::Template;
 use axum::extract::State;
@@ -28,7 +26,8 @@ use web::openapi::{ApiRouter, Forbidden, Invalid, NotFound};
 use web::{AppError, AppResult, AppState, PageCtx};
 
 use crate::auth::Caller;
-use crate::model::{AccountKind, Principal, Role, Territory};
+use crate::directory::{CitizenDirectory, Directory};
+use crate::model::{AccountKind, Principal, Role};
 use crate::policy::{self, Action, authorize};
 use crate::store as sql;
 
@@ -78,10 +77,6 @@ impl Serialize for AssuranceLevel {
         s.serialize_i64(self.number())
     }
 }
-
-/// Finds the territory of a citizen's registry record (their commune, or the nation when they have none); `None`
-/// when the registry has no such citizen.
-pub type Locate = fn(Db, PersonalId) -> Pin<Box<dyn Future<Output = anyhow::Result<Option<Territory>>> + Send>>;
 
 /// What changing a level can refuse.
 #[derive(Debug, thiserror::Error)]
@@ -184,23 +179,24 @@ async fn citizen(db: &Db, username: &str) -> Result<(crate::model::Account, Pers
 
 /// Checks that `me` may change the level of `username`: refused outright without the role anywhere, and 404
 /// outside the caller's territory, where the citizen does not exist for them.
-async fn check(db: &Db, locate: Locate, me: &Principal, username: &str) -> AppResult<()> {
+async fn check(db: &Db, directory: &dyn CitizenDirectory, me: &Principal, username: &str) -> AppResult<()> {
     if policy::territories(me, Role::RegistryClerk).is_some_and(|units| units.is_empty()) {
         return Err(AppError::Forbidden);
     }
     let (_, personal_id) = citizen(db, username).await?;
-    let territory = locate(db.clone(), personal_id).await?.ok_or(AssuranceError::UnknownAccount)?;
-    authorize(me, Action::ChangeAssurance(territory)).map_err(|_| AppError::from(AssuranceError::UnknownAccount))
+    let resident = directory.find(db, &personal_id).await?.ok_or(AssuranceError::UnknownAccount)?;
+    authorize(me, Action::ChangeAssurance(resident.territory))
+        .map_err(|_| AppError::from(AssuranceError::UnknownAccount))
 }
 
-/// `POST /api/v1/accounts/{username}/assurance`, given how to locate a citizen.
-pub fn api_routes(locate: Locate) -> ApiRouter {
-    ApiRouter::new().routes(routes!(api_set)).layer(Extension(locate))
+/// `POST /api/v1/accounts/{username}/assurance`, asking `directory` where a citizen lives.
+pub fn api_routes(directory: Directory) -> ApiRouter {
+    ApiRouter::new().routes(routes!(api_set)).layer(Extension(directory))
 }
 
 /// The page at `/admin/assurance`.
-pub fn page_routes(locate: Locate) -> Router<AppState> {
-    Router::new().route("/admin/assurance", get(form).post(submit)).layer(Extension(locate))
+pub fn page_routes(directory: Directory) -> Router<AppState> {
+    Router::new().route("/admin/assurance", get(form).post(submit)).layer(Extension(directory))
 }
 
 /// The citizen whose level changes, in the path.
@@ -228,13 +224,13 @@ pub struct SetLevel {
     responses((status = 200, body = LevelChanged), Forbidden, NotFound, Invalid))]
 pub async fn api_set(
     State(state): State<AppState>,
-    Extension(locate): Extension<Locate>,
+    Extension(directory): Extension<Directory>,
     Caller(me): Caller,
     Path(CitizenPath { username }): Path<CitizenPath>,
     Json(body): Json<SetLevel>,
 ) -> AppResult<Json<LevelChanged>> {
     let level = AssuranceLevel::from_stored(body.level).map_err(|_| AssuranceError::InvalidLevel)?;
-    check(&state.db, locate, &me, &username).await?;
+    check(&state.db, &*directory, &me, &username).await?;
     Ok(Json(set_level(&state.db, &me, &username, level).await?))
 }
 
@@ -260,13 +256,13 @@ struct LevelForm {
 
 async fn submit(
     State(state): State<AppState>,
-    Extension(locate): Extension<Locate>,
+    Extension(directory): Extension<Directory>,
     page: PageCtx,
     Caller(me): Caller,
     CsrfForm(form): CsrfForm<LevelForm>,
 ) -> AppResult<Response> {
     let level = AssuranceLevel::from_stored(form.level).map_err(|_| AssuranceError::InvalidLevel)?;
-    check(&state.db, locate, &me, &form.username).await?;
+    check(&state.db, &*directory, &me, &form.username).await?;
     let done = set_level(&state.db, &me, &form.username, level).await?;
     Ok(html(&AssurancePage { page, done: Some(done) }))
 }

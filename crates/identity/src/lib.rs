@@ -13,9 +13,14 @@
 //! - [`officials`]: agencies, and the back office where administrators manage officials and their roles.
 //! - [`oidc`]: the OpenID Connect provider, so other agencies' systems can sign citizens in with congso.
 
+web::catalog!();
+
 pub mod api;
 pub mod assurance;
 pub mod auth;
+pub mod cli;
+pub mod directory;
+pub mod input;
 pub mod mfa;
 pub mod model;
 pub mod officials;
@@ -35,8 +40,7 @@ pub use model::{AccountKind, Principal, Role, Territory};
 pub use policy::{Action, authorize};
 
 /// The slice's API, relative to `/api/v1`: the caller's own account, the accounts list, the back office of
-/// agencies and officials, and assurance levels (which need `locate` to find a citizen's territory in the
-/// registry, a slice above this one).
-pub fn api_routes(locate: assurance::Locate) -> web::openapi::ApiRouter {
-    api::routes().merge(officials::api::routes()).merge(assurance::api_routes(locate))
+/// agencies and officials, and assurance levels (which ask `directory` where a citizen lives).
+pub fn api_routes(directory: directory::Directory) -> web::openapi::ApiRouter {
+    api::routes().merge(officials::api::routes()).merge(assurance::api_routes(directory))
 }

@@ -88,7 +88,7 @@ async fn signin(
             let kind = if locked { EventKind::AccountLocked } else { EventKind::SignInFailed };
             // Only a well-formed username is kept: a password typed into the wrong box must not be.
             let name =
-                if service::check_username(&form.username).is_ok() { &form.username } else { "(không hợp lệ)" };
+                if form.username.parse::<service::Username>().is_ok() { &form.username } else { "(không hợp lệ)" };
             state.ledger.record(Event::new(kind, Actor::system(name))).await?;
             let status = if locked { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
             let again = SignInPage { page, next, username: form.username, failed: !locked, locked, reset_done: false };
@@ -389,13 +389,13 @@ async fn password_change(
     if service::is_locked_out(&state.db, &me.username).await? {
         return Ok(again(page, true, false, false));
     }
-    match service::change_password(&state.db, me.account_id, &form.current, &form.new).await {
+    let Ok(new) = form.new.parse::<service::NewPassword>() else { return Ok(again(page, false, false, true)) };
+    match service::change_password(&state.db, me.account_id, &form.current, &new).await {
         Ok(true) => {}
         Ok(false) => {
             service::record_failure(&state.db, &me.username).await?;
             return Ok(again(page, true, false, false));
         }
-        Err(service::IdentityError::WeakPassword) => return Ok(again(page, false, false, true)),
         Err(e) => return Err(e.into()),
     }
     start_browser_session(&state, me.account_id, "/account".to_owned()).await

@@ -243,14 +243,15 @@ async fn reset(
         return Ok(dead_link(page, StatusCode::BAD_REQUEST));
     }
     let mismatch = form.new != form.confirm;
-    let weak = service::check_password(&form.new).is_err();
-    if mismatch || weak {
+    let password = form.new.parse::<service::NewPassword>();
+    let (false, Ok(password)) = (mismatch, &password) else {
         if !is_live(&state.db, &form.token).await.map_err(IdentityError::from)? {
             return Ok(dead_link(page, StatusCode::NOT_FOUND));
         }
+        let weak = password.is_err();
         return Ok(form_page(page, form.token, StatusCode::UNPROCESSABLE_ENTITY, mismatch, weak));
-    }
-    let hash = service::hash_password(form.new).await?;
+    };
+    let hash = service::hash_password(password.expose().to_owned()).await?;
     if !use_link(&state.db, &form.token, &hash).await? {
         return Ok(dead_link(page, StatusCode::NOT_FOUND));
     }

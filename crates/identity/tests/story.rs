@@ -8,10 +8,10 @@ use store::testing::TestDb;
 
 fn operator(username: &str, password: &str) -> NewAccount {
     NewAccount {
-        username: username.into(),
+        username: username.parse().unwrap(),
         display_name: "Nguyễn Thị Lan".into(),
         kind: AccountKind::Operator,
-        password: password.into(),
+        password: password.parse().unwrap(),
         roles: vec![RoleAssignment {
             role: Role::Administrator,
             agency: Some("BCA".parse().unwrap()),
@@ -28,11 +28,9 @@ async fn accounts_sessions_and_tokens() {
 
     let dup = service::create_account(db, operator("lan", "correct horse battery")).await;
     assert!(matches!(dup, Err(IdentityError::UsernameTaken)), "{dup:?}");
-    assert!(matches!(
-        service::create_account(db, operator("x", "correct horse battery")).await,
-        Err(IdentityError::InvalidUsername)
-    ));
-    assert!(matches!(service::create_account(db, operator("short", "short")).await, Err(IdentityError::WeakPassword)));
+    // A bad username or a short password cannot even be written down as a new account.
+    assert!(matches!("x".parse::<service::Username>(), Err(IdentityError::InvalidUsername)));
+    assert!(matches!("short".parse::<service::NewPassword>(), Err(IdentityError::WeakPassword)));
     assert_eq!(service::list_accounts(db).await.unwrap().len(), 1, "a refused account leaves nothing behind");
 
     let stored: String = store::sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = $1")

@@ -96,8 +96,8 @@ impl Keys {
 pub struct Installation<'a> {
     /// The database.
     pub db: &'a Db,
-    /// The keyring, for `sign`.
-    pub keyring: &'a Keyring,
+    /// The keyring, which only `sign` needs (opening it creates the first keys of a new installation).
+    pub keyring: Option<&'a Keyring>,
     /// The heads file of this node.
     pub heads_file: &'a HeadsFile,
     /// Every sealed table.
@@ -105,6 +105,11 @@ pub struct Installation<'a> {
 }
 
 impl LedgerCommand {
+    /// Whether the command signs, so needs the keyring.
+    pub fn signs(&self) -> bool {
+        matches!(self, LedgerCommand::Sign)
+    }
+
     /// Whether the command works on an installation (all but `check-receipt`, which is offline).
     pub fn needs_installation(&self) -> bool {
         !matches!(self, LedgerCommand::CheckReceipt { .. })
@@ -154,7 +159,8 @@ impl LedgerCommand {
             }
             LedgerCommand::CheckReceipt { receipt, jwks } => check_receipt(&receipt, &jwks),
             LedgerCommand::Sign => {
-                let head = head::sign(at.db, at.keyring).await?;
+                let Some(keyring) = at.keyring else { bail!("signing needs the keyring") };
+                let head = head::sign(at.db, keyring).await?;
                 println!("{}", serde_json::to_string_pretty(&head)?);
                 Ok(())
             }

@@ -7,6 +7,8 @@
 //! - [`cli`]: `congso keys …` and `congso ledger …` for operators;
 //! - [`housekeeping`]: what a running server does once a minute.
 
+web::catalog!();
+
 pub mod api;
 pub mod cli;
 pub mod pages;

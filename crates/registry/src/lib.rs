@@ -10,9 +10,13 @@
 //! - [`api`] and [`pages`]: for officials, through the policy module.
 //! - [`credential`]: the digital-ID QR and signed documents issued from the registry, and their revocation.
 
+web::catalog!();
+
 pub mod api;
 pub mod audit;
+pub mod cli;
 pub mod credential;
+pub mod directory;
 pub mod error;
 pub mod import;
 pub mod input;

@@ -17,11 +17,16 @@ use web::{AppError, AppState};
 
 use crate::{openapi, pages};
 
+/// How identity asks the population registry about people: through this, never through its tables.
+fn directory() -> identity::directory::Directory {
+    std::sync::Arc::new(registry::directory::Population)
+}
+
 /// Every slice's API, relative to `/api/v1`: routes and their OpenAPI operations together.
 pub fn api() -> ApiRouter {
     ApiRouter::new()
         .merge(units::api_routes())
-        .merge(identity::api_routes(crate::assurance::locate_citizen))
+        .merge(identity::api_routes(directory()))
         .merge(registry::api_routes())
         .merge(ledger::api_routes())
         .merge(credentials::api_routes())
@@ -38,6 +43,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// handlers (inside the error renderer, so that a refusal becomes a page in the caller's language); the security
 /// headers wrap them all.
 pub fn router(state: AppState) -> Router {
+    let directory = directory();
     let (api, _) = openapi::split(api());
     let router = Router::new()
         .route("/healthz", get(healthz))
@@ -47,8 +53,8 @@ pub fn router(state: AppState) -> Router {
         .merge(identity::pages::routes())
         .merge(identity::officials::pages::routes())
         .merge(identity::reset::routes())
-        .merge(crate::registration::routes())
-        .merge(identity::assurance::page_routes(crate::assurance::locate_citizen))
+        .merge(identity::registration::pages::routes(directory.clone()))
+        .merge(identity::assurance::page_routes(directory))
         .merge(identity::oidc::routes())
         .merge(registry::pages::routes())
         .merge(registry::credential::pages::routes())
@@ -70,34 +76,7 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
-    security_headers(router).with_state(state)
-}
-
-/// The security headers of every answer, set outside every other layer so that no answer, a 413 from the body
-/// limit or a 404 included, goes without them (see [`web::headers`]). A handler's own `Content-Security-Policy`
-/// (one page's exception), `Cache-Control` (something public) and `Referrer-Policy` (`no-referrer` where the URL
-/// holds a secret, as on the password reset page) are kept; framing and sniffing have no exception.
-fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    use axum::http::HeaderValue;
-    use axum::http::header::{
-        CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
-    };
-    use tower_http::set_header::SetResponseHeaderLayer;
-    router
-        .layer(SetResponseHeaderLayer::if_not_present(
-            CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(web::headers::CONTENT_SECURITY_POLICY),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            CACHE_CONTROL,
-            HeaderValue::from_static(web::headers::CACHE_CONTROL),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            REFERRER_POLICY,
-            HeaderValue::from_static(web::headers::REFERRER_POLICY),
-        ))
+    web::headers::secure(router).with_state(state)
 }
 
 async fn not_found() -> AppError {

@@ -1,16 +1,9 @@
 //! The command line.
 
-use std::io::BufRead;
-
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Parser, Subcommand};
-use identity::model::RoleAssignment;
-use identity::service::{self, NewAccount};
-use identity::{AccountKind, Role, Territory};
-use serde_json::json;
 use store::Db;
 use tokio::net::TcpListener;
-use trust::ledger::{Actor, Event, EventKind};
 use web::{AppState, WebConfig};
 
 use crate::config::{self, Overrides, Settings};
@@ -39,14 +32,26 @@ enum Command {
     /// Bring the database schema up to date, then exit.
     Migrate(#[command(flatten)] Overrides),
     /// Operator tasks: accounts and API tokens.
-    #[command(subcommand)]
-    Admin(Admin),
+    Admin {
+        #[command(subcommand)]
+        command: identity::cli::Admin,
+        #[command(flatten)]
+        store: Overrides,
+    },
     /// Make a synthetic population.
-    #[command(subcommand)]
-    Generate(Generate),
+    Generate {
+        #[command(subcommand)]
+        command: registry::cli::Generate,
+        #[command(flatten)]
+        store: Overrides,
+    },
     /// Import records from files.
-    #[command(subcommand)]
-    Import(Import),
+    Import {
+        #[command(subcommand)]
+        command: registry::cli::Import,
+        #[command(flatten)]
+        store: Overrides,
+    },
     /// The keyring: list, rotate and retire signing keys.
     Keys {
         #[command(subcommand)]
@@ -78,8 +83,12 @@ enum Command {
     /// Check a QR code offline against a verifier bundle: no network, no database.
     Verify(credentials::cli::VerifyCommand),
     /// OpenID Connect clients: the systems that sign citizens in with congso.
-    #[command(subcommand)]
-    OidcClient(crate::oidc_cli::OidcClient),
+    OidcClient {
+        #[command(subcommand)]
+        command: identity::oidc::cli::OidcClient,
+        #[command(flatten)]
+        store: Overrides,
+    },
     /// Measure performance against baselines (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(Bench),
@@ -99,105 +108,13 @@ enum CredentialCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum Generate {
-    /// Realistic synthetic citizens in households: into a CSV file with --out, else straight into the database.
-    Citizens {
-        /// How many people.
-        #[arg(long, default_value_t = 10_000)]
-        count: u64,
-        /// The random seed: the same seed gives the same people.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Write CSV here instead of into the database.
-        #[arg(long)]
-        out: Option<std::path::PathBuf>,
-        #[command(flatten)]
-        store: Overrides,
-    },
-}
-
-#[derive(Debug, Subcommand)]
 enum Bench {
     /// The population registry: import, lookups, search, memory.
-    Registry(crate::bench::RegistryBench),
+    Registry(bench::registry::RegistryBench),
     /// The audit ledger: registry writes with and without it, proof generation as the log grows.
-    Ledger(crate::bench_ledger::LedgerBench),
+    Ledger(bench::ledger::LedgerBench),
     /// Credentials issued and verified per second on one core, against raw Ed25519.
-    Credentials(crate::bench_credentials::CredentialBench),
-}
-
-#[derive(Debug, Subcommand)]
-enum Import {
-    /// Citizens from a CSV file (columns in the README); rejected rows are listed with their line numbers.
-    Citizens {
-        /// The CSV file.
-        file: std::path::PathBuf,
-        /// Import nothing if any row is bad.
-        #[arg(long)]
-        all_or_nothing: bool,
-        #[command(flatten)]
-        store: Overrides,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum Admin {
-    /// Create an account: an operator (administrator of the nation), or with --role an official holding that
-    /// role over --territory. The password is read from standard input (one line) with --password-stdin, or
-    /// generated and printed once.
-    Create {
-        /// Sign-in name: lower-case letters, digits, '.', '_', '-'.
-        #[arg(long)]
-        username: String,
-        /// The name shown in the interface.
-        #[arg(long)]
-        display_name: String,
-        /// An official's role: registry_clerk.
-        #[arg(long)]
-        role: Option<String>,
-        /// Where the role reaches: VN, a province (01) or a commune (00070).
-        #[arg(long, default_value = "VN")]
-        territory: String,
-        /// Read the password from the first line of standard input.
-        #[arg(long)]
-        password_stdin: bool,
-        #[command(flatten)]
-        store: Overrides,
-    },
-    /// Issue an API token for an account; the token is printed once and stored only as a hash.
-    Token {
-        /// The account's username.
-        #[arg(long)]
-        account: String,
-        /// Days until the token expires.
-        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
-        expires: u32,
-        #[command(flatten)]
-        store: Overrides,
-    },
-    /// List an account's API tokens (never their secrets).
-    Tokens {
-        /// The account's username.
-        #[arg(long)]
-        account: String,
-        #[command(flatten)]
-        store: Overrides,
-    },
-    /// Revoke an API token by its id.
-    RevokeToken {
-        /// The token's id, as `admin tokens` lists it.
-        id: i64,
-        #[command(flatten)]
-        store: Overrides,
-    },
-    /// Disable an account and end all its sessions.
-    Disable {
-        /// The account's username.
-        #[arg(long)]
-        account: String,
-        #[command(flatten)]
-        store: Overrides,
-    },
+    Credentials(bench::credentials::CredentialBench),
 }
 
 pub(crate) fn settings(overrides: &Overrides) -> anyhow::Result<Settings> {
@@ -262,20 +179,15 @@ impl Cli {
                 println!("database is up to date: {}", store::redact_url(&settings.database_url()));
                 Ok(())
             }
-            Command::Admin(admin) => admin.run().await,
-            Command::Generate(Generate::Citizens { count, seed, out, store }) => match out {
-                Some(out) => crate::population::generate_csv(count, seed, &out),
-                None => {
-                    let db = open(&settings(&store)?).await?;
-                    let report = crate::population::generate_into(&db, count, seed, true).await?;
-                    println!("{} citizens added ({} were already present)", report.inserted, report.already_present);
-                    Ok(())
-                }
-            },
+            Command::Admin { command, store } => command.run(&open(&settings(&store)?).await?).await,
+            Command::Generate { command, store } => {
+                let db = if command.needs_database() { Some(open(&settings(&store)?).await?) } else { None };
+                command.run(db.as_ref()).await
+            }
             Command::Keys { command, store } => crate::trust_cli::keys(command, &store).await,
-            Command::OidcClient(command) => command.run().await,
+            Command::OidcClient { command, store } => command.run(&open(&settings(&store)?).await?).await,
             Command::Ledger { command, store } => crate::trust_cli::ledger(command, &store).await,
-            Command::Bench(Bench::Registry(bench)) => bench.run().await,
+            Command::Bench(Bench::Registry(bench)) => bench.run(crate::app::router).await,
             Command::Bench(Bench::Credentials(bench)) => bench.run(),
             Command::Credential { command, store } => {
                 let settings = settings(&store)?;
@@ -294,10 +206,7 @@ impl Cli {
             }
             Command::Verify(command) => command.run(),
             Command::Bench(Bench::Ledger(bench)) => bench.run().await,
-            Command::Import(Import::Citizens { file, all_or_nothing, store }) => {
-                let db = open(&settings(&store)?).await?;
-                crate::population::import_file(&db, &file, all_or_nothing).await
-            }
+            Command::Import { command, store } => command.run(&open(&settings(&store)?).await?).await,
             Command::Openapi => {
                 println!("{}", serde_json::to_string_pretty(&crate::openapi::spec())?);
                 Ok(())
@@ -329,79 +238,6 @@ pub(crate) async fn run_server(
     tokio::spawn(ledger::housekeeping(state.clone()));
     crate::app::serve(listener, state, crate::app::shutdown_signal()).await?;
     Ok(())
-}
-
-impl Admin {
-    async fn run(self) -> anyhow::Result<()> {
-        match self {
-            Admin::Create { username, display_name, role, territory, password_stdin, store } => {
-                let territory: Territory = territory.parse().map_err(|e| anyhow::anyhow!("--territory: {e}"))?;
-                let (kind, role) = match role.as_deref() {
-                    None => (AccountKind::Operator, Role::Administrator),
-                    Some(r) => (AccountKind::Official, r.parse::<Role>().map_err(|e| anyhow::anyhow!("--role: {e}"))?),
-                };
-                let db = open(&settings(&store)?).await?;
-                let (password, generated) = if password_stdin {
-                    let mut line = String::new();
-                    std::io::stdin().lock().read_line(&mut line)?;
-                    (line.trim_end_matches(['\r', '\n']).to_owned(), false)
-                } else {
-                    (identity::service::random_password(), true)
-                };
-                let roles = vec![RoleAssignment { role, agency: None, territory }];
-                let new =
-                    NewAccount { username: username.clone(), display_name, kind, password: password.clone(), roles };
-                // The operator has the database itself: the role is held at once, and the ledger says who gave it.
-                identity::officials::service::create_by_operator(&db, new, "congso admin").await?;
-                println!("created {} account {username}: {} over {territory}", kind.as_str(), role.as_str());
-                if generated {
-                    println!("password (shown once): {password}");
-                }
-                Ok(())
-            }
-            Admin::Token { account, expires, store } => {
-                let db = open(&settings(&store)?).await?;
-                let (id, token) = service::create_token(&db, &account, expires).await?;
-                eprintln!("token {id} for {account}, expires in {expires} days; it is shown only this once:");
-                println!("{token}");
-                Ok(())
-            }
-            Admin::Tokens { account, store } => {
-                let db = open(&settings(&store)?).await?;
-                for t in service::tokens_of(&db, &account).await? {
-                    let state = if t.revoked_at.is_some() { "revoked" } else { "live" };
-                    println!("{:>6}  created {}  expires {}  {state}", t.id, date(t.created_at), date(t.expires_at));
-                }
-                Ok(())
-            }
-            Admin::RevokeToken { id, store } => {
-                let db = open(&settings(&store)?).await?;
-                if !service::revoke_token(&db, id).await? {
-                    bail!("no live token has id {id}");
-                }
-                println!("token {id} revoked");
-                Ok(())
-            }
-            Admin::Disable { account, store } => {
-                let db = open(&settings(&store)?).await?;
-                let event = account_changed("account_disabled", &account, json!({}));
-                service::disable_account(&db, &account, event).await?;
-                println!("account {account} disabled and signed out everywhere");
-                Ok(())
-            }
-        }
-    }
-}
-
-/// A change to an account made from the command line, for the ledger.
-fn account_changed(change: &str, username: &str, mut detail: serde_json::Value) -> Event {
-    detail["change"] = change.into();
-    detail["account"] = username.into();
-    Event::new(EventKind::AccountChanged, Actor::system("congso admin")).detail(detail)
-}
-
-fn date(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix).map_or_else(|_| unix.to_string(), |t| t.date().to_string())
 }
 
 #[cfg(test)]

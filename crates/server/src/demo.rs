@@ -41,10 +41,10 @@ async fn ensure(
     password: &str,
 ) -> anyhow::Result<()> {
     let new = NewAccount {
-        username: username.into(),
+        username: username.parse()?,
         display_name: display_name.into(),
         kind,
-        password: password.into(),
+        password: password.parse()?,
         roles,
     };
     match identity::officials::service::create_by_operator(db, new, "demo").await {
@@ -122,7 +122,7 @@ fn public_url(settings: &Settings) -> Result<web::PublicUrl, web::BadPublicUrl> 
 pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>> {
     if registry::service::citizen_count(db).await? == 0 {
         println!("creating the demo population ({DEMO_CITIZENS} synthetic citizens)…");
-        crate::population::generate_into(db, DEMO_CITIZENS, DEMO_SEED, false).await?;
+        registry::cli::generate_into(db, DEMO_CITIZENS, DEMO_SEED, false).await?;
     }
     let commune = registry::service::busiest_commune(db, "01").await?.unwrap_or_else(|| "00070".into());
     let commune_code: kernel::AdminUnitCode = commune.parse()?;
@@ -204,9 +204,9 @@ async fn seed_citizen(db: &Db, commune: &str) -> anyhow::Result<String> {
     // Registered as a citizen does it, with an e-mail address so that a password reset can be tried: its mail lands
     // in the data folder's outbox.
     let new = identity::registration::NewCitizen {
-        username: "congdan".into(),
+        username: "congdan".parse()?,
         display_name: person.full_name.clone(),
-        password: "congso-demo-citizen".into(),
+        password: "congso-demo-citizen".parse()?,
         personal_id: person.personal_id,
         phone: None,
         email: Some("congdan@congso.invalid".into()),
@@ -230,6 +230,20 @@ async fn seed_citizen(db: &Db, commune: &str) -> anyhow::Result<String> {
     Ok(format!("citizen {} ({})", person.full_name, person.personal_id))
 }
 
+/// The demo citizen's (`congdan`) digital ID, issued at demo start and written into `dir` as `ID.txt`, `ID.png`
+/// and `ID.svg`, so the demo can be verified offline at once. Returns the PNG's path, or `None` without the
+/// account.
+async fn demo_digital_id(db: &Db, keyring: &Keyring, dir: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let accounts = identity::service::list_accounts(db).await?;
+    let Some(pid) = accounts.iter().find(|a| a.username == "congdan").and_then(|a| a.personal_id) else {
+        return Ok(None);
+    };
+    let actor = Actor::system("demo");
+    let issued = registry::credential::digital_id(db, keyring, credentials::ISSUER, &pid, &actor).await?;
+    registry::credential::cli::write_files(dir, &issued)?;
+    Ok(Some(dir.join(format!("{}.png", issued.personal_id))))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -244,18 +258,4 @@ mod tests {
         let err = settings.required_public_url().unwrap_err().to_string();
         assert!(err.contains("public_url") && err.contains("CONGSO_PUBLIC_URL"), "{err}");
     }
-}
-
-/// The demo citizen's (`congdan`) digital ID, issued at demo start and written into `dir` as `ID.txt`, `ID.png`
-/// and `ID.svg`, so the demo can be verified offline at once. Returns the PNG's path, or `None` without the
-/// account.
-async fn demo_digital_id(db: &Db, keyring: &Keyring, dir: &Path) -> anyhow::Result<Option<PathBuf>> {
-    let accounts = identity::service::list_accounts(db).await?;
-    let Some(pid) = accounts.iter().find(|a| a.username == "congdan").and_then(|a| a.personal_id) else {
-        return Ok(None);
-    };
-    let actor = Actor::system("demo");
-    let issued = registry::credential::digital_id(db, keyring, credentials::ISSUER, &pid, &actor).await?;
-    registry::credential::cli::write_files(dir, &issued)?;
-    Ok(Some(dir.join(format!("{}.png", issued.personal_id))))
 }

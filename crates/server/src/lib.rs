@@ -1,17 +1,12 @@
 //! The `congso` binary's library half: configuration, the composed application and the commands, kept apart
 //! from `main` so tests can start the real server in-process.
 
+web::catalog!();
+
 pub mod app;
-mod assurance;
-pub mod bench;
-pub mod bench_credentials;
-pub mod bench_ledger;
 pub mod cli;
 pub mod config;
 mod demo;
-pub mod oidc_cli;
 pub mod openapi;
 mod pages;
-pub mod population;
-mod registration;
 pub mod trust_cli;

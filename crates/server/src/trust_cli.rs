@@ -32,11 +32,13 @@ pub async fn ledger(command: LedgerCommand, store: &Overrides) -> anyhow::Result
     }
     let settings = settings(store)?;
     let db = open(&settings).await?;
-    let keyring = open_keyring(&settings, &db).await?;
+    let keyring = if command.signs() { Some(open_keyring(&settings, &db).await?) } else { None };
     let verifying = matches!(command, LedgerCommand::Verify);
     let sealed = sealed_tables();
     let heads_file = settings.heads_file();
-    command.run(Some(&Installation { db: &db, keyring: &keyring, heads_file: &heads_file, sealed: &sealed })).await?;
+    command
+        .run(Some(&Installation { db: &db, keyring: keyring.as_deref(), heads_file: &heads_file, sealed: &sealed }))
+        .await?;
     if verifying {
         let records = registry::audit::verify_records(&db).await?;
         if let Some(problem) = records.problem {

@@ -1,5 +1,7 @@
 //! Đơn vị hành chính — administrative units: the API and the lookup pages.
 
+web::catalog!();
+
 use askama::Template;
 use axum::Router;
 use axum::response::Response;

@@ -7,6 +7,7 @@
 //! `congso::app`); a handler may send its own `Content-Security-Policy` where a page needs one exception, built
 //! with [`policy_with_form_target`].
 
+use axum::Router;
 use url::Url;
 
 /// The policy of every answer. `form-action 'self'` also covers where a form's answer redirects to (browsers
@@ -42,6 +43,27 @@ pub fn policy_with_form_target(target: &str) -> Option<String> {
         return None;
     }
     Some(CONTENT_SECURITY_POLICY.replace("form-action 'self'", &format!("form-action 'self' {source}")))
+}
+
+/// The security headers of every answer, set outside every other layer so that no answer, a 413 from the body
+/// limit or a 404 included, goes without them. A handler's own `Content-Security-Policy` (one page's exception),
+/// `Cache-Control` (something public) and `Referrer-Policy` (`no-referrer` where the URL holds a secret, as on the
+/// password reset page) are kept; framing and sniffing have no exception.
+pub fn secure<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    use axum::http::{HeaderValue, header};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static(REFERRER_POLICY),
+        ))
 }
 
 #[cfg(test)]

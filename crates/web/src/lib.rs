@@ -23,8 +23,12 @@ pub mod ratelimit;
 mod redirect;
 mod routes;
 mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{AppError, AppResult, FieldError};
+#[doc(hidden)]
+pub use inventory;
 pub use page::{PageCtx, UserBadge};
 pub use redirect::local_path;
 pub use routes::routes;

@@ -8,6 +8,7 @@ use trust::ledger::{Event, EventKind};
 
 use super::model::{Agency, Assignment, GrantInput, Official, OfficialsError, RoleGrant};
 use super::store as sql;
+use crate::input::{NewPassword, Username};
 use crate::model::{AccountKind, Principal, Role, RoleAssignment, Territory};
 use crate::policy::{Action, Denied, Whose, allows, authorize};
 use crate::seals::{AGENCIES, ROLE_ASSIGNMENTS};
@@ -177,8 +178,8 @@ fn change_detail(change: &str, username: &str, held: Option<&RoleAssignment>) ->
 /// anyway. Its ledger entry says so: `account_created_by_operator`, naming `operator` and every role granted.
 pub async fn create_by_operator(db: &Db, new: NewAccount, operator: &str) -> std::result::Result<i64, IdentityError> {
     let roles: Vec<serde_json::Value> =
-        new.roles.iter().map(|r| change_detail("role_granted_by_operator", &new.username, Some(r))).collect();
-    let mut detail = change_detail("account_created_by_operator", &new.username, None);
+        new.roles.iter().map(|r| change_detail("role_granted_by_operator", new.username.as_str(), Some(r))).collect();
+    let mut detail = change_detail("account_created_by_operator", new.username.as_str(), None);
     detail["kind"] = new.kind.as_str().into();
     detail["roles"] = roles.into();
     let event = Event::new(EventKind::AccountChanged, trust::ledger::Actor::system(operator)).detail(detail);
@@ -219,9 +220,9 @@ pub async fn create_official(
         FreeTextError::Empty => OfficialsError::DisplayName,
         e => OfficialsError::Characters { field: "display_name", error: e },
     })?;
-    let password = service::random_password();
+    let password = NewPassword::random();
     let four_eyes = held.role.needs_second_administrator();
-    let username = username.trim().to_owned();
+    let username: Username = username.trim().parse().map_err(OfficialsError::from)?;
     let new = NewAccount {
         username: username.clone(),
         display_name: display_name.clone(),
@@ -232,11 +233,11 @@ pub async fn create_official(
     let prepared = service::prepare_account(new).await.map_err(OfficialsError::from)?;
     let at = now();
     let mut tx = db.begin_write().await?;
-    let created = change_event(me, "official_created", &username, (!four_eyes).then_some(&held));
+    let created = change_event(me, "official_created", username.as_str(), (!four_eyes).then_some(&held));
     let id =
         service::insert_account(&mut tx, db.backend(), &prepared, at, created).await.map_err(OfficialsError::from)?;
     let pending = if four_eyes {
-        let grantee = super::grants::Grantee { id, username: &username, display_name: &display_name };
+        let grantee = super::grants::Grantee { id, username: username.as_str(), display_name: &display_name };
         let grant = super::grants::request_in(&mut tx, me, grantee, held, at).await?;
         let mut requested = [super::grants::requested_event(me, &grant)];
         trust::ledger::store::append(&mut tx, db.backend(), &mut requested).await.map_err(OfficialsError::from)?;
@@ -246,7 +247,7 @@ pub async fn create_official(
     };
     tx.commit().await?;
     tracing::info!(account_id = id, four_eyes, "official created");
-    Ok(Created { id, password, pending })
+    Ok(Created { id, password: password.expose().to_owned(), pending })
 }
 
 /// Grants `official` a role. One that needs a second administrator becomes a pending request; any other is held at

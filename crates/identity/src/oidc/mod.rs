@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod authorize;
+pub mod cli;
 pub mod error;
 pub mod grant;
 pub mod jose;

@@ -114,14 +114,7 @@ async fn check_citizens(db: &Db, records: &mut u64) -> Result<Option<String>, Le
     let versions = "SELECT c.personal_id, v.version, v.snapshot, v.changed_by, v.reason FROM citizen_versions v \
                     JOIN citizens c ON c.id = v.citizen_id ORDER BY c.personal_id, v.version";
     let mut versions = Cursor::new(sqlx::query(versions).fetch(db.pool()).boxed()).await?;
-    let entries = sqlx::query(
-        "SELECT record_key, seq, record_digest, body FROM ledger_entries \
-         WHERE record_kind = $1 AND record_digest IS NOT NULL ORDER BY record_key, seq",
-    )
-    .bind(CITIZEN)
-    .fetch(db.pool())
-    .boxed();
-    let mut entries = Cursor::new(entries).await?;
+    let mut entries = Cursor::new(trust::ledger::store::changes_of_kind(db.pool(), CITIZEN)).await?;
     while let Some(row) = citizens.take().await? {
         let citizen = citizen_from_row(&row)?;
         let key = citizen.personal_id.as_str();

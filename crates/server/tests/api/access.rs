@@ -71,15 +71,20 @@ struct Cast {
 }
 
 async fn token(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<RoleAssignment>) -> (i64, String) {
-    let new =
-        NewAccount { username: username.into(), display_name: username.into(), kind, password: PASSWORD.into(), roles };
+    let new = NewAccount {
+        username: username.parse().unwrap(),
+        display_name: username.into(),
+        kind,
+        password: PASSWORD.parse().unwrap(),
+        roles,
+    };
     let id = service::create_account(&app.db.db, new).await.unwrap();
     (id, service::create_token(&app.db.db, username, 1).await.unwrap().1)
 }
 
 async fn cast() -> Cast {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 200, 3, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 200, 3, false).await.unwrap();
     let commune = registry::service::busiest_commune(&app.db.db, "01").await.unwrap().unwrap();
     let local = registry::service::first_resident(&app.db.db, &commune).await.unwrap().unwrap();
     let pool = app.db.db.pool();

@@ -56,12 +56,12 @@ async fn browser() -> (Driver, Client) {
 #[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
 async fn a_clerk_signs_in_finds_a_citizen_and_reads_the_history() {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 200, 5, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 200, 5, false).await.unwrap();
     let new = NewAccount {
-        username: "clerk".into(),
+        username: "clerk".parse().unwrap(),
         display_name: "Phạm Thu Hà".into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles: vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }],
     };
     let id = service::create_account(&app.db.db, new).await.unwrap();

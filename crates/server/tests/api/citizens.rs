@@ -18,10 +18,10 @@ struct Registry {
 
 async fn clerk(app: &TestApp, username: &str, role: Role, territory: Territory) -> String {
     let new = NewAccount {
-        username: username.into(),
+        username: username.parse().unwrap(),
         display_name: username.into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles: vec![RoleAssignment { role, agency: None, territory }],
     };
     service::create_account(&app.db.db, new).await.unwrap();
@@ -30,7 +30,7 @@ async fn clerk(app: &TestApp, username: &str, role: Role, territory: Territory) 
 
 async fn registry() -> Registry {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 400, 11, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 400, 11, false).await.unwrap();
     let commune = registry::service::busiest_commune(&app.db.db, "01").await.unwrap().expect("someone lives in Hà Nội");
     Registry {
         nation: clerk(&app, "nation", Role::RegistryClerk, Territory::Nation).await,

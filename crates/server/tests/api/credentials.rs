@@ -25,15 +25,20 @@ struct World {
 }
 
 async fn account(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<RoleAssignment>) -> (i64, String) {
-    let new =
-        NewAccount { username: username.into(), display_name: username.into(), kind, password: PASSWORD.into(), roles };
+    let new = NewAccount {
+        username: username.parse().unwrap(),
+        display_name: username.into(),
+        kind,
+        password: PASSWORD.parse().unwrap(),
+        roles,
+    };
     let id = service::create_account(&app.db.db, new).await.unwrap();
     (id, service::create_token(&app.db.db, username, 1).await.unwrap().1)
 }
 
 async fn world() -> World {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 60, 3, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 60, 3, false).await.unwrap();
     let people: Vec<String> = store::sqlx::query_scalar(
         "SELECT personal_id FROM citizens WHERE status = 'living' AND commune_code IS NOT NULL ORDER BY personal_id LIMIT 2",
     )

@@ -13,10 +13,10 @@ use crate::helpers::{PASSWORD, TestApp};
 
 async fn national_clerk(app: &TestApp) -> String {
     let new = NewAccount {
-        username: "clerk".into(),
+        username: "clerk".parse().unwrap(),
         display_name: "Clerk".into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles: vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }],
     };
     service::create_account(&app.db.db, new).await.unwrap();
@@ -110,7 +110,7 @@ async fn an_acknowledged_registration_survives_kill_9() {
 #[tokio::test]
 async fn concurrent_moves_of_one_citizen_are_applied_one_at_a_time() {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 120, 9, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 120, 9, false).await.unwrap();
     let token = national_clerk(&app).await;
     let client = TestApp::client();
     let page: Value =

@@ -82,10 +82,10 @@ impl TestApp {
             vec![]
         };
         let new = NewAccount {
-            username: username.into(),
+            username: username.parse().unwrap(),
             display_name: format!("Người dùng {username}"),
             kind,
-            password: PASSWORD.into(),
+            password: PASSWORD.parse().unwrap(),
             roles,
         };
         service::create_account(&self.db.db, new).await.unwrap()

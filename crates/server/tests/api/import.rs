@@ -1,5 +1,5 @@
-use congso::population;
 use kernel::Lang;
+use registry::cli as population;
 use registry::import;
 
 use crate::helpers::TestApp;

@@ -25,10 +25,10 @@ struct World {
 
 async fn account(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<RoleAssignment>) -> (i64, String) {
     let new = NewAccount {
-        username: username.into(),
+        username: username.parse().unwrap(),
         display_name: format!("Cán bộ {username}"),
         kind,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles,
     };
     let id = service::create_account(&app.db.db, new).await.unwrap();
@@ -37,7 +37,7 @@ async fn account(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<Ro
 
 async fn world() -> World {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 200, 5, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 200, 5, false).await.unwrap();
     let commune = registry::service::busiest_commune(&app.db.db, "01").await.unwrap().unwrap();
     let local = registry::service::first_resident(&app.db.db, &commune).await.unwrap().unwrap().personal_id;
     let outsider: String = store::sqlx::query_scalar(

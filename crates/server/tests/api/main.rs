@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod access;
-mod admin_units;
 mod browser;
 mod citizens;
 mod credentials;

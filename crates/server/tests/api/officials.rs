@@ -15,8 +15,13 @@ use crate::helpers::{self, PASSWORD, TestApp, agency, location, unit};
 /// An account holding `roles`, and an API token for it.
 async fn holder(app: &TestApp, username: &str, roles: Vec<RoleAssignment>) -> (i64, String) {
     let kind = AccountKind::Official;
-    let new =
-        NewAccount { username: username.into(), display_name: username.into(), kind, password: PASSWORD.into(), roles };
+    let new = NewAccount {
+        username: username.parse().unwrap(),
+        display_name: username.into(),
+        kind,
+        password: PASSWORD.parse().unwrap(),
+        roles,
+    };
     let id = service::create_account(&app.db.db, new).await.unwrap();
     (id, service::create_token(&app.db.db, username, 1).await.unwrap().1)
 }
@@ -211,7 +216,7 @@ async fn a_provincial_administrator_manages_officials_only_within_the_province()
 #[tokio::test]
 async fn an_official_holds_no_power_until_a_second_factor_is_on() {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 50, 4, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 50, 4, false).await.unwrap();
     let ministry = agency(&app, "BCA", Territory::Nation).await;
     holder(&app, "canbo", vec![held(Role::RegistryClerk, &ministry)]).await;
     let mut browser = app.browser();

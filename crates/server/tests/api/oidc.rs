@@ -444,7 +444,7 @@ async fn not_signed_in_goes_through_sign_in_and_comes_back() {
 #[tokio::test]
 async fn acr_values_are_honoured_and_a_clerk_raises_the_level() {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 30, 5, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 30, 5, false).await.unwrap();
     let (pid, commune): (String, String) = store::sqlx::query_as(
         "SELECT personal_id, commune_code FROM citizens WHERE commune_code IS NOT NULL ORDER BY id LIMIT 1",
     )
@@ -464,10 +464,10 @@ async fn acr_values_are_honoured_and_a_clerk_raises_the_level() {
         let db = app.db.db.clone();
         async move {
             let new = identity::service::NewAccount {
-                username: name.into(),
+                username: name.parse().unwrap(),
                 display_name: name.into(),
                 kind: AccountKind::Official,
-                password: PASSWORD.into(),
+                password: PASSWORD.parse().unwrap(),
                 roles: vec![identity::model::RoleAssignment {
                     role: identity::Role::RegistryClerk,
                     agency: None,

@@ -14,7 +14,7 @@ struct Person {
 
 /// A living citizen of the generated population.
 async fn living_citizen(app: &TestApp) -> Person {
-    congso::population::generate_into(&app.db.db, 50, 1, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 50, 1, false).await.unwrap();
     let ids: Vec<String> = store::sqlx::query_scalar("SELECT personal_id FROM citizens ORDER BY id")
         .fetch_all(app.db.db.pool())
         .await
@@ -125,9 +125,9 @@ async fn a_citizen_registers_signs_in_and_changes_the_password() {
 
 fn new_citizen(username: &str, personal_id: &str) -> identity::service::NewCitizen {
     identity::service::NewCitizen {
-        username: username.into(),
+        username: username.parse().unwrap(),
         display_name: "Nguyễn Văn An".into(),
-        password: crate::helpers::PASSWORD.into(),
+        password: crate::helpers::PASSWORD.parse().unwrap(),
         personal_id: personal_id.parse().unwrap(),
         phone: Some("0912345678".into()),
         email: None,

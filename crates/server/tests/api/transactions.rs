@@ -18,7 +18,7 @@ async fn two_slices_changes_and_their_ledger_entries_commit_together_or_not_at_a
     let app = TestApp::spawn().await;
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
     let db = &app.db.db;
-    congso::population::generate_into(db, 10, 17, false).await.unwrap();
+    registry::cli::generate_into(db, 10, 17, false).await.unwrap();
     let household: String =
         store::sqlx::query_scalar("SELECT MIN(code) FROM households").fetch_one(db.pool()).await.unwrap();
     let account = app.create_account("congdan.moi", AccountKind::Citizen, false).await;

@@ -187,3 +187,18 @@ pub async fn entries_about<'e>(
     .await?;
     rows.iter().map(entry_from_row).collect()
 }
+
+/// Every entry that records a version of a record of `kind` (one with a record digest), ordered by record key and
+/// then position, with the columns `record_key`, `seq`, `record_digest` and `body`: for a slice's check of its
+/// records against the ledger, as a stream, so that millions of records need no memory.
+pub fn changes_of_kind<'a>(
+    pool: &'a sqlx::AnyPool,
+    kind: &'a str,
+) -> futures_util::stream::BoxStream<'a, Result<AnyRow, sqlx::Error>> {
+    sqlx::query(
+        "SELECT record_key, seq, record_digest, body FROM ledger_entries \
+         WHERE record_kind = $1 AND record_digest IS NOT NULL ORDER BY record_key, seq",
+    )
+    .bind(kind)
+    .fetch(pool)
+}

@@ -23,7 +23,7 @@ async fn last_entry_kind(app: &TestApp) -> (String, Option<String>) {
 #[tokio::test]
 async fn an_unknown_number_and_one_outside_the_territory_are_refused_alike() {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 100, 7, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 100, 7, false).await.unwrap();
     let commune = registry::service::busiest_commune(&app.db.db, "01").await.unwrap().unwrap();
     let outsider: String = store::sqlx::query_scalar(
         "SELECT personal_id FROM citizens WHERE commune_code <> $1 ORDER BY personal_id LIMIT 1",
@@ -38,10 +38,10 @@ async fn an_unknown_number_and_one_outside_the_territory_are_refused_alike() {
     let territory = Territory::Unit(commune.parse().unwrap());
     let roles = vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory }];
     let new = NewAccount {
-        username: "canbo.xa".into(),
+        username: "canbo.xa".parse().unwrap(),
         display_name: "Cán bộ xã".into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles,
     };
     service::create_account(&app.db.db, new).await.unwrap();

@@ -26,10 +26,10 @@ const HIDDEN: &[(&str, &str)] = &[
 async fn official(app: &TestApp, username: &str, role: Role) -> String {
     let roles = vec![RoleAssignment { role, agency: None, territory: Territory::Nation }];
     let new = NewAccount {
-        username: username.into(),
+        username: username.parse().unwrap(),
         display_name: username.into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles,
     };
     service::create_account(&app.db.db, new).await.unwrap();
@@ -54,7 +54,7 @@ async fn refused_on(r: reqwest::Response, field: &str) -> String {
 #[tokio::test]
 async fn hidden_characters_in_free_text_are_refused_and_nothing_reaches_the_ledger() {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 30, 3, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 30, 3, false).await.unwrap();
     let clerk = official(&app, "canbo", Role::RegistryClerk).await;
     let admin = official(&app, "quantri", Role::Administrator).await;
     let found: Value = get(&app, &clerk, "/api/v1/citizens", &[("q", "n")]).await.json().await.unwrap();

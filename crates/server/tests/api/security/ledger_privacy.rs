@@ -18,13 +18,13 @@ use crate::helpers::{PASSWORD, TestApp};
 #[tokio::test]
 async fn no_public_answer_lets_anyone_recompute_a_leaf_from_an_entrys_fields() {
     let app = TestApp::spawn().await;
-    congso::population::generate_into(&app.db.db, 20, 11, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 20, 11, false).await.unwrap();
     let roles = vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }];
     let new = NewAccount {
-        username: "clerk".into(),
+        username: "clerk".parse().unwrap(),
         display_name: "Cán bộ".into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles,
     };
     service::create_account(&app.db.db, new).await.unwrap();

@@ -19,8 +19,13 @@ fn held(role: Role, agency: &Agency) -> RoleAssignment {
 /// An official holding `roles`, and an API token for them.
 async fn holder(app: &TestApp, username: &str, roles: Vec<RoleAssignment>) -> (i64, String) {
     let kind = AccountKind::Official;
-    let new =
-        NewAccount { username: username.into(), display_name: username.into(), kind, password: PASSWORD.into(), roles };
+    let new = NewAccount {
+        username: username.parse().unwrap(),
+        display_name: username.into(),
+        kind,
+        password: PASSWORD.parse().unwrap(),
+        roles,
+    };
     let id = service::create_account(&app.db.db, new).await.unwrap();
     (id, service::create_token(&app.db.db, username, 1).await.unwrap().1)
 }
@@ -97,7 +102,7 @@ async fn refusals(app: &TestApp, username: &str, request: &str) -> usize {
 
 /// A Hà Nội resident's personal ID number, in a registry of 200.
 async fn hanoi_resident(app: &TestApp) -> String {
-    congso::population::generate_into(&app.db.db, 200, 3, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 200, 3, false).await.unwrap();
     let commune = registry::service::busiest_commune(&app.db.db, "01").await.unwrap().unwrap();
     registry::service::first_resident(&app.db.db, &commune).await.unwrap().unwrap().personal_id.as_str().to_owned()
 }
@@ -409,10 +414,10 @@ async fn operators_grant_directly_and_the_ledger_says_so() {
     let app = TestApp::spawn().await;
     let police = agency(&app, "CA.01", unit("01")).await;
     let new = NewAccount {
-        username: "canbo.cli".into(),
+        username: "canbo.cli".parse().unwrap(),
         display_name: "Cán bộ".into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles: vec![held(Role::RegistryClerk, &police)],
     };
     let id = identity::officials::service::create_by_operator(&app.db.db, new, "congso admin").await.unwrap();

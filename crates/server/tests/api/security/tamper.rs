@@ -19,7 +19,7 @@ fn ledger_verify_in(app: &TestApp, data_dir: &std::path::Path) -> (bool, String)
 async fn registry_with_history() -> (TestApp, String) {
     let app = TestApp::spawn().await;
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
-    congso::population::generate_into(&app.db.db, 40, 13, false).await.unwrap();
+    registry::cli::generate_into(&app.db.db, 40, 13, false).await.unwrap();
     let pool = app.db.db.pool();
     let (person, household): (String, String) = store::sqlx::query_as(
         "SELECT c.personal_id, (SELECT MAX(code) FROM households WHERE id <> c.household_id) FROM citizens c \
@@ -145,10 +145,10 @@ async fn ledger_verify_names_tampering_with_accounts_roles_tokens_clients_and_ke
         {
             let roles = vec![RoleAssignment { role, agency: None, territory }];
             let new = NewAccount {
-                username: username.into(),
+                username: username.parse().unwrap(),
                 display_name: username.into(),
                 kind: AccountKind::Official,
-                password: crate::helpers::PASSWORD.into(),
+                password: crate::helpers::PASSWORD.parse().unwrap(),
                 roles,
             };
             service::create_account(db, new).await.unwrap();

@@ -69,10 +69,10 @@ async fn a_running_server_keeps_its_data_folder_and_every_file_in_it_private() {
     // A password reset puts a mail with a secret link into the outbox in the data folder.
     let db = store::Db::connect(&format!("sqlite://{}", data.join("congso.db").display())).await.unwrap();
     let new = NewAccount {
-        username: "dan1".into(),
+        username: "dan1".parse().unwrap(),
         display_name: "Dân".into(),
         kind: AccountKind::Citizen,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles: vec![],
     };
     let id = service::create_account(&db, new).await.unwrap();

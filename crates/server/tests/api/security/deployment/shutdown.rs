@@ -31,10 +31,10 @@ async fn a_clean_shutdown_signs_a_head_over_the_newest_entries() {
     let first = first.expect("a head signed at start");
 
     let clerk = NewAccount {
-        username: "clerk".into(),
+        username: "clerk".parse().unwrap(),
         display_name: "Clerk".into(),
         kind: AccountKind::Official,
-        password: PASSWORD.into(),
+        password: PASSWORD.parse().unwrap(),
         roles: vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }],
     };
     service::create_account(&db, clerk).await.unwrap();

@@ -2,10 +2,9 @@
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use identity::oidc::service;
+use store::Db;
 
-use crate::cli::{open, settings};
-use crate::config::Overrides;
+use super::service;
 
 /// `congso oidc-client …`
 #[derive(Debug, Subcommand)]
@@ -22,27 +21,21 @@ pub enum OidcClient {
         /// A file holding the client's public JWK set (`{"keys": [...]}`).
         #[arg(long)]
         jwks_file: Option<std::path::PathBuf>,
-        /// Which database.
-        #[command(flatten)]
-        store: Overrides,
     },
     /// List the clients (never their secrets).
-    List(#[command(flatten)] Overrides),
+    List,
     /// Disable a client: its codes and tokens stop working.
     Disable {
         /// The client_id.
         client_id: String,
-        /// Which database.
-        #[command(flatten)]
-        store: Overrides,
     },
 }
 
 impl OidcClient {
     /// Runs the command.
-    pub async fn run(self) -> anyhow::Result<()> {
+    pub async fn run(self, db: &Db) -> anyhow::Result<()> {
         match self {
-            OidcClient::Add { name, redirect_uris, jwks_file, store } => {
+            OidcClient::Add { name, redirect_uris, jwks_file } => {
                 let jwks = match jwks_file {
                     Some(path) => {
                         let text = std::fs::read_to_string(&path)
@@ -51,8 +44,7 @@ impl OidcClient {
                     }
                     None => None,
                 };
-                let db = open(&settings(&store)?).await?;
-                let registered = service::register_client(&db, &name, redirect_uris, jwks).await?;
+                let registered = service::register_client(db, &name, redirect_uris, jwks).await?;
                 println!("client_id: {}", registered.client_id);
                 match registered.secret {
                     Some(secret) => {
@@ -63,9 +55,8 @@ impl OidcClient {
                 }
                 Ok(())
             }
-            OidcClient::List(store) => {
-                let db = open(&settings(&store)?).await?;
-                for c in service::clients(&db).await? {
+            OidcClient::List => {
+                for c in service::clients(db).await? {
                     let state = if c.disabled { "disabled" } else { "active" };
                     println!(
                         "{}  {:<20}  {:<8}  {}  {}",
@@ -78,9 +69,8 @@ impl OidcClient {
                 }
                 Ok(())
             }
-            OidcClient::Disable { client_id, store } => {
-                let db = open(&settings(&store)?).await?;
-                if !service::disable_client(&db, &client_id).await? {
+            OidcClient::Disable { client_id } => {
+                if !service::disable_client(db, &client_id).await? {
                     bail!("no active client has id {client_id}");
                 }
                 println!("client {client_id} disabled");

@@ -49,7 +49,7 @@ fn median(mut times: Vec<Duration>) -> Duration {
 async fn register_all(db: &Db, count: u64, audited: bool) -> anyhow::Result<Duration> {
     let today = time::OffsetDateTime::now_utc().date();
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
-    let people: Vec<_> = crate::population::synthetic_rows(count, 7)
+    let people: Vec<_> = registry::cli::synthetic_rows(count, 7)
         .map(|row| {
             CitizenInput {
                 personal_id: row.personal_id,

@@ -172,9 +172,8 @@ impl RegistryBench {
     /// Generates the CSV, imports it with the sqlite3 shell and with congso; returns the three durations.
     async fn import(&self, url: &str) -> anyhow::Result<(Duration, Duration, Duration)> {
         let csv = self.dir.join("citizens.csv");
-        let ((), generated) = timed(&format!("generating {} people", self.count), || {
-            crate::population::generate_csv(self.count, 1, &csv)
-        })?;
+        let ((), generated) =
+            timed(&format!("generating {} people", self.count), || registry::cli::generate_csv(self.count, 1, &csv))?;
         let (baseline, _) = timed("sqlite3 shell .import (baseline)", || sqlite3_import(&csv, &self.dir))?;
         let db = Db::connect(url).await?;
         db.migrate().await?;
@@ -189,8 +188,8 @@ impl RegistryBench {
         Ok((generated, baseline, imported))
     }
 
-    /// Runs every measurement and prints the figures.
-    pub async fn run(self) -> anyhow::Result<()> {
+    /// Runs every measurement and prints the figures; `app` is the whole application, as `congso serve` composes it.
+    pub async fn run(self, app: fn(AppState) -> Router) -> anyhow::Result<()> {
         let db_path = self.dir.join("congso.db");
         let url = format!("sqlite://{}?mode=rwc", db_path.display());
         let mut imports = None;
@@ -204,10 +203,10 @@ impl RegistryBench {
 
         // A national registry clerk and a token for the HTTP measurements.
         let clerk = NewAccount {
-            username: "bench".into(),
+            username: "bench".parse()?,
             display_name: "Bench".into(),
             kind: AccountKind::Official,
-            password: "bench-password-long".into(),
+            password: "bench-password-long".parse()?,
             roles: vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }],
         };
         match service::create_account(&db, clerk).await {
@@ -237,11 +236,11 @@ impl RegistryBench {
         let master_key_file = self.dir.join("master.key");
         let (master, _) = MasterKey::load_or_create(&master_key_file)?;
         let keyring = std::sync::Arc::new(Keyring::open(&db, master).await?);
-        let mailer = notify::Mailer::file(self.dir.join("outbox"), crate::config::DEFAULT_MAIL_FROM)?;
+        let mailer = notify::Mailer::file(self.dir.join("outbox"), "congso <no-reply@congso.invalid>")?;
         let public_url = "http://localhost".parse()?;
         let config = WebConfig { secure_cookies: false, public_url, mailer, rate_limit: Default::default() };
         let state = AppState::new(db.clone(), config, keyring);
-        let app_base = serve_in_background(crate::app::router(state)).await?;
+        let app_base = serve_in_background(app(state)).await?;
         let app_rps = throughput(
             Arc::new(move |id| format!("{app_base}/api/v1/citizens/{id}?purpose=verification")),
             Some(token.clone()),

@@ -1,5 +1,5 @@
 //! Citizen self-registration at `/register`: the identity slice makes the account, the population registry vouches
-//! for the person, so the page lives here where both are reachable.
+//! for the person through the [`CitizenDirectory`](crate::directory::CitizenDirectory) the server hands in.
 //!
 //! The personal ID number, the full name and the date of birth must match the registry. Names are compared
 //! leniently, through [`kernel::text::fold`]: case, diacritics and spacing are ignored ("nguyen van an" matches
@@ -9,21 +9,25 @@
 //! per ID number count toward the sign-in lockout table, under a `register:` key.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use identity::service::{self, IdentityError, NewCitizen};
+use axum::{Extension, Router};
 use kernel::PersonalId;
 use serde::Deserialize;
 use web::csrf::CsrfForm;
 use web::error::html;
-use web::{AppError, AppResult, AppState, PageCtx};
+use web::{AppResult, AppState, PageCtx};
 
-/// The registration page's routes.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/register", get(form).post(submit))
+use super::NewCitizen;
+use crate::directory::Directory;
+use crate::input::{NewPassword, Username};
+use crate::service::{self, IdentityError};
+
+/// The registration page's routes, given the registry to match people against.
+pub fn routes(directory: Directory) -> Router<AppState> {
+    Router::new().route("/register", get(form).post(submit)).layer(Extension(directory))
 }
 
 #[derive(Template)]
@@ -90,6 +94,7 @@ fn non_empty(s: &str) -> Option<&str> {
 
 async fn submit(
     State(state): State<AppState>,
+    Extension(directory): Extension<Directory>,
     page: PageCtx,
     CsrfForm(form): CsrfForm<RegisterForm>,
 ) -> AppResult<Response> {
@@ -100,12 +105,12 @@ async fn submit(
     if form.password != form.confirm {
         return Ok(again(page, form, bad, "register.mismatch"));
     }
-    if service::check_password(&form.password).is_err() {
+    let Ok(password) = form.password.parse::<NewPassword>() else {
         return Ok(again(page, form, bad, "register.weak"));
-    }
-    if service::check_username(form.username.trim()).is_err() {
+    };
+    let Ok(username) = form.username.trim().parse::<Username>() else {
         return Ok(again(page, form, bad, "register.username_invalid"));
-    }
+    };
     let Ok(personal_id) = form.personal_id.trim().parse::<PersonalId>() else {
         return Ok(again(page, form, bad, REFUSED));
     };
@@ -113,19 +118,18 @@ async fn submit(
     if service::is_locked_out(&state.db, &lock_key).await? {
         return Ok(again(page, form, StatusCode::TOO_MANY_REQUESTS, "register.locked"));
     }
-    if !matches_registry(&state, &personal_id, &form).await?
+    if !matches_registry(&state, &*directory, &personal_id, &form).await?
         || service::has_citizen_account(&state.db, &personal_id).await?
     {
         service::record_failure(&state.db, &lock_key).await?;
         tracing::info!("registration refused");
         return Ok(again(page, form, bad, REFUSED));
     }
-    let username = form.username.trim().to_owned();
     // New accounts are at assurance level 1 by the column's default: matched with the registry, not seen in person.
     let new = NewCitizen {
-        username: username.clone(),
+        username,
         display_name: form.full_name.split_whitespace().collect::<Vec<_>>().join(" "),
-        password: form.password.clone(),
+        password,
         personal_id,
         phone: non_empty(&form.phone).map(str::to_owned),
         email: non_empty(&form.email).map(str::to_owned),
@@ -141,18 +145,18 @@ async fn submit(
         Err(e) => return Err(e.into()),
     };
     tracing::info!(account_id, "citizen registered");
-    identity::pages::start_browser_session(&state, account_id, "/account".to_owned()).await
+    crate::pages::start_browser_session(&state, account_id, "/account".to_owned()).await
 }
 
 /// Whether the form's name and date of birth match a living citizen's record with this ID number.
-async fn matches_registry(state: &AppState, personal_id: &PersonalId, form: &RegisterForm) -> AppResult<bool> {
-    let citizen = match registry::service::citizen(&state.db, personal_id).await {
-        Ok(citizen) => citizen,
-        Err(registry::error::RegistryError::NotFound) => return Ok(false),
-        Err(e) => return Err(AppError::Internal(anyhow::anyhow!("registry lookup failed: {e}"))),
-    };
-    Ok(citizen.status == registry::model::CitizenStatus::Living
-        && citizen.death_date.is_none()
-        && kernel::text::fold(&citizen.full_name) == kernel::text::fold(&form.full_name)
-        && citizen.birth_date == form.birth_date.trim())
+async fn matches_registry(
+    state: &AppState,
+    directory: &dyn crate::directory::CitizenDirectory,
+    personal_id: &PersonalId,
+    form: &RegisterForm,
+) -> AppResult<bool> {
+    let Some(resident) = directory.find(&state.db, personal_id).await? else { return Ok(false) };
+    Ok(resident.living
+        && kernel::text::fold(&resident.full_name) == kernel::text::fold(&form.full_name)
+        && resident.birth_date == form.birth_date.trim())
 }

@@ -4,11 +4,72 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use kernel::Lang;
-use registry::import::{self, Report};
-use registry::synthetic::{Generator, Row};
 use store::Db;
+
+use crate::import::{self, Report};
+use crate::synthetic::{Generator, Row};
+
+/// `congso generate …`
+#[derive(Debug, Subcommand)]
+pub enum Generate {
+    /// Realistic synthetic citizens in households: into a CSV file with --out, else straight into the database.
+    Citizens {
+        /// How many people.
+        #[arg(long, default_value_t = 10_000)]
+        count: u64,
+        /// The random seed: the same seed gives the same people.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write CSV here instead of into the database.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+impl Generate {
+    /// Whether the command writes into the database (rather than a file).
+    pub fn needs_database(&self) -> bool {
+        matches!(self, Generate::Citizens { out: None, .. })
+    }
+
+    /// Runs the command; `db` may be `None` only when [`Self::needs_database`] is false.
+    pub async fn run(self, db: Option<&Db>) -> anyhow::Result<()> {
+        match (self, db) {
+            (Generate::Citizens { count, seed, out: Some(out) }, _) => generate_csv(count, seed, &out),
+            (Generate::Citizens { count, seed, out: None }, Some(db)) => {
+                let report = generate_into(db, count, seed, true).await?;
+                println!("{} citizens added ({} were already present)", report.inserted, report.already_present);
+                Ok(())
+            }
+            (Generate::Citizens { .. }, None) => anyhow::bail!("generating into the database needs the database"),
+        }
+    }
+}
+
+/// `congso import …`
+#[derive(Debug, Subcommand)]
+pub enum Import {
+    /// Citizens from a CSV file (columns in the README); rejected rows are listed with their line numbers.
+    Citizens {
+        /// The CSV file.
+        file: PathBuf,
+        /// Import nothing if any row is bad.
+        #[arg(long)]
+        all_or_nothing: bool,
+    },
+}
+
+impl Import {
+    /// Runs the command.
+    pub async fn run(self, db: &Db) -> anyhow::Result<()> {
+        match self {
+            Import::Citizens { file, all_or_nothing } => import_file(db, &file, all_or_nothing).await,
+        }
+    }
+}
 
 fn bar(len: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
