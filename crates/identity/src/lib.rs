@@ -42,5 +42,11 @@ pub use policy::{Action, authorize};
 /// The slice's API, relative to `/api/v1`: the caller's own account, the accounts list, the back office of
 /// agencies and officials, and assurance levels (which ask `directory` where a citizen lives).
 pub fn api_routes(directory: directory::Directory) -> web::openapi::ApiRouter {
-    api::routes().merge(officials::api::routes()).merge(assurance::api_routes(directory))
+    let api = api::routes().merge(officials::api::routes()).merge(assurance::api_routes(directory));
+    let api = web::openapi::with_tag(api, "identity", "Accounts");
+    web::openapi::with_tag(
+        api,
+        "officials",
+        "Agencies, officials and their roles, for administrators within their territory",
+    )
 }

@@ -1,6 +1,7 @@
 //! The OpenAPI 3 document of `/api/v1`: what the slices' routers register, each operation beside its handler, so
-//! it cannot drift from the routes. Here are only the document's info, tags, security scheme and the shared
-//! components; the paths come from [`crate::app::api`].
+//! it cannot drift from the routes. Here are only the document's info and security scheme; the paths, tags and
+//! schemas come from the slices' routers ([`crate::app::api`]), the shared error responses from
+//! [`web::openapi::complete`].
 
 use std::sync::Arc;
 
@@ -16,7 +17,6 @@ use web::openapi::ApiRouter;
 #[openapi(
     info(title = "congso API", description = "The JSON API of congso. Errors are `{\"error\": {code, message, fields}}` with the message in the language of `Accept-Language` (Vietnamese by default)."),
     modifiers(&BearerAuth),
-    tags((name = "admin-units", description = "Administrative units after July 2025"), (name = "identity", description = "Accounts"), (name = "officials", description = "Agencies, officials and their roles, for administrators within their territory"), (name = "population", description = "The population registry, for registry officials within their territory"), (name = "ledger", description = "The audit ledger: signed tree heads and proofs, public; a citizen's own entries with receipts"), (name = "trust", description = "Verifying signed QR codes: digital IDs and documents"))
 )]
 struct ApiDoc;
 

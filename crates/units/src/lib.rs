@@ -16,9 +16,13 @@ use web::extract::{Json, Path};
 use web::openapi::{ApiRouter, BadRequest, NotFound};
 use web::{AppError, AppResult, AppState, PageCtx};
 
+/// The OpenAPI tag of the admin units' operations.
+const TAG: &str = "admin-units";
+
 /// `/api/v1/admin-units…`: the routes and their operations.
 pub fn api_routes() -> ApiRouter {
-    web::openapi::with_schema::<AdminUnitCode>(ApiRouter::new().routes(routes!(list)).routes(routes!(one)))
+    let api = ApiRouter::new().routes(routes!(list)).routes(routes!(one));
+    web::openapi::with_tag(web::openapi::with_schema::<AdminUnitCode>(api), TAG, "Administrative units after July 2025")
 }
 
 /// `/units…`
@@ -91,14 +95,14 @@ fn detail(code: AdminUnitCode) -> UnitDetail {
 }
 
 /// The 34 provinces.
-#[utoipa::path(get, path = "/admin-units", operation_id = "listAdminUnits", tag = "admin-units",
+#[utoipa::path(get, path = "/admin-units", operation_id = "listAdminUnits", tag = TAG,
     responses((status = 200, description = "The 34 provinces and centrally run cities", body = Vec<Unit>)))]
 pub async fn list() -> Json<Vec<Unit>> {
     Json(admin_unit::provinces().map(Unit::from).collect())
 }
 
 /// One unit: a province with its communes, or a commune with its province.
-#[utoipa::path(get, path = "/admin-units/{code}", operation_id = "getAdminUnit", tag = "admin-units",
+#[utoipa::path(get, path = "/admin-units/{code}", operation_id = "getAdminUnit", tag = TAG,
     params(("code" = AdminUnitCode, Path, description = "2 digits for a province, 5 for a commune: a malformed code is \
         refused with 400, one that names no unit with 404")),
     responses((status = 200, body = UnitDetail), BadRequest, NotFound))]

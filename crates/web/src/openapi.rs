@@ -32,6 +32,13 @@ pub fn with_schema<T: ToSchema>(mut router: ApiRouter) -> ApiRouter {
     router
 }
 
+/// Adds the tag `name` (what a slice's operations are grouped under) with its description to the document.
+pub fn with_tag(mut router: ApiRouter, name: &str, description: &str) -> ApiRouter {
+    let tag = utoipa::openapi::tag::TagBuilder::new().name(name).description(Some(description)).build();
+    router.get_openapi_mut().tags.get_or_insert_with(Vec::new).push(tag);
+    router
+}
+
 /// One of the shared error responses, each a component under `#/components/responses/` whose body is
 /// [`ErrorBody`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -33,8 +33,8 @@ pub struct SliceServer {
 }
 
 impl SliceServer {
-    /// Serves `pages` at the root and `api` under `/api/v1`.
-    pub async fn start(pages: Router<AppState>, api: Router<AppState>) -> SliceServer {
+    /// Serves `pages` at the root and `api` (a slice's [`crate::openapi::ApiRouter`]) under `/api/v1`.
+    pub async fn start(pages: Router<AppState>, api: impl Into<Router<AppState>>) -> SliceServer {
         Self::start_with(pages, api, |router, _| router).await
     }
 
@@ -42,7 +42,7 @@ impl SliceServer {
     /// composed routes, inside the error renderer as in production.
     pub async fn start_with(
         pages: Router<AppState>,
-        api: Router<AppState>,
+        api: impl Into<Router<AppState>>,
         wrap: impl FnOnce(Router<AppState>, AppState) -> Router<AppState>,
     ) -> SliceServer {
         let db = TestDb::new().await;
@@ -55,7 +55,7 @@ impl SliceServer {
         let public_url = base.parse().expect("the test address is a public URL");
         let config = WebConfig { secure_cookies: false, public_url, mailer, rate_limit: RateLimit::default() };
         let state = AppState::new(db.db.clone(), config, keyring);
-        let routes = Router::new().merge(pages).nest("/api/v1", api);
+        let routes = Router::new().merge(pages).nest("/api/v1", api.into());
         let router = wrap(routes.layer(from_fn_with_state(state.clone(), crate::ratelimit::limit)), state.clone())
             .layer(from_fn(crate::error::render_errors))
             .layer(from_fn_with_state(state.clone(), crate::csrf::ensure_token))
