@@ -42,7 +42,8 @@ pub fn routes() -> Router<AppState> {
 
 /// Routes under `/api/v1`, with their operations.
 pub fn api_routes() -> web::openapi::ApiRouter {
-    web::openapi::with_tag(verify::api_routes(), "trust", "Verifying signed QR codes: digital IDs and documents")
+    use web::openapi::ApiRouterExt;
+    verify::api_routes().with_tag("trust", "Verifying signed QR codes: digital IDs and documents")
 }
 
 /// The keyring's active keys, and the revocation of the one credential being checked.

@@ -42,11 +42,10 @@ pub use policy::{Action, authorize};
 /// The slice's API, relative to `/api/v1`: the caller's own account, the accounts list, the back office of
 /// agencies and officials, and assurance levels (which ask `directory` where a citizen lives).
 pub fn api_routes(directory: directory::Directory) -> web::openapi::ApiRouter {
-    let api = api::routes().merge(officials::api::routes()).merge(assurance::api_routes(directory));
-    let api = web::openapi::with_tag(api, "identity", "Accounts");
-    web::openapi::with_tag(
-        api,
-        "officials",
-        "Agencies, officials and their roles, for administrators within their territory",
-    )
+    use web::openapi::ApiRouterExt;
+    api::routes()
+        .merge(officials::api::routes())
+        .merge(assurance::api_routes(directory))
+        .with_tag("identity", "Accounts")
+        .with_tag("officials", "Agencies, officials and their roles, for administrators within their territory")
 }

@@ -23,8 +23,9 @@ pub fn routes() -> Router<AppState> {
 
 /// Routes under `/api/v1`, with their operations.
 pub fn api_routes() -> web::openapi::ApiRouter {
+    use web::openapi::ApiRouterExt;
     let description = "The audit ledger: signed tree heads and proofs, public; a citizen's own entries with receipts";
-    web::openapi::with_tag(api::routes(), "ledger", description)
+    api::routes().with_tag("ledger", description)
 }
 
 /// How often a running server signs a tree head (when the log grew) and reloads the keyring (to pick up a

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa_axum::routes;
 use web::extract::{Json, Path, Query};
-use web::openapi::{ApiRouter, Conflict, Forbidden, Invalid, NotFound, with_schema};
+use web::openapi::{ApiRouter, ApiRouterExt, Conflict, Forbidden, Invalid, NotFound};
 use web::{AppError, AppResult, AppState, FieldError};
 
 use trust::ledger::purpose::PurposeError;
@@ -31,15 +31,18 @@ const MAX_REASON: usize = 500;
 
 /// The routes and their operations, relative to `/api/v1`.
 pub fn routes() -> ApiRouter {
-    let api = ApiRouter::new()
+    ApiRouter::new()
         .routes(routes!(search_citizens, register))
         .routes(routes!(one))
         .routes(routes!(history))
         .routes(routes!(move_household))
         .routes(routes!(household))
-        .routes(routes!(address));
-    let api = with_schema::<PersonalId>(with_schema::<DigitalAddress>(with_schema::<PurposeCode>(api)));
-    with_schema::<AdminUnitCode>(with_schema::<kernel::Sex>(api))
+        .routes(routes!(address))
+        .with_schema::<PersonalId>()
+        .with_schema::<DigitalAddress>()
+        .with_schema::<AdminUnitCode>()
+        .with_schema::<kernel::Sex>()
+        .with_schema::<trust::ledger::purpose::PurposeCode>()
 }
 
 fn query() -> utoipa::openapi::schema::Object {
@@ -48,25 +51,6 @@ fn query() -> utoipa::openapi::schema::Object {
 
 fn reason() -> utoipa::openapi::schema::Object {
     kernel::schema::free_text_schema(MAX_REASON)
-}
-
-/// The schema of a purpose's code, for the document: `other` needs `purpose_other`.
-pub struct PurposeCode;
-
-impl utoipa::PartialSchema for PurposeCode {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .enum_values(Some(Purpose::CODES))
-            .description(Some("Why the record is read; `other` needs `purpose_other`."))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for PurposeCode {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "PurposeCode".into()
-    }
 }
 
 /// A household's code in a path.
@@ -130,7 +114,7 @@ pub async fn visible_citizen(state: &AppState, me: &Principal, personal_id: &str
 #[into_params(parameter_in = Query)]
 pub struct PurposeQuery {
     /// Why the record is read.
-    #[param(value_type = PurposeCode)]
+    #[param(value_type = trust::ledger::purpose::PurposeCode)]
     pub purpose: Option<String>,
     /// For `other`, and only then: the purpose in words.
     #[param(schema_with = purpose_other)]

@@ -29,6 +29,6 @@ pub mod synthetic;
 
 /// The slice's API, relative to `/api/v1`: citizens, households and addresses.
 pub fn api_routes() -> web::openapi::ApiRouter {
-    let description = "The population registry, for registry officials within their territory";
-    web::openapi::with_tag(api::routes(), "population", description)
+    use web::openapi::ApiRouterExt;
+    api::routes().with_tag("population", "The population registry, for registry officials within their territory")
 }

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::routes;
 use web::error::html;
 use web::extract::{Json, Path};
-use web::openapi::{ApiRouter, BadRequest, NotFound};
+use web::openapi::{ApiRouter, ApiRouterExt, BadRequest, NotFound};
 use web::{AppError, AppResult, AppState, PageCtx};
 
 /// The OpenAPI tag of the admin units' operations.
@@ -21,8 +21,11 @@ const TAG: &str = "admin-units";
 
 /// `/api/v1/admin-units…`: the routes and their operations.
 pub fn api_routes() -> ApiRouter {
-    let api = ApiRouter::new().routes(routes!(list)).routes(routes!(one));
-    web::openapi::with_tag(web::openapi::with_schema::<AdminUnitCode>(api), TAG, "Administrative units after July 2025")
+    ApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(one))
+        .with_schema::<AdminUnitCode>()
+        .with_tag(TAG, "Administrative units after July 2025")
 }
 
 /// `/units…`

@@ -20,23 +20,32 @@ use crate::error::{ErrorBody, ErrorDetail};
 /// A slice's API: routes and their OpenAPI operations together, relative to `/api/v1`.
 pub type ApiRouter = OpenApiRouter<AppState>;
 
-/// Adds `T`'s schema, and those it refers to, to the router's components. utoipa collects the schemas of bodies
-/// and responses by itself, but not those that only parameters refer to.
-pub fn with_schema<T: ToSchema>(mut router: ApiRouter) -> ApiRouter {
-    let mut schemas = vec![(T::name().into_owned(), T::schema())];
-    T::schemas(&mut schemas);
-    let components = router.get_openapi_mut().components.get_or_insert_with(Default::default);
-    for (name, schema) in schemas {
-        components.schemas.entry(name).or_insert(schema);
-    }
-    router
+/// What a slice adds to its [`ApiRouter`]'s part of the document besides its operations.
+pub trait ApiRouterExt {
+    /// Adds `T`'s schema, and those it refers to, to the components. utoipa collects the schemas of bodies and
+    /// responses by itself, but not those that only parameters refer to.
+    fn with_schema<T: ToSchema>(self) -> Self;
+
+    /// Adds the tag `name` (what the slice's operations are grouped under) with its description.
+    fn with_tag(self, name: &str, description: &str) -> Self;
 }
 
-/// Adds the tag `name` (what a slice's operations are grouped under) with its description to the document.
-pub fn with_tag(mut router: ApiRouter, name: &str, description: &str) -> ApiRouter {
-    let tag = utoipa::openapi::tag::TagBuilder::new().name(name).description(Some(description)).build();
-    router.get_openapi_mut().tags.get_or_insert_with(Vec::new).push(tag);
-    router
+impl ApiRouterExt for ApiRouter {
+    fn with_schema<T: ToSchema>(mut self) -> Self {
+        let mut schemas = vec![(T::name().into_owned(), T::schema())];
+        T::schemas(&mut schemas);
+        let components = self.get_openapi_mut().components.get_or_insert_with(Default::default);
+        for (name, schema) in schemas {
+            components.schemas.entry(name).or_insert(schema);
+        }
+        self
+    }
+
+    fn with_tag(mut self, name: &str, description: &str) -> Self {
+        let tag = utoipa::openapi::tag::TagBuilder::new().name(name).description(Some(description)).build();
+        self.get_openapi_mut().tags.get_or_insert_with(Vec::new).push(tag);
+        self
+    }
 }
 
 /// One of the shared error responses, each a component under `#/components/responses/` whose body is

@@ -98,6 +98,25 @@ impl FromStr for Purpose {
     }
 }
 
+/// The OpenAPI schema of a purpose's code, where a query states one.
+pub struct PurposeCode;
+
+impl utoipa::PartialSchema for PurposeCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Purpose::CODES))
+            .description(Some("Why the record is read; `other` needs `purpose_other`."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PurposeCode {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "PurposeCode".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
