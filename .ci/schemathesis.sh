@@ -62,7 +62,8 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
-# The back office last, on its own: disabling officials and revoking roles with generated ids could otherwise
+# One worker: with several, Hypothesis describes its strategies by parsing source in threads, which CPython 3.11's
+# parser does not survive ("AST constructor recursion depth mismatch"). The back office last, on its own: disabling officials and revoking roles with generated ids could otherwise
 # take the registry official's powers away while the rest is being tested.
 status=0
 for part in "--exclude-tag officials" "--include-tag officials"; do
@@ -71,7 +72,7 @@ for part in "--exclude-tag officials" "--include-tag officials"; do
     --checks all \
     --seed "$SEED" \
     --max-examples "$EXAMPLES" \
-    --workers 2 \
+    --workers 1 \
     --no-color $part ${CONGSO_SCHEMATHESIS_ARGS:-} || status=$?
 done
 if grep -q 'ERROR' "$work/server.log"; then

@@ -245,7 +245,6 @@ pub fn needs_caller(operation: &Operation) -> bool {
 
 fn query_conventions(operation: &mut Operation) {
     use utoipa::openapi::path::ParameterIn;
-    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder};
     for parameter in operation.parameters.iter_mut().flatten() {
         if parameter.parameter_in != ParameterIn::Query {
             continue;
@@ -253,12 +252,10 @@ fn query_conventions(operation: &mut Operation) {
         // Every query parameter is one value under its own name: an object or a list spread into other names
         // would not be read as this parameter at all.
         parameter.explode = Some(false);
-        if parameter.required == utoipa::openapi::Required::True {
-            continue;
-        }
-        if let Some(schema) = parameter.schema.take() {
-            let blank = ObjectBuilder::new().enum_values(Some([""]));
-            parameter.schema = Some(AnyOfBuilder::new().item(schema).item(blank).into());
+        if parameter.required != utoipa::openapi::Required::True {
+            // OpenAPI's own word for it, which utoipa does not model; its extensions are written flattened, so
+            // the key lands beside the others as it is.
+            parameter.extensions.get_or_insert_with(Default::default).insert("allowEmptyValue".into(), true.into());
         }
     }
 }
