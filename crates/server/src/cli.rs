@@ -60,6 +60,9 @@ enum Command {
     Bundle(crate::credentials::cli::BundleCommand),
     /// Check a QR code offline against a verifier bundle: no network, no database.
     Verify(crate::credentials::cli::VerifyCommand),
+    /// Background jobs: list them, retry the dead.
+    #[command(subcommand)]
+    Jobs(jobs::cli::JobsCommand<Overrides>),
     /// OpenID Connect clients: the systems that sign citizens in with congso.
     #[command(subcommand)]
     OidcClient(crate::oidc_cli::OidcClient),
@@ -246,6 +249,10 @@ impl Cli {
                     Ok(())
                 }
             },
+            Command::Jobs(jobs) => {
+                let db = open(&settings(jobs.store())?).await?;
+                Ok(jobs.run(&db, &mut std::io::stdout()).await?)
+            }
             Command::Keys(keys) => keys.run().await,
             Command::OidcClient(command) => command.run().await,
             Command::Ledger(ledger) => ledger.run().await,
@@ -288,7 +295,12 @@ pub(crate) async fn run_server(
     let config = WebConfig { secure_cookies: settings.secure_cookies, public_url, mailer, rate_limit };
     let state = AppState::new(db, config, keyring);
     tokio::spawn(crate::trust_cli::housekeeping(state.clone()));
-    crate::app::serve(listener, state, crate::app::shutdown_signal()).await?;
+    let mut handlers = jobs::Handlers::new();
+    notify::queue::register(&mut handlers, state.config.mailer.clone());
+    let worker = jobs::Worker::new(state.db.clone(), handlers, jobs::WorkerConfig::default()).spawn();
+    // The worker stops first, so that the jobs it runs can finish before the server closes the database.
+    let shutdown = async move { crate::app::shutdown_signal().await; worker.shutdown().await };
+    crate::app::serve(listener, state, shutdown).await?;
     Ok(())
 }
 
