@@ -145,8 +145,8 @@ pub enum FileError {
     /// The storage URL cannot be used.
     #[error("the files URL {0}")]
     Url(String),
-    /// The local folder could not be made.
-    #[error("cannot create the files folder {path}: {source}")]
+    /// The local folder, or a file's place in it, could not be made private.
+    #[error("cannot create or restrict {path} in the files folder: {source}")]
     Folder {
         /// The folder.
         path: std::path::PathBuf,

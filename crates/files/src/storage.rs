@@ -29,8 +29,7 @@ impl std::fmt::Debug for Files {
 
 impl Files {
     /// Opens the store at `location`. A local folder is created for the service's user alone (0700), and one that
-    /// others could enter is closed: the objects inside are written with the process's umask, so the folder is
-    /// what keeps them private. Nothing is contacted yet for S3.
+    /// others could enter is closed. Nothing is contacted yet for S3.
     pub fn open(location: &Location) -> Result<Files, FileError> {
         let objects: Arc<dyn ObjectStore> = match location {
             Location::Folder(path) => {
@@ -72,6 +71,7 @@ impl Files {
     ) -> Result<StoredFile, FileError> {
         let file = check(&bytes, declared_name, rules)?;
         self.objects.put(&object_path(&file.sha256), bytes.into()).await?;
+        self.restrict(&file.sha256)?;
         sqlx::query(
             "INSERT INTO files (id, sha256, size, media_type, declared_name, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -127,6 +127,27 @@ impl Files {
             declared_name: row.try_get("declared_name")?,
             id,
         })
+    }
+}
+
+impl Files {
+    /// Gives a local object, and the folders under the root that hold it, to the service's user alone, as
+    /// everything in the data folder is: `object_store` writes them with the process's umask.
+    fn restrict(&self, sha256: &str) -> Result<(), FileError> {
+        #[cfg(unix)]
+        if let Location::Folder(root) = &self.location {
+            use std::os::unix::fs::PermissionsExt;
+            let outer = root.join("sha256");
+            let inner = outer.join(sha256.get(..2).unwrap_or_default());
+            let object = inner.join(sha256);
+            for (path, mode) in [(&outer, 0o700), (&inner, 0o700), (&object, 0o600)] {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                    .map_err(|source| FileError::Folder { path: path.clone(), source })?;
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = sha256;
+        Ok(())
     }
 }
 

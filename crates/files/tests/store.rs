@@ -71,8 +71,11 @@ async fn a_file_is_stored_under_its_hash_and_read_back_checked() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(s.folder.path().join("files")).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o700, "the folder keeps the files to the service's user");
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&s.folder.path().join("files")), 0o700, "the folder is the service's user's alone");
+        let object = objects(&s).pop().unwrap();
+        assert_eq!(mode(&object), 0o600, "and so is each file");
+        assert_eq!(mode(object.parent().unwrap()), 0o700);
     }
 }
 
