@@ -41,9 +41,10 @@ impl Location {
                         "takes no port or query: set AWS_ENDPOINT for a store other than Amazon's".into(),
                     ));
                 }
-                let bucket = parsed.host_str().filter(|b| !b.is_empty()).ok_or_else(|| {
-                    FileError::Url("names no bucket: write it as s3://bucket/prefix".into())
-                })?;
+                let bucket = parsed
+                    .host_str()
+                    .filter(|b| !b.is_empty())
+                    .ok_or_else(|| FileError::Url("names no bucket: write it as s3://bucket/prefix".into()))?;
                 let prefix = parsed.path().trim_matches('/').to_owned();
                 Ok(Location::S3 { bucket: bucket.to_owned(), prefix })
             }

@@ -87,7 +87,13 @@ impl Files {
     }
 
     /// [`Files::put_in`] in a transaction of its own.
-    pub async fn put(&self, db: &Db, bytes: Bytes, declared_name: &str, rules: &Rules) -> Result<StoredFile, FileError> {
+    pub async fn put(
+        &self,
+        db: &Db,
+        bytes: Bytes,
+        declared_name: &str,
+        rules: &Rules,
+    ) -> Result<StoredFile, FileError> {
         let mut tx = db.begin_write().await?;
         let file = self.put_in(&mut tx, bytes, declared_name, rules).await?;
         tx.commit().await?;

@@ -136,8 +136,10 @@ pub(crate) async fn bury_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> 
 
 /// Deletes the done jobs last changed before `before`.
 pub(crate) async fn purge_done(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
-    let done =
-        sqlx::query("DELETE FROM jobs WHERE status = 'done' AND updated_at < $1").bind(before).execute(db.pool()).await?;
+    let done = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND updated_at < $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?;
     Ok(done.rows_affected())
 }
 
@@ -219,10 +221,12 @@ pub async fn retry(db: &Db, id: i64) -> Result<(), JobError> {
 
 /// Queues every dead job again; returns how many.
 pub async fn retry_all_dead(db: &Db) -> Result<u64, JobError> {
-    let done = sqlx::query("UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, updated_at = $1 WHERE status = 'dead'")
-        .bind(crate::now())
-        .execute(db.pool())
-        .await?;
+    let done = sqlx::query(
+        "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, updated_at = $1 WHERE status = 'dead'",
+    )
+    .bind(crate::now())
+    .execute(db.pool())
+    .await?;
     Ok(done.rows_affected())
 }
 

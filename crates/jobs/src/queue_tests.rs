@@ -13,7 +13,8 @@ async fn one_job(db: &Db, max_attempts: u32) -> i64 {
 }
 
 async fn status_of(db: &Db, id: i64) -> (String, i64) {
-    let row = sqlx::query("SELECT status, attempts FROM jobs WHERE id = $1").bind(id).fetch_one(db.pool()).await.unwrap();
+    let row =
+        sqlx::query("SELECT status, attempts FROM jobs WHERE id = $1").bind(id).fetch_one(db.pool()).await.unwrap();
     (row.get("status"), row.get("attempts"))
 }
 

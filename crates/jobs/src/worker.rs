@@ -251,7 +251,9 @@ impl Worker {
             Ok(false) => {
                 tracing::warn!(job = job.id, kind = %job.kind, "job's lease was taken over before its outcome was recorded")
             }
-            Err(e) => tracing::error!(job = job.id, error = %e, "could not record a job's outcome; its lease will run out"),
+            Err(e) => {
+                tracing::error!(job = job.id, error = %e, "could not record a job's outcome; its lease will run out")
+            }
         }
     }
 

@@ -40,7 +40,8 @@ async fn worker_process() {
                 .map_err(|e| JobFailure::permanent(format!("the effect was already recorded: {e}")))
         }
     });
-    let config = WorkerConfig { lease: Duration::from_secs(1), idle_sleep: Duration::from_millis(50), ..Default::default() };
+    let config =
+        WorkerConfig { lease: Duration::from_secs(1), idle_sleep: Duration::from_millis(50), ..Default::default() };
     let _running = Worker::new(db, handlers, config).spawn();
     // The parent ends this process, the hard way or at the end of the test.
     std::future::pending::<()>().await;
@@ -90,11 +91,15 @@ async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
 async fn a_job_whose_worker_is_killed_runs_once_after_restart() {
     let test = TestDb::new().await;
     let db = &test.db;
-    sqlx::query("CREATE TABLE effects (job_id BIGINT PRIMARY KEY, pid BIGINT NOT NULL)").execute(db.pool()).await.unwrap();
+    sqlx::query("CREATE TABLE effects (job_id BIGINT PRIMARY KEY, pid BIGINT NOT NULL)")
+        .execute(db.pool())
+        .await
+        .unwrap();
     let folder = tempfile::tempdir().unwrap();
     let id = jobs::enqueue(db, NewJob::new("test.gated", &serde_json::json!({})).unwrap()).await.unwrap();
     let status = async || -> (String, i64) {
-        let r = sqlx::query("SELECT status, attempts FROM jobs WHERE id = $1").bind(id).fetch_one(db.pool()).await.unwrap();
+        let r =
+            sqlx::query("SELECT status, attempts FROM jobs WHERE id = $1").bind(id).fetch_one(db.pool()).await.unwrap();
         (r.get("status"), r.get("attempts"))
     };
 
@@ -103,9 +108,8 @@ async fn a_job_whose_worker_is_killed_runs_once_after_restart() {
     wait_for("the first worker to start the job", async || started.exists()).await;
     first.kill_9();
     assert_eq!(status().await, ("running".to_owned(), 1), "the killed worker's claim is left behind");
-    let effects = async || -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM effects").fetch_one(db.pool()).await.unwrap()
-    };
+    let effects =
+        async || -> i64 { sqlx::query_scalar("SELECT COUNT(*) FROM effects").fetch_one(db.pool()).await.unwrap() };
     assert_eq!(effects().await, 0);
 
     std::fs::write(folder.path().join("gate"), b"").unwrap();

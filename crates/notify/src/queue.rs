@@ -45,9 +45,7 @@ fn failure(e: MailError) -> JobFailure {
                 JobFailure::retry(format!("the relay could not take the message{code}"))
             }
         }
-        other @ (MailError::SmtpUrl(_) | MailError::Outbox { .. } | MailError::File { .. }) => {
-            JobFailure::retry(other)
-        }
+        other @ (MailError::SmtpUrl(_) | MailError::Outbox { .. } | MailError::File { .. }) => JobFailure::retry(other),
     }
 }
 

@@ -299,7 +299,10 @@ pub(crate) async fn run_server(
     notify::queue::register(&mut handlers, state.config.mailer.clone());
     let worker = jobs::Worker::new(state.db.clone(), handlers, jobs::WorkerConfig::default()).spawn();
     // The worker stops first, so that the jobs it runs can finish before the server closes the database.
-    let shutdown = async move { crate::app::shutdown_signal().await; worker.shutdown().await };
+    let shutdown = async move {
+        crate::app::shutdown_signal().await;
+        worker.shutdown().await
+    };
     crate::app::serve(listener, state, shutdown).await?;
     Ok(())
 }

@@ -466,12 +466,15 @@ mod tests {
         let s = load(&flags, &env_of(&[]), serve_defaults()).unwrap();
         assert_eq!(s.files_location().unwrap(), files::Location::Folder(PathBuf::from("/srv/attachments")));
 
-        let err = load(&Overrides::default(), &env_of(&[("CONGSO_FILES_URL", "s3://AKIA:hunter2@b/p")]), serve_defaults())
-            .unwrap_err();
+        let err =
+            load(&Overrides::default(), &env_of(&[("CONGSO_FILES_URL", "s3://AKIA:hunter2@b/p")]), serve_defaults())
+                .unwrap_err();
         assert_eq!(err.key, "CONGSO_FILES_URL");
         assert!(!err.to_string().contains("hunter2"), "{err}");
         assert_eq!(
-            load(&Overrides::default(), &env_of(&[("CONGSO_FILES_URL", "ftp://x/y")]), serve_defaults()).unwrap_err().key,
+            load(&Overrides::default(), &env_of(&[("CONGSO_FILES_URL", "ftp://x/y")]), serve_defaults())
+                .unwrap_err()
+                .key,
             "CONGSO_FILES_URL"
         );
     }
