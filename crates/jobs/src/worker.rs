@@ -41,9 +41,21 @@ impl Job {
     /// The payload, read as `T`. A payload that does not read will not read next time either: the failure is
     /// permanent.
     pub fn payload<T: serde::de::DeserializeOwned>(&self) -> Result<T, JobFailure> {
-        // serde_json's message names a position and what was expected, never the payload's text.
-        serde_json::from_str(&self.payload)
-            .map_err(|e| JobFailure::permanent(format!("the {} payload cannot be read: {e}", self.kind)))
+        // Only where and what kind of error: serde_json's message quotes the value it did not expect, which can be
+        // the secret the payload carries.
+        serde_json::from_str(&self.payload).map_err(|e| {
+            let what = match e.classify() {
+                serde_json::error::Category::Data => "does not have the expected shape",
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "is not valid JSON",
+                serde_json::error::Category::Io => "cannot be read",
+            };
+            JobFailure::permanent(format!(
+                "the {} payload {what} (line {}, column {})",
+                self.kind,
+                e.line(),
+                e.column()
+            ))
+        })
     }
 }
 
@@ -114,7 +126,8 @@ pub struct WorkerConfig {
     /// How long to wait before looking again when no job is due.
     pub idle_sleep: Duration,
     /// How long a claim holds a job without being renewed; the worker renews it every third of this while the
-    /// handler runs. A dead worker's jobs are taken up again this long after it died.
+    /// handler runs. A dead worker's jobs are taken up again this long after it died. Leases are compared with
+    /// each node's clock, so the nodes' clocks must agree to well within this.
     pub lease: Duration,
     /// The delay before the second attempt; each further attempt doubles it.
     pub backoff_base: Duration,
