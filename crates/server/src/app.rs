@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::api::routes())
         .merge(ledger::api_routes())
         .merge(credentials::api_routes())
+        .merge(portal::api_routes())
         .route("/openapi.json", get(openapi::document));
     let router = Router::new()
         .route("/healthz", get(healthz))
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::credential::pages::routes())
         .merge(ledger::routes())
         .merge(credentials::routes())
+        .merge(portal::routes())
         .merge(web::routes())
         .nest("/api/v1", api)
         .fallback(not_found)

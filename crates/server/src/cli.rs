@@ -236,6 +236,8 @@ pub(crate) async fn run_server(
     db: Db,
     keyring: std::sync::Arc<trust::keyring::Keyring>,
 ) -> anyhow::Result<()> {
+    // A broken procedure file stops the start, naming the file and the field.
+    portal::Catalogue::builtin()?;
     let listener =
         TcpListener::bind(settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(listen = %settings.listen, database = %store::redact_url(&settings.database_url()), "congso serving");

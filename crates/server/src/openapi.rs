@@ -19,10 +19,10 @@ use web::extract::Json;
         registry::api::move_household, registry::api::household, registry::api::address,
         ledger::api::latest_head, ledger::api::sign_head, ledger::api::inclusion,
         ledger::api::consistency, ledger::api::my_data_usage, ledger::api::my_receipt,
-        credentials::verify::verify_api,
+        credentials::verify::verify_api, portal::api::list, portal::api::one,
     ),
     modifiers(&BearerAuth),
-    tags((name = "admin-units", description = "Administrative units after July 2025"), (name = "identity", description = "Accounts"), (name = "officials", description = "Agencies, officials and their roles, for administrators within their territory"), (name = "population", description = "The population registry, for registry officials within their territory"), (name = "ledger", description = "The audit ledger: signed tree heads and proofs, public; a citizen's own entries with receipts"), (name = "trust", description = "Verifying signed QR codes: digital IDs and documents"))
+    tags((name = "admin-units", description = "Administrative units after July 2025"), (name = "identity", description = "Accounts"), (name = "officials", description = "Agencies, officials and their roles, for administrators within their territory"), (name = "population", description = "The population registry, for registry officials within their territory"), (name = "ledger", description = "The audit ledger: signed tree heads and proofs, public; a citizen's own entries with receipts"), (name = "trust", description = "Verifying signed QR codes: digital IDs and documents"), (name = "portal", description = "The public-service portal: the procedure catalogue"))
 )]
 struct ApiDoc;
 
