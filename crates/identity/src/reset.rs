@@ -1,8 +1,10 @@
 //! Password reset by mail: `/password/forgot` sends a link, `/password/reset?token=…` sets a new password.
 //!
 //! - The forgot form takes a username or the e-mail address on file. Its answer is one page, one status and one
-//!   timing for every input: the lookup and the mail run after the answer, in a task of their own, so neither the
-//!   page nor its delay tells whether an account exists. Accounts without an address or disabled get no mail.
+//!   timing for every input: the lookup runs after the answer, in a task of their own, so neither the page nor its
+//!   delay tells whether an account exists. Accounts without an address or disabled get no mail.
+//! - The mail is a `mail.send` job enqueued in the transaction that stores the link, so a link exists if and only if
+//!   its mail will be sent; the job worker sends it, and retries while the relay is away.
 //! - A link carries 32 random bytes; only their SHA-256 is stored. It works once, for [`LINK_SECS`], and a new
 //!   request deletes the account's older links. Using it is one `UPDATE … WHERE used_at IS NULL AND expires_at >
 //!   now`, so of two submits racing with the same link exactly one wins.
@@ -86,7 +88,7 @@ enum SendError {
     #[error(transparent)]
     Sql(#[from] sqlx::Error),
     #[error(transparent)]
-    Mail(#[from] notify::MailError),
+    Jobs(#[from] jobs::JobError),
     #[error(transparent)]
     Ledger(#[from] trust::ledger::LedgerError),
 }
@@ -97,32 +99,34 @@ async fn send_links(state: &AppState, login: &str, base: &str) -> Result<(), Sen
         tracing::info!("password reset asked for no account with an address");
     }
     for r in recipients {
-        let token = new_link(&state.db, r.id).await?;
-        let link = format!("{base}/password/reset?token={token}");
-        let message = notify::Message::new(&r.email, "Đặt lại mật khẩu tài khoản congso")
-            .paragraph(&format!("Xin chào {},", r.display_name))
-            .paragraph(&format!(
-                "Có người (có thể là bạn) vừa yêu cầu đặt lại mật khẩu của tài khoản {}. Để đặt mật khẩu mới, hãy \
-                 mở liên kết dưới đây trong vòng {} phút:",
-                r.username,
-                LINK_SECS / 60
-            ))
-            .paragraph(&link)
-            .paragraph(
-                "Liên kết chỉ dùng được một lần. Nếu bạn không yêu cầu, hãy bỏ qua thư này: mật khẩu của bạn không \
-                 thay đổi.",
-            )
-            .paragraph("Thư này được gửi tự động, vui lòng không trả lời.");
-        state.config.mailer.send(message).await?;
+        new_link(&state.db, &r, base).await?;
         // The requester is not signed in: the event names the account, not a person who proved who they are.
         let mut event = Event::new(EventKind::PasswordResetRequested, Actor::system(&r.username));
         if let Some(personal_id) = &r.personal_id {
             event = event.subject(personal_id);
         }
         state.ledger.record(event).await?;
-        tracing::info!(account_id = r.id, "password reset link sent");
+        tracing::info!(account_id = r.id, "password reset link made and its mail queued");
     }
     Ok(())
+}
+
+/// The mail that carries a link.
+fn link_mail(r: &Recipient, link: &str) -> notify::Message {
+    notify::Message::new(&r.email, "Đặt lại mật khẩu tài khoản congso")
+        .paragraph(&format!("Xin chào {},", r.display_name))
+        .paragraph(&format!(
+            "Có người (có thể là bạn) vừa yêu cầu đặt lại mật khẩu của tài khoản {}. Để đặt mật khẩu mới, hãy mở \
+             liên kết dưới đây trong vòng {} phút:",
+            r.username,
+            LINK_SECS / 60
+        ))
+        .paragraph(link)
+        .paragraph(
+            "Liên kết chỉ dùng được một lần. Nếu bạn không yêu cầu, hãy bỏ qua thư này: mật khẩu của bạn không thay \
+             đổi.",
+        )
+        .paragraph("Thư này được gửi tự động, vui lòng không trả lời.")
 }
 
 /// The live accounts with an address that `login` names: a username, or an e-mail address on file (any case).
@@ -151,25 +155,27 @@ async fn recipients(db: &Db, login: &str) -> Result<Vec<Recipient>, sqlx::Error>
         .collect()
 }
 
-/// Makes a link for `account_id`, deleting its older links (and everyone's expired ones, to keep the table small).
-async fn new_link(db: &Db, account_id: i64) -> Result<String, sqlx::Error> {
+/// Makes a link for the recipient and queues its mail, in one transaction; deletes the account's older links (and
+/// everyone's expired ones, to keep the table small).
+async fn new_link(db: &Db, r: &Recipient, base: &str) -> Result<(), SendError> {
     let token = service::random_secret();
     let now = service::now();
     let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM password_resets WHERE account_id = $1 OR expires_at < $2")
-        .bind(account_id)
+        .bind(r.id)
         .bind(now)
         .execute(&mut *tx)
         .await?;
     sqlx::query("INSERT INTO password_resets (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(service::sha256_hex(&token))
-        .bind(account_id)
+        .bind(r.id)
         .bind(now)
         .bind(now + LINK_SECS)
         .execute(&mut *tx)
         .await?;
+    notify::queue::enqueue_in(&mut tx, &link_mail(r, &format!("{base}/password/reset?token={token}"))).await?;
     tx.commit().await?;
-    Ok(token)
+    Ok(())
 }
 
 /// Whether a token has the shape of one congso made: 43 characters of URL-safe base64.

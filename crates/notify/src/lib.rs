@@ -9,6 +9,12 @@
 //!   mailer's `Debug` shows only scheme, host and port.
 //!
 //! Bodies are sent base64-encoded, so that Vietnamese text and long links survive every relay unchanged.
+//!
+//! A slice does not send mail itself: it enqueues a `mail.send` job ([`queue::enqueue_in`]) in the transaction of
+//! the change the mail is about, and the job worker sends it ([`queue::register`]), retrying while the relay is
+//! away. So a mail goes out if and only if its change committed, and a relay that is down delays it, not the page.
+
+pub mod queue;
 
 use std::path::{Path, PathBuf};
 
@@ -57,12 +63,19 @@ pub enum MailError {
     },
 }
 
-/// A plain-text message to one person, built a paragraph at a time.
-#[derive(Debug, Clone)]
+/// A plain-text message to one person, built a paragraph at a time. Its `Debug` shows neither the address nor the
+/// text, which can hold a secret (a reset link).
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Message {
     to: String,
     subject: String,
     body: String,
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Message").field("subject", &self.subject).field("body_len", &self.body.len()).finish()
+    }
 }
 
 impl Message {

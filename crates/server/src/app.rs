@@ -30,6 +30,7 @@ pub fn api() -> ApiRouter {
         .merge(registry::api_routes())
         .merge(ledger::api_routes())
         .merge(credentials::api_routes())
+        .merge(portal::api_routes())
 }
 
 /// The largest request body accepted anywhere but uploads (`/verify` takes photos up to
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::credential::pages::routes())
         .merge(ledger::routes())
         .merge(credentials::routes())
+        .merge(portal::routes())
         .merge(web::routes())
         .merge(api)
         .fallback(not_found)

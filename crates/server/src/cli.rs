@@ -82,6 +82,13 @@ enum Command {
     },
     /// Check a QR code offline against a verifier bundle: no network, no database.
     Verify(credentials::cli::VerifyCommand),
+    /// Background jobs: list them, retry the dead.
+    Jobs {
+        #[command(subcommand)]
+        command: jobs::cli::JobsCommand,
+        #[command(flatten)]
+        store: Overrides,
+    },
     /// OpenID Connect clients: the systems that sign citizens in with congso.
     OidcClient {
         #[command(subcommand)]
@@ -188,6 +195,9 @@ impl Cli {
             Command::OidcClient { command, store } => command.run(&open(&settings(&store)?).await?).await,
             Command::Ledger { command, store } => crate::trust_cli::ledger(command, &store).await,
             Command::Bench(Bench::Registry(bench)) => bench.run(crate::app::router).await,
+            Command::Jobs { command, store } => {
+                Ok(command.run(&open(&settings(&store)?).await?, &mut std::io::stdout()).await?)
+            }
             Command::Bench(Bench::Credentials(bench)) => bench.run(),
             Command::Credential { command, store } => {
                 let settings = settings(&store)?;
@@ -226,6 +236,8 @@ pub(crate) async fn run_server(
     db: Db,
     keyring: std::sync::Arc<trust::keyring::Keyring>,
 ) -> anyhow::Result<()> {
+    // A broken procedure file stops the start, naming the file and the field.
+    portal::Catalogue::builtin()?;
     let listener =
         TcpListener::bind(settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(listen = %settings.listen, database = %store::redact_url(&settings.database_url()), "congso serving");
@@ -236,7 +248,15 @@ pub(crate) async fn run_server(
     let config = WebConfig { secure_cookies: settings.secure_cookies, public_url, mailer, rate_limit };
     let state = AppState::new(db, config, keyring);
     tokio::spawn(ledger::housekeeping(state.clone()));
-    crate::app::serve(listener, state, crate::app::shutdown_signal()).await?;
+    let mut handlers = jobs::Handlers::new();
+    notify::queue::register(&mut handlers, state.config.mailer.clone());
+    let worker = jobs::Worker::new(state.db.clone(), handlers, jobs::WorkerConfig::default()).spawn();
+    // The worker stops first, so that the jobs it runs can finish before the server closes the database.
+    let shutdown = async move {
+        crate::app::shutdown_signal().await;
+        worker.shutdown().await
+    };
+    crate::app::serve(listener, state, shutdown).await?;
     Ok(())
 }
 

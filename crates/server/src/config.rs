@@ -31,6 +31,9 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client, for the rate limit; empty means none.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Where stored files go: `s3://bucket/prefix` (credentials from the `AWS_*` environment) or
+    /// `file:///folder`; `None` means the folder `files` in `data_dir`.
+    pub files_url: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -46,6 +49,7 @@ impl std::fmt::Debug for Settings {
             .field("mail_from", &self.mail_from)
             .field("smtp_url", &self.smtp_url.as_deref().map(store::redact_url))
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("files_url", &self.files_url)
             .finish()
     }
 }
@@ -79,6 +83,12 @@ impl Settings {
                       point to it)"
                 .to_owned(),
         })
+    }
+
+    /// Where stored files go, as these settings name it.
+    pub fn files_location(&self) -> Result<files::Location, ConfigError> {
+        files::Location::parse(self.files_url.as_deref(), &self.data_dir)
+            .map_err(|e| ConfigError { key: "files_url".to_owned(), problem: e.to_string() })
     }
 
     /// The mailer these settings name: the SMTP relay, or `.eml` files in `data_dir/outbox`.
@@ -121,6 +131,7 @@ struct FileSettings {
     mail_from: Option<String>,
     smtp_url: Option<String>,
     trusted_proxies: Option<Vec<String>>,
+    files_url: Option<String>,
 }
 
 /// Values given on the command line; each overrides everything else.
@@ -204,6 +215,16 @@ fn check_smtp_url(key: &str, value: &str) -> Result<Option<String>, ConfigError>
         .map_err(|e| ConfigError { key: key.to_owned(), problem: e.to_string() })
 }
 
+fn check_files_url(key: &str, value: &str) -> Result<Option<String>, ConfigError> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    // The folder a relative data_dir would give does not matter here: only the URL's form is checked.
+    files::Location::parse(Some(value), Path::new("."))
+        .map(|_| Some(value.trim().to_owned()))
+        .map_err(|e| ConfigError { key: key.to_owned(), problem: e.to_string() })
+}
+
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
     let key = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError { key: key.clone(), problem: e.to_string() })?;
@@ -255,6 +276,9 @@ pub fn load(
         if let Some(v) = file.trusted_proxies {
             s.trusted_proxies = parse_proxies("trusted_proxies", v.iter().map(String::as_str))?;
         }
+        if let Some(v) = file.files_url {
+            s.files_url = check_files_url("files_url", &v)?;
+        }
     }
     if let Some(v) = env("CONGSO_LISTEN") {
         s.listen = parse_listen("CONGSO_LISTEN", &v)?;
@@ -286,6 +310,9 @@ pub fn load(
     if let Some(v) = env("CONGSO_SMTP_URL") {
         s.smtp_url = check_smtp_url("CONGSO_SMTP_URL", &v)?;
     }
+    if let Some(v) = env("CONGSO_FILES_URL") {
+        s.files_url = check_files_url("CONGSO_FILES_URL", &v)?;
+    }
     if let Some(v) = &overrides.listen {
         s.listen = parse_listen("--listen", v)?;
     }
@@ -311,6 +338,7 @@ pub fn serve_defaults() -> Settings {
         mail_from: DEFAULT_MAIL_FROM.to_owned(),
         smtp_url: None,
         trusted_proxies: Vec::new(),
+        files_url: None,
     }
 }
 
@@ -421,6 +449,34 @@ mod tests {
         let err = bad("CONGSO_SMTP_URL", "imap://u:hunter2@mail.example.vn").unwrap_err();
         assert_eq!(err.key, "CONGSO_SMTP_URL");
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn stored_files_go_to_the_data_folder_unless_a_url_says_otherwise() {
+        let s = load(&Overrides::default(), &env_of(&[("CONGSO_DATA_DIR", "/srv/congso")]), serve_defaults()).unwrap();
+        assert_eq!(s.files_location().unwrap(), files::Location::Folder(PathBuf::from("/srv/congso/files")));
+        let env = env_of(&[("CONGSO_FILES_URL", "s3://congso-files/prod/")]);
+        let s = load(&Overrides::default(), &env, serve_defaults()).unwrap();
+        let s3 = files::Location::S3 { bucket: "congso-files".into(), prefix: "prod".into() };
+        assert_eq!(s.files_location().unwrap(), s3);
+        let dir = tempfile_dir();
+        let file = dir.join("files.toml");
+        std::fs::write(&file, "files_url = \"file:///srv/attachments\"\n").unwrap();
+        let flags = Overrides { config: Some(file), ..Default::default() };
+        let s = load(&flags, &env_of(&[]), serve_defaults()).unwrap();
+        assert_eq!(s.files_location().unwrap(), files::Location::Folder(PathBuf::from("/srv/attachments")));
+
+        let err =
+            load(&Overrides::default(), &env_of(&[("CONGSO_FILES_URL", "s3://AKIA:hunter2@b/p")]), serve_defaults())
+                .unwrap_err();
+        assert_eq!(err.key, "CONGSO_FILES_URL");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        assert_eq!(
+            load(&Overrides::default(), &env_of(&[("CONGSO_FILES_URL", "ftp://x/y")]), serve_defaults())
+                .unwrap_err()
+                .key,
+            "CONGSO_FILES_URL"
+        );
     }
 
     fn tempfile_dir() -> PathBuf {

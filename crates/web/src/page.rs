@@ -16,6 +16,29 @@ pub struct UserBadge {
     pub display_name: String,
 }
 
+/// A link of the site's main navigation, declared by the slice whose page it is.
+pub struct NavLink {
+    /// Where it goes.
+    pub path: &'static str,
+    /// The i18n key of its label.
+    pub label: &'static str,
+    /// Its place: lower comes first.
+    pub order: u16,
+}
+
+inventory::collect!(NavLink);
+
+/// Adds a link to the site's main navigation: `web::nav_link!("/procedures", "portal.nav", 10);` once in the
+/// slice's `lib.rs`. Links are shown by their order.
+#[macro_export]
+macro_rules! nav_link {
+    ($path:expr, $label:expr, $order:expr) => {
+        $crate::inventory::submit! {
+            $crate::page::NavLink { path: $path, label: $label, order: $order }
+        }
+    };
+}
+
 /// What every page template needs: language, CSRF token for its forms, who is signed in, where it is.
 #[derive(Debug, Clone)]
 pub struct PageCtx {
@@ -38,6 +61,14 @@ impl PageCtx {
     /// Whether the page is in Vietnamese.
     pub fn is_vi(&self) -> bool {
         self.lang == Lang::Vi
+    }
+
+    /// The site's main navigation, as the slices declared it with [`nav_link!`](crate::nav_link), in their
+    /// order: `(path, label)`.
+    pub fn nav(&self) -> Vec<(&'static str, &'static str)> {
+        let mut links: Vec<&NavLink> = inventory::iter::<NavLink>.into_iter().collect();
+        links.sort_by_key(|l| (l.order, l.path));
+        links.into_iter().map(|l| (l.path, self.t(l.label))).collect()
     }
 
     fn from_parts(

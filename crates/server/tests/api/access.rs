@@ -29,7 +29,7 @@ fn rule(method: &Method, path: &str) -> Rule {
         ("GET", "/api/v1/ledger/sth" | "/api/v1/ledger/proof/inclusion" | "/api/v1/ledger/proof/consistency") => {
             Rule::Public
         }
-        ("POST", "/api/v1/verify") => Rule::Public,
+        ("POST", "/api/v1/verify") | ("GET", "/api/v1/procedures" | "/api/v1/procedures/{code}") => Rule::Public,
         ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
         ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
         (_, p)
@@ -166,6 +166,7 @@ impl Cast {
         let code = match path {
             p if p.starts_with("/api/v1/addresses") => self.outsider_address.as_str(),
             p if p.starts_with("/api/v1/admin-units") => "01",
+            p if p.starts_with("/api/v1/procedures") => "khai-sinh",
             _ => self.outsider_household.as_str(),
         };
         let grant = if path.ends_with("/reject") { self.grant_to_reject } else { self.grant_to_approve };

@@ -116,3 +116,25 @@ async fn a_clerk_signs_in_finds_a_citizen_and_reads_the_history() {
     assert!(b.current_url().await.unwrap().path().starts_with("/signin"));
     b.close().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
+async fn on_a_phone_a_visitor_finds_a_procedure_from_the_navigation() {
+    let app = TestApp::spawn().await;
+    let (_driver, b) = browser().await;
+    b.set_window_size(375, 812).await.unwrap();
+    b.goto(&app.url("/")).await.unwrap();
+    b.find(Locator::LinkText("Thủ tục hành chính")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Css("ul.cards li")).await.unwrap();
+    assert_eq!(b.current_url().await.unwrap().path(), "/procedures");
+    let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
+    assert_eq!(b.execute(fits, vec![]).await.unwrap(), serde_json::json!(true), "the catalogue is wider than a phone");
+    b.find(Locator::LinkText("Đăng ký khai sinh")).await.unwrap().click().await.unwrap();
+    let facts = b.wait().for_element(Locator::Css("main dl")).await.unwrap().text().await.unwrap();
+    assert!(facts.contains("Luật Hộ tịch 2014") && facts.contains("ngày làm việc"), "{facts}");
+    assert_eq!(b.execute(fits, vec![]).await.unwrap(), serde_json::json!(true), "the procedure is wider than a phone");
+    b.find(Locator::LinkText("Đăng nhập để nộp hồ sơ")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Id("username")).await.unwrap();
+    assert!(b.current_url().await.unwrap().query().unwrap_or_default().contains("procedures"));
+    b.close().await.unwrap();
+}

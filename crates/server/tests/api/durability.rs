@@ -150,3 +150,29 @@ async fn concurrent_moves_of_one_citizen_are_applied_one_at_a_time() {
         assert_eq!(v["version"], i + 1);
     }
 }
+
+#[tokio::test]
+async fn congso_serve_sends_the_mail_queued_in_its_database() {
+    // A bare database: the test server's own worker must not be the one that sends.
+    let db = store::testing::TestDb::new().await;
+    let message = notify::Message::new("an@example.vn", "Thư thử").paragraph("https://x.vn/reset?token=SECRET");
+    let mut tx = db.db.begin_write().await.unwrap();
+    notify::queue::enqueue_in(&mut tx, &message).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let server = start_server(&db.url).await;
+    // The file is written before the job is marked done: wait for the mark.
+    let mut done = Vec::new();
+    for _ in 0..100 {
+        done = jobs::list(&db.db, Some(jobs::Status::Done), 10).await.unwrap();
+        if !done.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(done.len(), 1, "the worker in congso serve ran the queued job");
+    let outbox = server._data_dir.path().join("outbox");
+    assert_eq!(std::fs::read_dir(outbox).unwrap().count(), 1, "and sent the mail");
+    let payload: String = store::sqlx::query_scalar("SELECT payload FROM jobs").fetch_one(db.db.pool()).await.unwrap();
+    assert_eq!(payload, "", "the sent mail's text is not kept");
+}

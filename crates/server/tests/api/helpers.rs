@@ -57,6 +57,11 @@ impl TestApp {
         let public_url = public_url.unwrap_or(&base).parse().unwrap();
         let config = WebConfig { secure_cookies: false, public_url, mailer, rate_limit };
         let state = AppState::new(db.db.clone(), config, keyring.clone());
+        // The job worker, as `congso serve` starts it, polling often so that tests wait little for their mail.
+        let mut handlers = jobs::Handlers::new();
+        notify::queue::register(&mut handlers, state.config.mailer.clone());
+        let worker = jobs::WorkerConfig { idle_sleep: std::time::Duration::from_millis(20), ..Default::default() };
+        jobs::Worker::new(db.db.clone(), handlers, worker).spawn();
         let kept = state.clone();
         tokio::spawn(congso::app::serve(listener, state, std::future::pending()));
         TestApp { base, db, keyring, outbox, state: kept, _outbox_dir: outbox_dir }

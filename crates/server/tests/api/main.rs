@@ -16,6 +16,7 @@ mod mfa;
 mod officials;
 mod oidc;
 mod openapi;
+mod portal;
 mod ratelimit;
 mod registration;
 mod reset;
