@@ -90,12 +90,26 @@ pub async fn latest(
 /// Revokes a credential or document; revoking one already revoked changes nothing and says so (`false`).
 /// The reason goes into the ledger, so it follows [`kernel::free_text::clean`] (at most 500 characters).
 pub async fn revoke(db: &Db, id: &str, reason: &str, actor: &Actor) -> Result<bool, CredentialError> {
+    let mut tx = db.begin_write().await?;
+    let revoked = revoke_in(&mut tx, db.backend(), id, reason, actor).await?;
+    tx.commit().await?;
+    Ok(revoked)
+}
+
+/// [`revoke`] in the caller's transaction, with its ledger entry: for an outcome that ends a credential together
+/// with the change that ends it (a death registration revokes the digital ID).
+pub async fn revoke_in(
+    tx: &mut Tx,
+    backend: Backend,
+    id: &str,
+    reason: &str,
+    actor: &Actor,
+) -> Result<bool, CredentialError> {
     let reason = kernel::free_text::clean(reason, 500)?;
     let reason = reason.as_str();
-    let mut tx = db.begin_write().await?;
     let row = sqlx::query("SELECT personal_id, revoked_at FROM credentials WHERE id = $1")
         .bind(id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .ok_or_else(|| CredentialError::Unknown(id.to_owned()))?;
     if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
@@ -106,14 +120,13 @@ pub async fn revoke(db: &Db, id: &str, reason: &str, actor: &Actor) -> Result<bo
         .bind(now())
         .bind(reason)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     let event = Event::new(EventKind::CredentialRevoked, actor.clone())
         .subject(&personal_id)
         .purpose(reason)
         .detail(serde_json::json!({ "id": id }));
-    ledger::store::append(&mut tx, db.backend(), &mut [event]).await?;
-    tx.commit().await?;
+    ledger::store::append(tx, backend, &mut [event]).await?;
     Ok(true)
 }
 

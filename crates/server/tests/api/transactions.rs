@@ -1,4 +1,4 @@
-//! Slices' write services compose: one caller's transaction carries the changes of two slices and their ledger
+//! Slices' write services compose: one caller's transaction carries the changes of three slices and their ledger
 //! entries, which commit together or not at all, as a dossier's approval will.
 
 use identity::AccountKind;
@@ -14,7 +14,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 #[tokio::test]
-async fn two_slices_changes_and_their_ledger_entries_commit_together_or_not_at_all() {
+async fn three_slices_changes_and_their_ledger_entries_commit_together_or_not_at_all() {
     let app = TestApp::spawn().await;
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
     let db = &app.db.db;
@@ -36,6 +36,14 @@ async fn two_slices_changes_and_their_ledger_entries_commit_together_or_not_at_a
         let mut tx = db.begin_write().await.unwrap();
         let citizen = registry::service::register_in(&mut tx, db.backend(), &new, &change).await.unwrap();
         identity::service::bind_personal_id_in(&mut tx, db.backend(), account, &citizen.personal_id).await.unwrap();
+        let applicant = portal::service::Applicant {
+            personal_id: citizen.personal_id,
+            actor: actor.clone(),
+            commune: citizen.commune,
+        };
+        let procedure = portal::Catalogue::builtin().unwrap().get(&"thuong-tru".parse().unwrap()).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        portal::service::open_in(&mut tx, db.backend(), procedure, &applicant, now).await.unwrap();
         if commit {
             tx.commit().await.unwrap();
         } else {
@@ -43,9 +51,10 @@ async fn two_slices_changes_and_their_ledger_entries_commit_together_or_not_at_a
         }
         let registered = count(&app, "SELECT COUNT(*) FROM citizens WHERE personal_id = '001203012345'").await;
         let bound = count(&app, "SELECT COUNT(*) FROM accounts WHERE personal_id = '001203012345'").await;
+        let opened = count(&app, "SELECT COUNT(*) FROM dossiers WHERE applicant = '001203012345'").await;
         let written = count(&app, "SELECT COUNT(*) FROM ledger_entries").await - entries;
-        let both = if commit { (1, 1, 2) } else { (0, 0, 0) };
-        assert_eq!((registered, bound, written), both, "commit {commit}");
+        let all = if commit { (1, 1, 1, 3) } else { (0, 0, 0, 0) };
+        assert_eq!((registered, bound, opened, written), all, "commit {commit}");
     }
     let (ok, out) = crate::helpers::ledger_verify(&app, None);
     assert!(ok, "{out}");
