@@ -54,8 +54,9 @@ pub enum LedgerCommand {
 }
 
 impl Keys {
-    /// Runs the command; `master` opens the keyring's private keys.
-    pub async fn run(self, db: &Db, master: MasterKey) -> anyhow::Result<()> {
+    /// Runs the command; `master` gives the key that opens the keyring's private keys, which only `rotate` needs
+    /// (asking for it may create the master key file of a new installation).
+    pub async fn run(self, db: &Db, master: impl FnOnce() -> anyhow::Result<MasterKey>) -> anyhow::Result<()> {
         match self {
             Keys::List => {
                 for key in keyring::list(db.pool()).await? {
@@ -66,6 +67,7 @@ impl Keys {
             }
             Keys::Rotate { algorithm } => {
                 let algorithm: Algorithm = algorithm.parse().map_err(|e| anyhow::anyhow!("--algorithm: {e}"))?;
+                let master = master()?;
                 // Opening first makes sure the existing keys open under this master key.
                 Keyring::open(db, master.clone()).await?;
                 let mut tx = db.begin_write().await?;

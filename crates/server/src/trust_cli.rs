@@ -21,7 +21,7 @@ fn sealed_tables() -> Vec<&'static Sealed> {
 pub async fn keys(command: Keys, store: &Overrides) -> anyhow::Result<()> {
     let settings = settings(store)?;
     let db = open(&settings).await?;
-    command.run(&db, master_key(&settings)?).await
+    command.run(&db, || master_key(&settings)).await
 }
 
 /// `congso ledger …`: the ledger's own checks and the sealed tables, then the registry's records against their
