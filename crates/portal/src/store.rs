@@ -49,6 +49,14 @@ pub async fn of_applicant(db: &Db, applicant: &str) -> Result<Vec<Dossier>, sqlx
     rows.iter().map(dossier_from_row).collect()
 }
 
+/// Every dossier, in code order, for the check against the ledger.
+pub async fn all(db: &Db) -> Result<Vec<Dossier>, sqlx::Error> {
+    let rows = sqlx::query("SELECT code, procedure_code, agency, status, created_at FROM dossiers ORDER BY code")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(dossier_from_row).collect()
+}
+
 fn decode(column: &str, e: impl std::fmt::Display) -> sqlx::Error {
     sqlx::Error::ColumnDecode { index: column.to_owned(), source: e.to_string().into() }
 }

@@ -48,6 +48,11 @@ pub async fn ledger(command: LedgerCommand, store: &Overrides) -> anyhow::Result
             "registry: {} records (every citizen's versions, households, dwellings) match the ledger",
             records.records
         );
+        let (dossiers, problem) = portal::service::verify_dossiers(&db).await?;
+        if let Some(problem) = problem {
+            bail!("portal verification failed: {problem}");
+        }
+        println!("portal: {dossiers} dossiers match the ledger");
     }
     Ok(())
 }

@@ -67,6 +67,15 @@ async fn a_citizen_opens_dossiers_numbered_by_their_communes_committee() {
     let entries = trust::ledger::store::entries_about(app.db.db.pool(), &pid, u64::MAX, 50).await.unwrap();
     let opened = entries.iter().filter(|e| e.event.record.as_ref().is_some_and(|r| r.kind == "dossier")).count();
     assert_eq!(opened, 2, "each dossier opened has its ledger entry");
+    let (ok, out) = crate::helpers::ledger_verify(&app, None);
+    assert!(ok && out.contains("portal: 2 dossiers match the ledger"), "{out}");
+    // A dossier changed behind the service's back is named.
+    store::sqlx::query("UPDATE dossiers SET procedure_code = 'khai-tu' WHERE code LIKE '%-000002'")
+        .execute(app.db.db.pool())
+        .await
+        .unwrap();
+    let (ok, out) = crate::helpers::ledger_verify(&app, None);
+    assert!(!ok && out.contains("-000002: the stored row is not the one of ledger entry"), "{out}");
 }
 
 #[tokio::test]
