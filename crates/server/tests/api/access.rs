@@ -3,7 +3,7 @@
 //! registry role. A new route that is not classified here fails the test, so none can be forgotten.
 
 use identity::model::RoleAssignment;
-use identity::service::{self, NewAccount};
+use identity::service;
 use identity::{AccountKind, Role, Territory};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
@@ -71,15 +71,7 @@ struct Cast {
 }
 
 async fn token(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<RoleAssignment>) -> (i64, String) {
-    let new = NewAccount {
-        username: username.parse().unwrap(),
-        display_name: username.into(),
-        kind,
-        password: PASSWORD.parse().unwrap(),
-        roles,
-    };
-    let id = service::create_account(&app.db.db, new).await.unwrap();
-    (id, service::create_token(&app.db.db, username, 1).await.unwrap().1)
+    app.account_with_token(username, kind, roles).await
 }
 
 async fn cast() -> Cast {

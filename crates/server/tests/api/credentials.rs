@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use ciborium::Value as Cbor;
 use identity::AccountKind;
 use identity::model::RoleAssignment;
-use identity::service::{self, NewAccount};
+use identity::service;
 use identity::{Role, Territory};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -25,15 +25,7 @@ struct World {
 }
 
 async fn account(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<RoleAssignment>) -> (i64, String) {
-    let new = NewAccount {
-        username: username.parse().unwrap(),
-        display_name: username.into(),
-        kind,
-        password: PASSWORD.parse().unwrap(),
-        roles,
-    };
-    let id = service::create_account(&app.db.db, new).await.unwrap();
-    (id, service::create_token(&app.db.db, username, 1).await.unwrap().1)
+    app.account_with_token(username, kind, roles).await
 }
 
 async fn world() -> World {

@@ -96,6 +96,24 @@ impl TestApp {
         service::create_account(&self.db.db, new).await.unwrap()
     }
 
+    /// An account holding `roles`, and an API token for it: `(account id, token)`.
+    pub async fn account_with_token(
+        &self,
+        username: &str,
+        kind: AccountKind,
+        roles: Vec<RoleAssignment>,
+    ) -> (i64, String) {
+        let new = NewAccount {
+            username: username.parse().unwrap(),
+            display_name: username.into(),
+            kind,
+            password: PASSWORD.parse().unwrap(),
+            roles,
+        };
+        let id = service::create_account(&self.db.db, new).await.unwrap();
+        (id, service::create_token(&self.db.db, username, 1).await.unwrap().1)
+    }
+
     pub fn browser(&self) -> Browser {
         Browser { base: self.base.clone(), client: Self::client(), cookies: BTreeMap::new() }
     }

@@ -5,7 +5,7 @@
 
 use identity::model::RoleAssignment;
 use identity::officials::Agency;
-use identity::service::{self, NewAccount};
+use identity::service;
 use identity::{AccountKind, Role, Territory};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -14,16 +14,7 @@ use crate::helpers::{self, PASSWORD, TestApp, agency, location, unit};
 
 /// An account holding `roles`, and an API token for it.
 async fn holder(app: &TestApp, username: &str, roles: Vec<RoleAssignment>) -> (i64, String) {
-    let kind = AccountKind::Official;
-    let new = NewAccount {
-        username: username.parse().unwrap(),
-        display_name: username.into(),
-        kind,
-        password: PASSWORD.parse().unwrap(),
-        roles,
-    };
-    let id = service::create_account(&app.db.db, new).await.unwrap();
-    (id, service::create_token(&app.db.db, username, 1).await.unwrap().1)
+    app.account_with_token(username, AccountKind::Official, roles).await
 }
 
 fn held(role: Role, agency: &Agency) -> RoleAssignment {

@@ -18,16 +18,7 @@ fn held(role: Role, agency: &Agency) -> RoleAssignment {
 
 /// An official holding `roles`, and an API token for them.
 async fn holder(app: &TestApp, username: &str, roles: Vec<RoleAssignment>) -> (i64, String) {
-    let kind = AccountKind::Official;
-    let new = NewAccount {
-        username: username.parse().unwrap(),
-        display_name: username.into(),
-        kind,
-        password: PASSWORD.parse().unwrap(),
-        roles,
-    };
-    let id = service::create_account(&app.db.db, new).await.unwrap();
-    (id, service::create_token(&app.db.db, username, 1).await.unwrap().1)
+    app.account_with_token(username, AccountKind::Official, roles).await
 }
 
 async fn call(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
