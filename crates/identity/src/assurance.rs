@@ -161,6 +161,7 @@ pub async fn set_level(
         }));
     crate::seals::account(&mut tx, db.backend(), account.id, event).await.map_err(anyhow::Error::from)?;
     tx.commit().await.map_err(anyhow::Error::from)?;
+    crate::token_cache::forget_all();
     tracing::info!(account_id = account.id, level = level.number(), "assurance level changed");
     Ok(LevelChanged { username: account.username, previous: account.assurance_level, assurance_level: level })
 }

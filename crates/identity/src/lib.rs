@@ -33,6 +33,7 @@ pub mod seals;
 pub mod service;
 pub mod signin;
 pub mod store;
+mod token_cache;
 pub mod tokens;
 
 pub use auth::{Caller, authenticate};

@@ -162,7 +162,9 @@ async fn store_secret(
     let event =
         Event::new(EventKind::AccountChanged, Actor::system("congso")).detail(serde_json::json!({ "change": change }));
     seals::account(&mut tx, db.backend(), account_id, event).await?;
-    Ok(tx.commit().await?)
+    tx.commit().await?;
+    crate::token_cache::forget_all();
+    Ok(())
 }
 
 /// The secret of an enrolment that is waiting for its confirmation, to show it again.
@@ -270,6 +272,7 @@ pub async fn confirm_enrolment(
     let event = Event::new(EventKind::AccountChanged, by).detail(serde_json::json!({ "change": "mfa_enrolled" }));
     seals::account(&mut tx, db.backend(), account_id, event).await?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     Ok(Some(codes))
 }
 
@@ -315,6 +318,7 @@ pub async fn verify(
         Event::new(EventKind::AccountChanged, by).detail(serde_json::json!({ "change": "mfa_recovery_code_used" }));
     RECOVERY_CODES_SEAL.append(&mut tx, db.backend(), Key::Text(hash), event).await?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     Ok(Some(Factor::RecoveryCode))
 }
 

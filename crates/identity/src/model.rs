@@ -252,7 +252,8 @@ pub struct Principal {
     pub method: AuthMethod,
     /// For a citizen, the personal ID number the account is bound to: whose records are "mine".
     pub personal_id: Option<PersonalId>,
-    /// How sure we are of who the person is (Decree 69/2024): read from the account on every request.
+    /// How sure we are of who the person is (Decree 69/2024): read from the account on every request (for an API
+    /// token, at most a few seconds ago: see `token_cache`).
     pub assurance_level: crate::assurance::AssuranceLevel,
     /// Whether the account has a second factor switched on (so that its sessions began with one).
     pub mfa_enabled: bool,

@@ -175,6 +175,7 @@ async fn new_link(db: &Db, r: &Recipient, base: &str) -> Result<(), SendError> {
         .await?;
     notify::queue::enqueue_in(&mut tx, &link_mail(r, &format!("{base}/password/reset?token={token}"))).await?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     Ok(())
 }
 
@@ -294,6 +295,7 @@ async fn use_link(db: &Db, token: &str, password_hash: &str) -> Result<bool, Ide
     }
     crate::seals::account(&mut tx, db.backend(), account_id, event).await?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     tracing::info!(account_id, sessions, tokens, "password reset");
     Ok(true)
 }

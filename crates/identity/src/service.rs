@@ -141,7 +141,9 @@ pub struct NewAccount {
 pub async fn bind_personal_id(db: &Db, account_id: i64, personal_id: &kernel::PersonalId) -> Result<(), IdentityError> {
     let mut tx = db.begin_write().await?;
     bind_personal_id_in(&mut tx, db.backend(), account_id, personal_id).await?;
-    Ok(tx.commit().await?)
+    tx.commit().await?;
+    crate::token_cache::forget_all();
+    Ok(())
 }
 
 /// [`bind_personal_id`] in the caller's transaction, with the account's seal in the ledger.
@@ -161,6 +163,9 @@ pub async fn bind_personal_id_in(
         .subject(personal_id.as_str())
         .detail(serde_json::json!({ "change": "personal_id_bound" }));
     seals::account(tx, backend, account_id, event).await?;
+    // The caller commits; until it does, a token lookup may still remember the account as it was, for at most the
+    // cache's lifetime.
+    crate::token_cache::forget_all();
     Ok(())
 }
 
@@ -185,6 +190,7 @@ pub(crate) async fn create_account_audited(
     });
     let id = insert_account(&mut tx, db.backend(), &prepared, now(), event).await?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     tracing::info!(account_id = id, kind = prepared.new.kind.as_str(), "account created");
     Ok(id)
 }
@@ -304,6 +310,7 @@ pub async fn disable_account(db: &Db, username: &str, event: trust::ledger::Even
     sql::delete_sessions_of(&mut *tx, account.id).await?;
     seals::account(&mut tx, db.backend(), account.id, event).await?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     tracing::info!(account_id = account.id, "account disabled");
     Ok(())
 }
@@ -336,6 +343,7 @@ pub async fn change_password(
     }
     seals::account(&mut tx, db.backend(), account_id, event).await?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     tracing::info!(account_id, revoked_tokens = revoked, "password changed");
     Ok(true)
 }
@@ -352,5 +360,7 @@ pub async fn set_contact(
     let event = Event::new(EventKind::AccountChanged, Actor::system("congso"))
         .detail(serde_json::json!({ "change": "contact_changed" }));
     seals::account(&mut tx, db.backend(), account_id, event).await?;
-    Ok(tx.commit().await?)
+    tx.commit().await?;
+    crate::token_cache::forget_all();
+    Ok(())
 }

@@ -216,6 +216,7 @@ pub(crate) async fn insert_token<'e>(
 pub(crate) struct LiveToken {
     pub id: i64,
     pub last_used_at: Option<i64>,
+    pub expires_at: i64,
 }
 
 pub(crate) async fn mark_token_used<'e>(
@@ -328,7 +329,7 @@ pub(crate) async fn token_with_account<'e>(
     now: i64,
 ) -> Result<Option<(LiveToken, Account, Vec<RoleAssignment>)>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT t.id AS token_id, t.last_used_at, {} FROM api_tokens t \
+        "SELECT t.id AS token_id, t.last_used_at, t.expires_at AS token_expires_at, {} FROM api_tokens t \
          JOIN accounts a ON a.id = t.account_id LEFT JOIN role_assignments r ON r.account_id = a.id \
          WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 ORDER BY r.id",
         with_roles()
@@ -339,7 +340,11 @@ pub(crate) async fn token_with_account<'e>(
     .await?;
     let Some((account, roles)) = account_with_roles(&rows)? else { return Ok(None) };
     let first = &rows[0];
-    let token = LiveToken { id: first.try_get("token_id")?, last_used_at: first.try_get("last_used_at")? };
+    let token = LiveToken {
+        id: first.try_get("token_id")?,
+        last_used_at: first.try_get("last_used_at")?,
+        expires_at: first.try_get("token_expires_at")?,
+    };
     Ok(Some((token, account, roles)))
 }
 

@@ -6,9 +6,9 @@ use trust::ledger::seal::Key;
 use trust::ledger::{Actor, Event, EventKind};
 
 use crate::model::{AuthMethod, Principal};
-use crate::seals;
 use crate::service::{IdentityError, TOUCH_INTERVAL_SECS, now, principal, random_secret, sha256_hex};
 use crate::store::{self as sql, TokenInfo};
+use crate::{seals, token_cache};
 
 /// The prefix of every API token, so that leaked tokens are easy to recognise and scan for.
 pub const TOKEN_PREFIX: &str = "congso_";
@@ -27,6 +27,7 @@ pub async fn create_token(db: &Db, username: &str, days: u32) -> Result<(i64, St
         .detail(serde_json::json!({ "change": "api_token_issued", "account": username, "token": id, "days": days }));
     seals::API_TOKENS.append(&mut tx, db.backend(), Key::Int(id), event).await?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     tracing::info!(account_id = account.id, token_id = id, "API token issued");
     Ok((id, token))
 }
@@ -37,7 +38,12 @@ pub async fn resolve_token(db: &Db, token: &str) -> Result<Option<Principal>, Id
         return Ok(None);
     }
     let now = now();
-    let Some((live, account, roles)) = sql::token_with_account(db.pool(), &sha256_hex(token), now).await? else {
+    let hash = sha256_hex(token);
+    if let Some(principal) = token_cache::get(&hash, now) {
+        return Ok(Some(principal));
+    }
+    let seen = token_cache::generation();
+    let Some((live, account, roles)) = sql::token_with_account(db.pool(), &hash, now).await? else {
         return Ok(None);
     };
     if account.disabled {
@@ -47,7 +53,9 @@ pub async fn resolve_token(db: &Db, token: &str) -> Result<Option<Principal>, Id
     if live.last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL_SECS) {
         sql::mark_token_used(db.pool(), live.id, now).await?;
     }
-    Ok(Some(principal(account, roles, AuthMethod::Token)))
+    let principal = principal(account, roles, AuthMethod::Token);
+    token_cache::remember(hash, principal.clone(), live.expires_at, seen);
+    Ok(Some(principal))
 }
 
 /// Revokes a token; `false` if there is no such live token.
@@ -60,6 +68,7 @@ pub async fn revoke_token(db: &Db, token_id: i64) -> Result<bool, IdentityError>
         .detail(serde_json::json!({ "change": "api_token_revoked", "token": token_id }));
     seals::API_TOKENS.append(&mut tx, db.backend(), Key::Int(token_id), event).await?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     Ok(true)
 }
 

@@ -246,7 +246,7 @@ pub(crate) async fn run_server(
     let rate_limit =
         web::ratelimit::RateLimit { trusted_proxies: settings.trusted_proxies.clone(), ..Default::default() };
     let config = WebConfig { secure_cookies: settings.secure_cookies, public_url, mailer, rate_limit };
-    let state = AppState::new(db, config, keyring);
+    let state = AppState::new(db, config, keyring)?;
     tokio::spawn(ledger::housekeeping(state.clone()));
     let mut handlers = jobs::Handlers::new();
     notify::queue::register(&mut handlers, state.config.mailer.clone());

@@ -190,7 +190,7 @@ async fn concurrent_writers_on_several_nodes_get_gap_free_unique_positions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_recorder_batches_concurrent_reads_and_answers_each_with_its_position() {
     let t = TestDb::new().await;
-    let recorder = Recorder::start(t.db.clone());
+    let recorder = Recorder::start(t.db.clone()).unwrap();
     let tasks: Vec<_> = (0..200)
         .map(|i| {
             let recorder = recorder.clone();

@@ -90,12 +90,12 @@ pub fn decoder_permits() -> usize {
 
 impl AppState {
     /// A state over `db`, starting the ledger's recorder and the rate limiter's sweeper on the current runtime.
-    pub fn new(db: Db, config: WebConfig, keyring: Arc<Keyring>) -> AppState {
-        let ledger = Recorder::start(db.clone());
+    pub fn new(db: Db, config: WebConfig, keyring: Arc<Keyring>) -> Result<AppState, trust::ledger::LedgerError> {
+        let ledger = Recorder::start(db.clone())?;
         let rate_limiter = Limiter::start(&config.rate_limit);
         let image_decoders = Arc::new(Semaphore::new(decoder_permits()));
         let metrics = Arc::new(Metrics::default());
-        AppState { db, config: Arc::new(config), metrics, keyring, ledger, rate_limiter, image_decoders }
+        Ok(AppState { db, config: Arc::new(config), metrics, keyring, ledger, rate_limiter, image_decoders })
     }
 }
 

@@ -72,6 +72,7 @@ pub(crate) async fn request(db: &Db, me: &Principal, official: &Official, held: 
     let grant = request_in(&mut tx, me, grantee, held, now()).await?;
     append(&mut tx, db.backend(), &mut [requested_event(me, &grant)]).await.map_err(OfficialsError::from)?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     tracing::info!(account_id = grant.account_id, grant = grant.id, role = grant.held.role.as_str(), "role asked for");
     Ok(grant)
 }
@@ -139,6 +140,7 @@ async fn decide(db: &Db, me: &Principal, grant_id: i64, approved: bool, reason: 
         append(&mut tx, db.backend(), &mut [event]).await.map_err(OfficialsError::from)?;
     }
     tx.commit().await?;
+    crate::token_cache::forget_all();
     tracing::info!(account_id = grant.account_id, grant = grant.id, approved, "role request decided");
     grant.status = if approved { GrantStatus::Approved } else { GrantStatus::Rejected };
     grant.decided_by = Some(me.username.clone());

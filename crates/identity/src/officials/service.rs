@@ -102,6 +102,7 @@ async fn insert_agency(db: &Db, agency: &Agency, by: trust::ledger::Actor) -> Re
     let code = Key::Text(agency.code.to_string());
     AGENCIES.append(&mut tx, db.backend(), code, event).await.map_err(OfficialsError::from)?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     Ok(())
 }
 
@@ -246,6 +247,7 @@ pub async fn create_official(
         None
     };
     tx.commit().await?;
+    crate::token_cache::forget_all();
     tracing::info!(account_id = id, four_eyes, "official created");
     Ok(Created { id, password: password.expose().to_owned(), pending })
 }
@@ -275,6 +277,7 @@ pub async fn grant(db: &Db, me: &Principal, account_id: i64, input: &GrantInput)
     let event = change_event(me, "role_granted", &official.account.username, Some(&held));
     ROLE_ASSIGNMENTS.append(&mut tx, db.backend(), Key::Int(id), event).await.map_err(OfficialsError::from)?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     tracing::info!(account_id, role = held.role.as_str(), "role granted");
     Ok(Granted::Held(Assignment { id, held }))
 }
@@ -295,6 +298,7 @@ pub async fn revoke(db: &Db, me: &Principal, account_id: i64, assignment_id: i64
         .await
         .map_err(OfficialsError::from)?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     tracing::info!(account_id, assignment_id, "role revoked");
     Ok(())
 }

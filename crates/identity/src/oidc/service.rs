@@ -119,6 +119,7 @@ pub async fn register_client(
     let event = client_event("oidc_client_registered", &client.client_id);
     crate::seals::OIDC_CLIENTS.append(&mut tx, db.backend(), Key::Text(client.client_id.clone()), event).await?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     tracing::info!(client_id = client.client_id, method = client.auth.method(), "OpenID Connect client registered");
     Ok(Registered { client_id: client.client_id, secret })
 }
@@ -142,6 +143,7 @@ pub async fn disable_client(db: &Db, client_id: &str) -> Result<bool, Registrati
     let event = client_event("oidc_client_disabled", client_id);
     crate::seals::OIDC_CLIENTS.append(&mut tx, db.backend(), Key::Text(client_id.to_owned()), event).await?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     Ok(true)
 }
 

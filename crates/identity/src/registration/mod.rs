@@ -56,6 +56,7 @@ pub async fn register_citizen(db: &Db, new: NewCitizen) -> Result<i64, IdentityE
         .detail(serde_json::json!({ "change": "self_registered", "account": new.username, "assurance_level": 1 }));
     crate::seals::account(&mut tx, db.backend(), id, event).await?;
     tx.commit().await?;
+    crate::token_cache::forget_all();
     tracing::info!(account_id = id, "citizen account created");
     Ok(id)
 }

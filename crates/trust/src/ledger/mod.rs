@@ -15,6 +15,7 @@ pub mod purpose;
 pub mod receipt;
 pub mod recorder;
 pub mod seal;
+mod sqlite_writer;
 pub mod store;
 pub mod verify;
 pub mod witness;

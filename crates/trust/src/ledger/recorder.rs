@@ -1,20 +1,21 @@
 //! Appending events that change nothing else, such as reads, in group commits.
 //!
 //! A read of personal data must be in the ledger before the data leaves the server, so every read waits for a
-//! durable write. One transaction per read would cost a disk flush each; instead a single task takes whatever
+//! durable write. One transaction per read would cost a disk flush each; instead a single writer takes whatever
 //! events are waiting, appends them in one transaction and then answers each caller. Under load many reads share
-//! one flush; alone, a read waits for its own.
+//! one flush; alone, a read waits for its own. On SQLite the writer is a thread with its own connection
+//! ([`super::sqlite_writer`]); on PostgreSQL, a task on the pool.
 
 use ::store::Db;
 use tokio::sync::{mpsc, oneshot};
 
 use super::event::Event;
-use super::{LedgerError, store};
+use super::{LedgerError, sqlite_writer, store};
 
 /// The most events one group commit takes.
-const MAX_BATCH: usize = 512;
+pub(crate) const MAX_BATCH: usize = 512;
 
-type Job = (Event, oneshot::Sender<Result<u64, String>>);
+pub(crate) type Job = (Event, oneshot::Sender<Result<u64, String>>);
 
 /// A handle to the recording task; cheap to clone.
 #[derive(Debug, Clone)]
@@ -23,24 +24,16 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts the recording task on the current Tokio runtime.
-    pub fn start(db: Db) -> Recorder {
-        let (sender, mut receiver) = mpsc::channel::<Job>(MAX_BATCH * 8);
-        tokio::spawn(async move {
-            let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-            while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                let mut events: Vec<Event> = batch.iter().map(|(event, _)| event.clone()).collect();
-                let result = commit(&db, &mut events).await.map_err(|e| {
-                    tracing::error!(error = %e, events = events.len(), "could not record ledger events");
-                    e.to_string()
-                });
-                for (i, (_, reply)) in batch.drain(..).enumerate() {
-                    // A caller that gave up waiting is no reason to stop.
-                    let _ = reply.send(result.as_ref().map(|seqs| seqs[i]).map_err(Clone::clone));
-                }
+    /// Starts the writer: a thread of its own on a SQLite file, a task on the current Tokio runtime otherwise.
+    pub fn start(db: Db) -> Result<Recorder, LedgerError> {
+        let (sender, receiver) = mpsc::channel::<Job>(MAX_BATCH * 8);
+        match db.sqlite_file() {
+            Some(file) => sqlite_writer::start(file, receiver)?,
+            None => {
+                tokio::spawn(pool_writer(db, receiver));
             }
-        });
-        Recorder { sender }
+        }
+        Ok(Recorder { sender })
     }
 
     /// Appends `event` and returns its position once it is durably stored.
@@ -48,6 +41,21 @@ impl Recorder {
         let (reply, answer) = oneshot::channel();
         self.sender.send((event, reply)).await.map_err(|_| LedgerError::Stopped)?;
         answer.await.map_err(|_| LedgerError::Stopped)?.map_err(LedgerError::Failed)
+    }
+}
+
+async fn pool_writer(db: Db, mut receiver: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let mut events: Vec<Event> = batch.iter().map(|(event, _)| event.clone()).collect();
+        let result = commit(&db, &mut events).await.map_err(|e| {
+            tracing::error!(error = %e, events = events.len(), "could not record ledger events");
+            e.to_string()
+        });
+        for (i, (_, reply)) in batch.drain(..).enumerate() {
+            // A caller that gave up waiting is no reason to stop.
+            let _ = reply.send(result.as_ref().map(|seqs| seqs[i]).map_err(Clone::clone));
+        }
     }
 }
 

@@ -45,15 +45,50 @@ async fn lock_state(tx: &mut AnyConnection) -> Result<RootBuilder, LedgerError> 
 }
 
 fn builder_from_state(row: &AnyRow) -> Result<RootBuilder, LedgerError> {
-    let size: i64 = row.try_get("size")?;
-    let frontier: String = row.try_get("frontier")?;
-    let peaks = frontier.split(',').filter(|s| !s.is_empty()).map(parse_hash).collect::<Result<Vec<_>, _>>()?;
-    RootBuilder::from_peaks(size as u64, peaks).map_err(|e| LedgerError::Corrupt(format!("ledger_state: {e}")))
+    builder_from_parts(row.try_get("size")?, &row.try_get::<String, _>("frontier")?)
 }
 
 /// The current size and right edge, without locking.
 pub(crate) async fn state<'e>(db: impl Executor<'e, Database = Any>) -> Result<RootBuilder, LedgerError> {
     builder_from_state(&sqlx::query("SELECT size, frontier FROM ledger_state WHERE id = 1").fetch_one(db).await?)
+}
+
+/// Events stamped with their time and salt, hashed into the tree: the rows an append writes.
+pub(crate) struct Stamped {
+    /// Each event's position, canonical body and leaf hash.
+    pub entries: Vec<(u64, String, Hash)>,
+    /// The inner nodes the appends completed.
+    pub nodes: Vec<(NodeId, Hash)>,
+    /// The log's size afterwards.
+    pub size: u64,
+    /// The log's right edge afterwards, as `ledger_state.frontier` holds it.
+    pub frontier: String,
+    /// The time stamped on every event.
+    pub at_ms: i64,
+}
+
+/// Stamps `events` and appends them to `tree`; the caller writes the result in the transaction that read `tree`.
+pub(crate) fn stamp(mut tree: RootBuilder, events: &mut [Event]) -> Result<Stamped, LedgerError> {
+    let at_ms = now_ms();
+    let mut entries = Vec::with_capacity(events.len());
+    let mut nodes = Vec::new();
+    for event in events.iter_mut() {
+        event.at_ms = at_ms;
+        event.salt = Some(hex::encode(rand::random::<[u8; 16]>()));
+        let body = String::from_utf8(event.canonical_bytes()).unwrap_or_default();
+        let leaf = merkle::leaf_hash(body.as_bytes());
+        let seq = tree.size();
+        nodes.extend(tree.append(leaf).map_err(|e| LedgerError::Corrupt(e.to_string()))?);
+        entries.push((seq, body, leaf));
+    }
+    let frontier = tree.peaks().iter().map(hex::encode).collect::<Vec<_>>().join(",");
+    Ok(Stamped { entries, nodes, size: tree.size(), frontier, at_ms })
+}
+
+/// The state row's columns, parsed.
+pub(crate) fn builder_from_parts(size: i64, frontier: &str) -> Result<RootBuilder, LedgerError> {
+    let peaks = frontier.split(',').filter(|s| !s.is_empty()).map(parse_hash).collect::<Result<Vec<_>, _>>()?;
+    RootBuilder::from_peaks(size as u64, peaks).map_err(|e| LedgerError::Corrupt(format!("ledger_state: {e}")))
 }
 
 /// Appends `events` in the caller's transaction (a connection inside `BEGIN`), stamping their time and salt, and
@@ -62,32 +97,21 @@ pub async fn append(tx: &mut AnyConnection, backend: Backend, events: &mut [Even
     if events.is_empty() {
         return Ok(vec![]);
     }
-    let mut tree = lock_state(tx).await?;
-    let at = now_ms();
-    let mut entries = Vec::with_capacity(events.len());
-    let mut nodes = Vec::new();
-    for event in events.iter_mut() {
-        event.at_ms = at;
-        event.salt = Some(hex::encode(rand::random::<[u8; 16]>()));
-        let body = String::from_utf8(event.canonical_bytes()).unwrap_or_default();
-        let leaf = merkle::leaf_hash(body.as_bytes());
-        let seq = tree.size();
-        nodes.extend(tree.append(leaf).map_err(|e| LedgerError::Corrupt(e.to_string()))?);
-        entries.push((seq, body, leaf));
-    }
-    for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+    let stamped = stamp(lock_state(tx).await?, events)?;
+    let first = stamped.entries[0].0;
+    for chunk in stamped.entries.chunks(ROWS_PER_STATEMENT) {
         let mut sql = Sql::new(
             backend,
             "INSERT INTO ledger_entries (seq, recorded_at_ms, kind, subject, record_kind, record_key, record_digest, \
              body, leaf_hash) VALUES ",
         );
         for (i, (seq, body, leaf)) in chunk.iter().enumerate() {
-            let event = &events[(*seq - entries[0].0) as usize];
+            let event = &events[(*seq - first) as usize];
             let record = event.record.as_ref();
             sql.push(if i == 0 { "(" } else { ", (" });
             let values = [
                 sql.bind_int(*seq as i64),
-                sql.bind_int(at),
+                sql.bind_int(stamped.at_ms),
                 sql.bind_text(event.kind.as_str()),
                 sql.bind(Arg::Text(event.subject.clone())),
                 sql.bind(Arg::Text(record.map(|r| r.kind.clone()))),
@@ -100,7 +124,7 @@ pub async fn append(tx: &mut AnyConnection, backend: Backend, events: &mut [Even
         }
         sql.query().execute(&mut *tx).await?;
     }
-    for chunk in nodes.chunks(ROWS_PER_STATEMENT) {
+    for chunk in stamped.nodes.chunks(ROWS_PER_STATEMENT) {
         let mut sql = Sql::new(backend, "INSERT INTO ledger_nodes (level, idx, hash) VALUES ");
         for (i, (id, hash)) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
@@ -110,13 +134,12 @@ pub async fn append(tx: &mut AnyConnection, backend: Backend, events: &mut [Even
         }
         sql.query().execute(&mut *tx).await?;
     }
-    let frontier = tree.peaks().iter().map(hex::encode).collect::<Vec<_>>().join(",");
     sqlx::query("UPDATE ledger_state SET size = $1, frontier = $2 WHERE id = 1")
-        .bind(tree.size() as i64)
-        .bind(frontier)
+        .bind(stamped.size as i64)
+        .bind(stamped.frontier)
         .execute(&mut *tx)
         .await?;
-    Ok(entries.into_iter().map(|(seq, _, _)| seq).collect())
+    Ok(stamped.entries.into_iter().map(|(seq, _, _)| seq).collect())
 }
 
 /// The stored hashes of `ids`, in one query per level kind: leaves from the entries, the rest from the nodes.
