@@ -18,9 +18,11 @@ fn files(backend: &str) -> BTreeSet<String> {
 }
 
 /// The PostgreSQL line written as SQLite writes it, for the differences the dialects force: identity columns,
-/// byte-order collation for text that is searched by prefix (SQLite compares bytes already), and rowid tables.
+/// byte-order collation for text that is searched by prefix (SQLite compares bytes already), rowid tables, and
+/// 64-bit keys that SQLite keeps as the row's own key (only a column declared exactly `INTEGER PRIMARY KEY` is).
 fn as_sqlite(line: &str) -> String {
     line.replace("BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT")
+        .replace("BIGINT  PRIMARY KEY /* rowid */", "INTEGER PRIMARY KEY /* rowid */")
         .replace("TEXT    COLLATE \"C\" NOT NULL", "TEXT    NOT NULL")
 }
 
