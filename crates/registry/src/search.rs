@@ -6,8 +6,8 @@
 //! the database walks the matches already in order and stops when a page is full.
 
 use kernel::AdminUnitCode;
-use store::Sql;
-use store::sqlx::{self, AnyPool, Row};
+use store::sqlx::{self, AnyConnection, AnyPool, Row};
+use store::{Backend, Sql};
 
 use crate::model::Citizen;
 use crate::store::{CITIZEN_COLUMNS, CITIZEN_JOINS, citizen_from_row};
@@ -59,17 +59,36 @@ fn prefix_end(prefix: &str) -> String {
 /// then the names that match with parts in between ("Nguyễn Khánh Vân"), each group ordered by the name from the
 /// matched part onward.
 pub async fn run(db: &store::Db, search: &Search) -> Result<(Vec<Citizen>, bool), sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    if db.backend() == store::Backend::Postgres {
+        // PostgreSQL guesses that a pattern such as `nguyen% an%` matches a handful of names, so it would collect
+        // every name in the first word's range and sort them: tens of milliseconds for a common family name.
+        // Walking the index in order and stopping once the page is full is always the better plan here.
+        sqlx::query("SET LOCAL enable_bitmapscan = off").execute(&mut *tx).await?;
+        sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
+    }
+    let found = run_in(&mut tx, db.backend(), search).await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+async fn run_in(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    search: &Search,
+) -> Result<(Vec<Citizen>, bool), sqlx::Error> {
+    let db = Ctx { tx, backend };
     let offset = (search.page.max(1) - 1) * PAGE_SIZE;
     if search.commune.is_some() || search.words.is_empty() {
         return page(db, search, Part::All, offset, PAGE_SIZE + 1).await.map(|rows| split(rows, PAGE_SIZE));
     }
-    let exact = page(db, search, Part::AsTyped, offset, PAGE_SIZE + 1).await?;
+    let exact = page(Ctx { tx: &mut *db.tx, backend }, search, Part::AsTyped, offset, PAGE_SIZE + 1).await?;
     if exact.len() as i64 > PAGE_SIZE {
         return Ok(split(exact, PAGE_SIZE));
     }
     // The exact matches end on this page (or before it): the others follow them.
     let exact_total = if exact.is_empty() {
-        count_matches(db, search, Part::AsTyped, offset).await?
+        count_matches(Ctx { tx: &mut *db.tx, backend }, search, Part::AsTyped, offset).await?
     } else {
         offset + exact.len() as i64
     };
@@ -77,6 +96,12 @@ pub async fn run(db: &store::Db, search: &Search) -> Result<(Vec<Citizen>, bool)
     let mut rows = exact;
     rows.extend(page(db, search, Part::WithGaps, offset + rows.len() as i64 - exact_total, need).await?);
     Ok(split(rows, PAGE_SIZE))
+}
+
+/// The connection a search runs on, and its engine.
+struct Ctx<'c> {
+    tx: &'c mut AnyConnection,
+    backend: Backend,
 }
 
 fn split(mut rows: Vec<Citizen>, size: i64) -> (Vec<Citizen>, bool) {
@@ -97,13 +122,13 @@ enum Part {
 }
 
 /// The statement for the matches of `part`, without ordering or paging.
-fn matches(db: &store::Db, search: &Search, part: Part, select: &str) -> Sql {
+fn matches(backend: Backend, search: &Search, part: Part, select: &str) -> Sql {
     let pattern: String = search.words.iter().map(|w| format!(" {w}%")).collect();
     let mut sql = if part == Part::All {
-        Sql::new(db.backend(), format!("SELECT {select} FROM citizens c {CITIZEN_JOINS} WHERE 1 = 1"))
+        Sql::new(backend, format!("SELECT {select} FROM citizens c {CITIZEN_JOINS} WHERE 1 = 1"))
     } else {
         Sql::new(
-            db.backend(),
+            backend,
             format!(
                 "SELECT {select} FROM citizen_name_suffixes s JOIN citizens c ON c.id = s.citizen_id \
                  {CITIZEN_JOINS} WHERE 1 = 1"
@@ -127,14 +152,19 @@ fn matches(db: &store::Db, search: &Search, part: Part, select: &str) -> Sql {
         } else {
             (sql.bind_text(first.as_str()), sql.bind_text(prefix_end(first)))
         };
-        let like = sql.bind_text(pattern[1..].to_owned());
         // A name with two parts that both start with the first word ("Ngọc Ngân" for "ng") matches from each:
         // keep only the match from the earliest part, so each person appears once, on one page.
         let earlier = sql.bind_text(format!("% {first}%"));
         sql.push(&format!(
-            " AND s.suffix >= {lo} AND s.suffix < {hi} AND s.suffix LIKE {like} \
+            " AND s.suffix >= {lo} AND s.suffix < {hi} \
              AND NOT (' ' || substr(c.name_folded, 1, length(c.name_folded) - length(s.suffix))) LIKE {earlier}"
         ));
+        // One word's pattern is the range itself: repeated, it would only make PostgreSQL think the range holds
+        // far fewer names than it does.
+        if search.words.len() > 1 {
+            let like = sql.bind_text(pattern[1..].to_owned());
+            sql.push(&format!(" AND s.suffix LIKE {like}"));
+        }
         if part == Part::WithGaps {
             let (lo, hi) = (sql.bind_text(joined.clone()), sql.bind_text(prefix_end(&joined)));
             sql.push(&format!(" AND NOT (s.suffix >= {lo} AND s.suffix < {hi})"));
@@ -167,27 +197,21 @@ fn matches(db: &store::Db, search: &Search, part: Part, select: &str) -> Sql {
     sql
 }
 
-async fn page(
-    db: &store::Db,
-    search: &Search,
-    part: Part,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<Citizen>, sqlx::Error> {
-    let mut sql = matches(db, search, part, CITIZEN_COLUMNS);
+async fn page(db: Ctx<'_>, search: &Search, part: Part, offset: i64, limit: i64) -> Result<Vec<Citizen>, sqlx::Error> {
+    let mut sql = matches(db.backend, search, part, CITIZEN_COLUMNS);
     let order = if part == Part::All { "c.name_folded, c.id" } else { "s.suffix, s.citizen_id" };
     let (limit, offset) = (sql.bind_int(limit), sql.bind_int(offset.max(0)));
     sql.push(&format!(" ORDER BY {order} LIMIT {limit} OFFSET {offset}"));
-    sql.query().fetch_all(db.pool()).await?.iter().map(citizen_from_row).collect()
+    sql.query().fetch_all(&mut *db.tx).await?.iter().map(citizen_from_row).collect()
 }
 
 /// How many matches of `part` there are, counting no further than `at_most`.
-async fn count_matches(db: &store::Db, search: &Search, part: Part, at_most: i64) -> Result<i64, sqlx::Error> {
-    let mut sql = matches(db, search, part, "1");
+async fn count_matches(db: Ctx<'_>, search: &Search, part: Part, at_most: i64) -> Result<i64, sqlx::Error> {
+    let mut sql = matches(db.backend, search, part, "1");
     let limit = sql.bind_int(at_most);
     sql.push(&format!(" LIMIT {limit}"));
     sql.wrap("SELECT COUNT(*) FROM (", ") t");
-    sql.query().fetch_one(db.pool()).await?.try_get(0)
+    sql.query().fetch_one(&mut *db.tx).await?.try_get(0)
 }
 
 /// The number of citizens in the registry.
