@@ -56,6 +56,13 @@ pub(crate) async fn state<'e>(db: impl Executor<'e, Database = Any>) -> Result<R
     builder_from_state(&sqlx::query("SELECT size, frontier FROM ledger_state WHERE id = 1").fetch_one(db).await?)
 }
 
+/// The position the next entry appended in the caller's transaction will take, with the log locked until the
+/// transaction ends so that no other writer takes it first: for rows that must name their entry (a bulk import's
+/// batch) before the entry itself can be made.
+pub async fn next_seq(tx: &mut AnyConnection) -> Result<u64, LedgerError> {
+    Ok(lock_state(tx).await?.size())
+}
+
 /// Appends `events` in the caller's transaction (a connection inside `BEGIN`), stamping their time and salt, and
 /// returns their positions. They are in the log if and only if the transaction commits.
 pub async fn append(tx: &mut AnyConnection, backend: Backend, events: &mut [Event]) -> Result<Vec<u64>, LedgerError> {
