@@ -4,7 +4,7 @@ use kernel::{DigitalAddress, PersonalId};
 use store::sqlx::any::AnyRow;
 use store::sqlx::{self, Any, Executor, Row};
 
-use crate::model::{Address, Citizen, Member, NewCitizen, Version};
+use crate::model::{Address, Citizen, CitizenStatus, Member, NewCitizen, Version};
 use crate::service::Change;
 
 /// The columns every citizen query selects, in the order [`citizen_from_row`] reads them.
@@ -52,6 +52,36 @@ pub(crate) fn citizen_from_row(row: &AnyRow) -> Result<Citizen, sqlx::Error> {
         status: decode(row, "status")?,
         death_date: row.try_get("death_date")?,
         version: row.try_get("version")?,
+    })
+}
+
+/// The record [`citizen_from_row`] reads back once [`insert_citizen`] (or the import) has stored `c` in the household
+/// `place`: what a new citizen's ledger digest is computed from, without reading the row back.
+pub(crate) fn new_record(c: &NewCitizen, place: Option<&HouseholdPlace>) -> Result<Citizen, sqlx::Error> {
+    let code = |column: &str, text: &str| {
+        text.parse().map_err(|_| sqlx::Error::Decode(format!("column {column}: bad value {text:?}").into()))
+    };
+    Ok(Citizen {
+        personal_id: c.personal_id,
+        full_name: c.full_name.clone(),
+        birth_date: c.birth_date.to_string(),
+        sex: c.sex,
+        ethnicity: c.ethnicity,
+        religion: c.religion.clone(),
+        nationality: c.nationality.clone(),
+        birth_registration_province: c.personal_id.province().to_string(),
+        hometown: c.hometown.clone(),
+        household: place.and(c.household.clone()),
+        relationship: c.relationship,
+        temporary_household: None,
+        province: place.map(|p| code("province_code", &p.province)).transpose()?,
+        commune: place.map(|p| code("commune_code", &p.commune)).transpose()?,
+        mother_id: c.mother_id.map(|p| p.to_string()),
+        father_id: c.father_id.map(|p| p.to_string()),
+        spouse_id: c.spouse_id.map(|p| p.to_string()),
+        status: CitizenStatus::Living,
+        death_date: None,
+        version: 1,
     })
 }
 
@@ -126,7 +156,11 @@ pub(crate) async fn insert_citizen<'e>(
 /// The folded name from each of its parts to the end, for the search index: "Nguyễn Văn An" gives
 /// "nguyen van an", "van an" and "an".
 pub(crate) fn name_suffixes(full_name: &str) -> Vec<String> {
-    let folded = kernel::text::fold(full_name);
+    folded_suffixes(&kernel::text::fold(full_name))
+}
+
+/// [`name_suffixes`] of a name already folded.
+pub(crate) fn folded_suffixes(folded: &str) -> Vec<String> {
     let parts: Vec<&str> = folded.split(' ').filter(|p| !p.is_empty()).collect();
     let mut suffixes: Vec<String> = (0..parts.len()).map(|i| parts[i..].join(" ")).collect();
     suffixes.sort();

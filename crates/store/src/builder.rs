@@ -25,12 +25,20 @@ pub struct Sql {
     text: String,
     args: Vec<Arg>,
     backend: Backend,
+    rows: usize,
 }
 
 impl Sql {
     /// A statement for `backend`, starting with `text`.
     pub fn new(backend: Backend, text: impl Into<String>) -> Sql {
-        Sql { text: text.into(), args: Vec::new(), backend }
+        Sql { text: text.into(), args: Vec::new(), backend, rows: 0 }
+    }
+
+    /// [`Sql::new`] with room for `args` values and their placeholders, for a statement of many rows.
+    pub fn with_capacity(backend: Backend, text: impl Into<String>, args: usize) -> Sql {
+        let mut text = text.into();
+        text.reserve(args * 4);
+        Sql { text, args: Vec::with_capacity(args), backend, rows: 0 }
     }
 
     /// Appends raw SQL.
@@ -52,6 +60,39 @@ impl Sql {
             Backend::Sqlite => "?".to_owned(),
             Backend::Postgres => format!("${}", self.args.len()),
         }
+    }
+
+    /// Appends one row of a multi-row `VALUES` list, `(…)` for the first and `, (…)` after, binding `values` in
+    /// order: for statements of thousands of values, without a string per placeholder.
+    pub fn push_row(&mut self, values: impl IntoIterator<Item = Arg>) -> &mut Self {
+        self.push_row_then(values, "")
+    }
+
+    /// [`Sql::push_row`] with `constants` (SQL literals the program writes, never data) after the values, for
+    /// columns every row gives the same value.
+    pub fn push_row_then(&mut self, values: impl IntoIterator<Item = Arg>, constants: &str) -> &mut Self {
+        use std::fmt::Write;
+        self.text.push_str(if self.rows == 0 { "(" } else { ", (" });
+        for (i, value) in values.into_iter().enumerate() {
+            self.args.push(value);
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            match self.backend {
+                Backend::Sqlite => self.text.push('?'),
+                // Writing into a String cannot fail.
+                Backend::Postgres => drop(write!(self.text, "${}", self.args.len())),
+            }
+        }
+        self.text.push_str(constants);
+        self.text.push(')');
+        self.rows += 1;
+        self
+    }
+
+    /// The rows appended with [`Sql::push_row`].
+    pub fn rows(&self) -> usize {
+        self.rows
     }
 
     /// Binds text.

@@ -138,6 +138,23 @@ impl Db {
         }
     }
 
+    /// A connection of its own, taken out of the pool for good, for a long bulk job that changes its connection's
+    /// settings: it is closed when dropped, so no other user of the pool ever gets it with those settings.
+    pub async fn dedicated(&self) -> Result<sqlx::AnyConnection, sqlx::Error> {
+        Ok(self.pool.acquire().await?.detach())
+    }
+
+    /// [`Db::begin_write`] on a [`Db::dedicated`] connection.
+    pub async fn begin_write_on<'c>(
+        &self,
+        conn: &'c mut sqlx::AnyConnection,
+    ) -> Result<sqlx::Transaction<'c, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => conn.begin().await,
+        }
+    }
+
     /// The pool, for queries.
     pub fn pool(&self) -> &AnyPool {
         &self.pool

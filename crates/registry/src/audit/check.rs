@@ -4,7 +4,8 @@
 //!
 //! Citizens are compared as three streams in personal-ID order (the records, their superseded versions, the ledger's
 //! change entries), so the check runs in constant memory however many people there are; households and dwellings,
-//! fewer and keyed by codes whose order differs between collations, through a map of their last digests.
+//! fewer and keyed by codes whose order differs between collations, through a map of their last digests. Records an
+//! import made are recorded by their batch's entry instead ([`super::imported`]).
 
 use std::collections::HashMap;
 
@@ -16,6 +17,7 @@ use store::sqlx::any::AnyRow;
 use store::sqlx::{self, Row};
 use trust::ledger::{self, Event, LedgerError, record_digest};
 
+use super::imported::{Imports, Part};
 use super::{ADDRESS, AddressSeal, CITIZEN, HOUSEHOLD, HouseholdSeal};
 use crate::store::{CITIZEN_COLUMNS, CITIZEN_JOINS, citizen_from_row};
 
@@ -95,20 +97,30 @@ fn version_of(row: &AnyRow) -> Result<(i64, Described), LedgerError> {
 /// Checks the registry against the ledger; stops at the first difference.
 pub async fn verify_records(db: &Db) -> Result<RecordsReport, LedgerError> {
     let mut report = RecordsReport::default();
-    report.problem = check_citizens(db, &mut report.records).await?;
+    let mut imports = Imports::load(db).await?;
+    report.problem = check_citizens(db, &mut imports, &mut report.records).await?;
     if report.problem.is_none() {
-        report.problem = check_households(db, &mut report.records).await?;
+        report.problem = check_households(db, &mut imports, &mut report.records).await?;
     }
     if report.problem.is_none() {
-        report.problem = check_addresses(db, &mut report.records).await?;
+        report.problem = check_addresses(db, &mut imports, &mut report.records).await?;
     }
     Ok(report)
 }
 
-async fn check_citizens(db: &Db, records: &mut u64) -> Result<Option<String>, LedgerError> {
+/// The import batch a row names and the digest it keeps for it, both or neither.
+fn import_of(row: &AnyRow) -> Result<Result<Option<(u64, String)>, &'static str>, sqlx::Error> {
+    match (row.try_get::<Option<i64>, _>("import_seq")?, row.try_get::<Option<String>, _>("import_digest")?) {
+        (Some(seq), Some(digest)) => Ok(Ok(Some((seq as u64, digest)))),
+        (None, None) => Ok(Ok(None)),
+        _ => Ok(Err("names an import batch without its digest, or a digest without its batch")),
+    }
+}
+
+async fn check_citizens(db: &Db, imports: &mut Imports, records: &mut u64) -> Result<Option<String>, LedgerError> {
     let current = format!(
-        "SELECT c.personal_id AS key, {CITIZEN_COLUMNS}, c.changed_by, c.change_reason FROM citizens c \
-         {CITIZEN_JOINS} ORDER BY c.personal_id"
+        "SELECT c.personal_id AS key, {CITIZEN_COLUMNS}, c.changed_by, c.change_reason, c.import_seq, \
+         c.import_digest FROM citizens c {CITIZEN_JOINS} ORDER BY c.personal_id"
     );
     let mut citizens = Cursor::new(sqlx::query(&current).fetch(db.pool()).boxed()).await?;
     let versions = "SELECT c.personal_id, v.version, v.snapshot, v.changed_by, v.reason FROM citizen_versions v \
@@ -132,13 +144,30 @@ async fn check_citizens(db: &Db, records: &mut u64) -> Result<Option<String>, Le
             reason: row.try_get("change_reason")?,
         };
         held.push((citizen.version, current));
-        let described = entry_rows.iter().map(described_by_entry).collect::<Result<Vec<_>, _>>()?;
+        let mut described = Vec::with_capacity(entry_rows.len() + 1);
+        // An imported citizen's first version is recorded by their batch's entry, before any entry of their own.
+        match import_of(&row)? {
+            Err(why) => return Ok(Some(format!("citizen {key} {why}"))),
+            Ok(None) => {}
+            Ok(Some((seq, digest))) => match imports.member(seq, Part::Citizens, key, &digest)? {
+                Err(why) => return Ok(Some(format!("citizen {key}: {why}"))),
+                Ok(batch) => {
+                    described.push((seq, Described { digest, by: batch.by.clone(), reason: batch.reason.clone() }))
+                }
+            },
+        }
+        for entry in &entry_rows {
+            described.push(described_by_entry(entry)?);
+        }
         *records += held.len() as u64;
         if let Some(problem) = compare(key, &held, &described) {
             return Ok(Some(problem));
         }
     }
-    Ok(entries.key().map(|k| format!("the ledger records citizen {k}, who is not in the registry")))
+    if let Some(k) = entries.key() {
+        return Ok(Some(format!("the ledger records citizen {k}, who is not in the registry")));
+    }
+    Ok(imports.finish(Part::Citizens))
 }
 
 /// Compares a citizen's versions, oldest first, with the ledger's change entries about them, oldest first.
@@ -165,18 +194,36 @@ fn compare(key: &str, held: &[(i64, Described)], described: &[(u64, Described)])
         .map(|(seq, _)| format!("citizen {key}: ledger entry {seq} records a version the registry no longer holds"))
 }
 
-/// Compares every current row of a kind, as (key, digest), with the kind's last ledger digests.
+/// A stored household or dwelling: its key, the digest of the row as stored, and the import batch that made it.
+type Held = (String, String, Result<Option<(u64, String)>, &'static str>);
+
+/// Compares every current row of a kind with what the ledger last recorded of it: the kind's last entry about its
+/// key or, for a row an import made and nothing changed since, its batch's entry. `rows` come in row id order,
+/// the order of the batches' trees.
 async fn check_latest(
     db: &Db,
-    kind: &str,
-    rows: impl futures_util::Stream<Item = Result<(String, String), LedgerError>>,
+    imports: &mut Imports,
+    (kind, part): (&str, Part),
+    rows: impl futures_util::Stream<Item = Result<Held, LedgerError>>,
     records: &mut u64,
 ) -> Result<Option<String>, LedgerError> {
     let mut latest: HashMap<String, (String, u64)> = ledger::verify::latest_digests(db, kind).await?;
     let mut rows = std::pin::pin!(rows);
-    while let Some((key, digest)) = rows.try_next().await? {
+    while let Some((key, digest, import)) = rows.try_next().await? {
         *records += 1;
-        match latest.remove(&key) {
+        let import = match import {
+            Err(why) => return Ok(Some(format!("{kind} {key} {why}"))),
+            Ok(None) => None,
+            Ok(Some((seq, recorded))) => match imports.member(seq, part, &key, &recorded)? {
+                Err(why) => return Ok(Some(format!("{kind} {key}: {why}"))),
+                Ok(_) => Some((recorded, seq)),
+            },
+        };
+        let last = match (latest.remove(&key), import) {
+            (Some(entry), Some(import)) => Some(if entry.1 > import.1 { entry } else { import }),
+            (entry, import) => entry.or(import),
+        };
+        match last {
             None => return Ok(Some(format!("{kind} {key} has no ledger entry"))),
             Some((recorded, seq)) if recorded != digest => {
                 return Ok(Some(format!("{kind} {key}: the stored row is not the one of ledger entry {seq}")));
@@ -184,39 +231,44 @@ async fn check_latest(
             Some(_) => {}
         }
     }
-    Ok(latest
-        .into_iter()
-        .min_by_key(|(_, (_, seq))| *seq)
-        .map(|(key, (_, seq))| format!("ledger entry {seq} records {kind} {key}, which is not stored")))
+    if let Some((key, (_, seq))) = latest.into_iter().min_by_key(|(_, (_, seq))| *seq) {
+        return Ok(Some(format!("ledger entry {seq} records {kind} {key}, which is not stored")));
+    }
+    Ok(imports.finish(part))
 }
 
-async fn check_households(db: &Db, records: &mut u64) -> Result<Option<String>, LedgerError> {
-    let rows = sqlx::query("SELECT h.code, a.code FROM households h JOIN addresses a ON a.id = h.address_id")
-        .fetch(db.pool())
-        .map(|row| {
-            let row = row?;
-            let seal = HouseholdSeal::of(&row.try_get::<String, _>(0)?, &row.try_get::<String, _>(1)?);
-            Ok((seal.code.clone(), record_digest(&seal)))
-        });
-    check_latest(db, HOUSEHOLD, rows, records).await
+async fn check_households(db: &Db, imports: &mut Imports, records: &mut u64) -> Result<Option<String>, LedgerError> {
+    let rows = sqlx::query(
+        "SELECT h.code, a.code, h.import_seq, h.import_digest FROM households h JOIN addresses a \
+         ON a.id = h.address_id ORDER BY h.id",
+    )
+    .fetch(db.pool())
+    .map(|row| {
+        let row = row?;
+        let seal = HouseholdSeal::of(&row.try_get::<String, _>(0)?, &row.try_get::<String, _>(1)?);
+        Ok((seal.code.clone(), record_digest(&seal), import_of(&row)?))
+    });
+    check_latest(db, imports, (HOUSEHOLD, Part::Households), rows, records).await
 }
 
-async fn check_addresses(db: &Db, records: &mut u64) -> Result<Option<String>, LedgerError> {
-    let rows =
-        sqlx::query("SELECT code, commune_code, province_code, plus_code, street, lat_e7, lng_e7 FROM addresses")
-            .fetch(db.pool())
-            .map(|row| {
-                let row = row?;
-                let seal = AddressSeal {
-                    code: row.try_get(0)?,
-                    commune_code: row.try_get(1)?,
-                    province_code: row.try_get(2)?,
-                    plus_code: row.try_get(3)?,
-                    street: row.try_get(4)?,
-                    lat_e7: row.try_get(5)?,
-                    lng_e7: row.try_get(6)?,
-                };
-                Ok((seal.code.clone(), record_digest(&seal)))
-            });
-    check_latest(db, ADDRESS, rows, records).await
+async fn check_addresses(db: &Db, imports: &mut Imports, records: &mut u64) -> Result<Option<String>, LedgerError> {
+    let rows = sqlx::query(
+        "SELECT code, commune_code, province_code, plus_code, street, lat_e7, lng_e7, import_seq, import_digest \
+         FROM addresses ORDER BY id",
+    )
+    .fetch(db.pool())
+    .map(|row| {
+        let row = row?;
+        let seal = AddressSeal {
+            code: row.try_get(0)?,
+            commune_code: row.try_get(1)?,
+            province_code: row.try_get(2)?,
+            plus_code: row.try_get(3)?,
+            street: row.try_get(4)?,
+            lat_e7: row.try_get(5)?,
+            lng_e7: row.try_get(6)?,
+        };
+        Ok((seal.code.clone(), record_digest(&seal), import_of(&row)?))
+    });
+    check_latest(db, imports, (ADDRESS, Part::Addresses), rows, records).await
 }

@@ -1,10 +1,13 @@
-//! The registry's side of the audit ledger: the entry each change writes, the entry each read writes, and
-//! ([`check`]) the check that every record, current or superseded, is the one its ledger entries describe.
+//! The registry's side of the audit ledger: the entry each change writes, the entry each read writes, the entry
+//! each transaction of a bulk import writes for all the records it made, and ([`check`]) the check that every
+//! record, current or superseded, is the one its ledger entries describe.
 
 mod check;
+mod imported;
 
 pub use check::{RecordsReport, verify_records};
-use serde::Serialize;
+pub use imported::{ImportProof, import_proof};
+use serde::{Deserialize, Serialize};
 use store::{Backend, Tx};
 use trust::ledger::{self, Actor, Event, EventKind, LedgerError, Purpose, RecordRef, record_digest};
 
@@ -16,6 +19,42 @@ pub const CITIZEN: &str = "citizen";
 pub const HOUSEHOLD: &str = "household";
 /// The record kind of a dwelling and its digital address.
 pub const ADDRESS: &str = "address";
+/// The record kind of an import batch: every citizen, household and dwelling one transaction of an import made.
+pub const IMPORT: &str = "import_batch";
+
+/// What an import batch's entry records of one kind of record: how many it made, and the Merkle root over them
+/// ([`trust::ledger::batch`]): citizens by personal ID, households and dwellings by their row's id, each with the
+/// digest its own entry would have carried, which the row also keeps (`import_digest`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BatchPart {
+    /// Records of this kind the batch made.
+    pub records: u64,
+    /// Hex Merkle root over them.
+    pub root: String,
+}
+
+/// The detail of an import batch's entry. The rows the batch made name the entry (`import_seq`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ImportBatch {
+    /// The salt of every leaf of the three trees.
+    pub salt: String,
+    /// The citizens (version 1 of their record).
+    pub citizens: BatchPart,
+    /// The households.
+    pub households: BatchPart,
+    /// The dwellings.
+    pub addresses: BatchPart,
+}
+
+/// The entry for one transaction of an import; `label` says which personal IDs it spans.
+pub fn imported(batch: &ImportBatch, label: &str, actor: &Actor, reason: &str) -> Event {
+    // A struct of strings and integers always serialises.
+    let detail = serde_json::to_value(batch).unwrap_or_default();
+    Event::new(EventKind::RecordChanged, actor.clone())
+        .record(RecordRef { kind: IMPORT.into(), key: label.into(), digest: None })
+        .purpose(reason)
+        .detail(detail)
+}
 
 /// What a dwelling's ledger entry commits to: its row's columns as stored, so the check recomputes the digest from
 /// the row without rounding coordinates twice.

@@ -95,6 +95,14 @@ async fn cast() -> Cast {
     .fetch_one(pool)
     .await
     .unwrap();
+    // An entry about the outsider, whose receipt is theirs alone (the import recorded them in a batch, with no
+    // entry of their own): an official's look at their record.
+    let read =
+        trust::ledger::Event::new(trust::ledger::EventKind::PersonalDataRead, trust::ledger::Actor::system("test"))
+            .subject(&outsider);
+    let mut tx = app.db.db.begin_write().await.unwrap();
+    trust::ledger::store::append(&mut tx, app.db.db.backend(), &mut [read]).await.unwrap();
+    tx.commit().await.unwrap();
     let outsider_entry: i64 = store::sqlx::query_scalar("SELECT MIN(seq) FROM ledger_entries WHERE subject = $1")
         .bind(&outsider)
         .fetch_one(pool)

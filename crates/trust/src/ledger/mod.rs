@@ -2,6 +2,7 @@
 //! refusals, officials' sign-ins and key operations.
 //!
 //! - [`event`]: what an entry says.
+//! - [`batch`]: one entry for a batch of records written in bulk, carrying the Merkle root over them.
 //! - [`store`]: appending in the caller's transaction (a change and its entry commit together or not at all),
 //!   reading entries, fetching the nodes a proof needs.
 //! - [`recorder`]: appends for events that change nothing (reads), batched into group commits.
@@ -9,6 +10,7 @@
 //! - [`seal`]: tables whose rows must be what the ledger last recorded (accounts, roles, keys…).
 //! - [`verify`]: recomputing everything from the stored entries; [`witness`]: the heads file beside the database.
 
+pub mod batch;
 pub mod event;
 pub mod head;
 pub mod purpose;

@@ -91,6 +91,13 @@ pub(crate) fn builder_from_parts(size: i64, frontier: &str) -> Result<RootBuilde
     RootBuilder::from_peaks(size as u64, peaks).map_err(|e| LedgerError::Corrupt(format!("ledger_state: {e}")))
 }
 
+/// The position the next entry appended in the caller's transaction will take, with the log locked until the
+/// transaction ends so that no other writer takes it first: for rows that must name their entry (a bulk import's
+/// batch) before the entry itself can be made.
+pub async fn next_seq(tx: &mut AnyConnection) -> Result<u64, LedgerError> {
+    Ok(lock_state(tx).await?.size())
+}
+
 /// Appends `events` in the caller's transaction (a connection inside `BEGIN`), stamping their time and salt, and
 /// returns their positions. They are in the log if and only if the transaction commits.
 pub async fn append(tx: &mut AnyConnection, backend: Backend, events: &mut [Event]) -> Result<Vec<u64>, LedgerError> {

@@ -273,3 +273,83 @@ async fn rows_from_before_sealing_are_adopted_once_and_tampered_ones_are_not() {
     let (ok, out) = ledger_verify(&app);
     assert!(!ok && out.contains("agency UBND.01 is not the row ledger entry"), "{out}");
 }
+
+/// Imported citizens are recorded a batch at a time: one entry per transaction of the import, with the Merkle root
+/// over the (personal ID, digest) of every citizen it made. A citizen changed behind the registry's back is still
+/// named, with the entry of the import that recorded them; a change that also rewrote the row's recorded digest,
+/// or that moved a citizen in or out of a batch, is caught by the batch's root and count.
+#[tokio::test]
+async fn ledger_verify_names_an_imported_citizen_changed_behind_the_registrys_back() {
+    async fn imported() -> (TestApp, String, i64) {
+        let app = TestApp::spawn().await;
+        registry::cli::generate_into(&app.db.db, 60, 17, false).await.unwrap();
+        let (person, seq): (String, i64) =
+            store::sqlx::query_as("SELECT personal_id, import_seq FROM citizens ORDER BY personal_id LIMIT 1 OFFSET 7")
+                .fetch_one(app.db.db.pool())
+                .await
+                .unwrap();
+        let (ok, out) = ledger_verify(&app);
+        assert!(ok, "{out}");
+        (app, person, seq)
+    }
+
+    // Each one's inclusion in the batch's entry is provable on its own.
+    let (app, person, seq) = imported().await;
+    let id: PersonalId = person.parse().unwrap();
+    let proof = registry::audit::import_proof(&app.db.db, &id).await.unwrap().unwrap();
+    assert_eq!((proof.seq, proof.size), (seq as u64, 60));
+    trust::merkle::verify_inclusion(proof.index, proof.size, &proof.leaf, &proof.audit_path, &proof.root).unwrap();
+    let mut forged = proof.clone();
+    forged.leaf[0] ^= 1;
+    assert!(
+        trust::merkle::verify_inclusion(forged.index, forged.size, &forged.leaf, &forged.audit_path, &forged.root)
+            .is_err()
+    );
+
+    let named = format!("citizen {person}: the current record is not the version of ledger entry {seq}");
+    let cases: [(&str, &[&str], String); 5] = [
+        ("the record edited", &["UPDATE citizens SET full_name = 'Người Khác' WHERE personal_id = $1"], named),
+        (
+            "the record edited with its recorded digest",
+            &["UPDATE citizens SET full_name = 'Người Khác' WHERE personal_id = $1"],
+            format!("ledger entry {seq}: the 60 citizens that name it as their import are not the ones it recorded"),
+        ),
+        (
+            "taken out of its batch",
+            &["UPDATE citizens SET import_seq = NULL, import_digest = NULL WHERE personal_id = $1"],
+            format!("citizen {person}: versions held by the registry 1, recorded by the ledger 0"),
+        ),
+        (
+            "deleted",
+            &[
+                "DELETE FROM citizen_name_suffixes WHERE citizen_id = (SELECT id FROM citizens WHERE personal_id = $1)",
+                "DELETE FROM citizens WHERE personal_id = $1",
+            ],
+            format!("ledger entry {seq} records the import of 60 citizens; 59 stored citizens name it"),
+        ),
+        (
+            "said to come from another entry",
+            &["UPDATE citizens SET import_seq = 0 WHERE personal_id = $1"],
+            format!("citizen {person}: ledger entry 0, which it names as its import, is no import batch"),
+        ),
+    ];
+    for (what, statements, expected) in cases {
+        let (app, person, _) = imported().await;
+        let pool = app.db.db.pool();
+        for sql in statements {
+            let changed = store::sqlx::query(sql).bind(&person).execute(pool).await.unwrap();
+            assert!(changed.rows_affected() >= 1, "{what}: {sql}");
+        }
+        if what == "the record edited with its recorded digest" {
+            let record = registry::service::citizen(&app.db.db, &person.parse().unwrap()).await.unwrap();
+            store::sqlx::query("UPDATE citizens SET import_digest = $1 WHERE personal_id = $2")
+                .bind(trust::ledger::record_digest(&record))
+                .bind(&person)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        let (ok, out) = ledger_verify(&app);
+        assert!(!ok && out.contains(&expected), "{what}: {out}");
+    }
+}
