@@ -119,6 +119,16 @@ pub async fn import_rows(
     store::sqlx::Connection::close(conn).await?;
     // The channel also closes when the reader fails: only a reader that finished means every row was seen.
     reader.await.map_err(|e| anyhow::anyhow!("reading the rows failed: {e}"))?;
+    if report.inserted > 0 {
+        // The planner's statistics, which autovacuum would bring up to date only later: without them PostgreSQL
+        // plans the first searches after a large import as if the registry were still empty (measured: 55 ms
+        // instead of 0.2 ms for a common family name). SQLite plans from the indexes alone and needs nothing.
+        if db.backend() == store::Backend::Postgres {
+            store::sqlx::query("ANALYZE citizens, citizen_name_suffixes, households, addresses")
+                .execute(db.pool())
+                .await?;
+        }
+    }
     progress(u64::MAX);
     Ok(report)
 }
