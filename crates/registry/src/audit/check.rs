@@ -108,8 +108,12 @@ pub async fn verify_records(db: &Db) -> Result<RecordsReport, LedgerError> {
     Ok(report)
 }
 
+/// The import batch a row names (its ledger entry's position) and the digest it keeps for it; or why the two do not
+/// go together.
+type ImportRef = Result<Option<(u64, String)>, &'static str>;
+
 /// The import batch a row names and the digest it keeps for it, both or neither.
-fn import_of(row: &AnyRow) -> Result<Result<Option<(u64, String)>, &'static str>, sqlx::Error> {
+fn import_of(row: &AnyRow) -> Result<ImportRef, sqlx::Error> {
     match (row.try_get::<Option<i64>, _>("import_seq")?, row.try_get::<Option<String>, _>("import_digest")?) {
         (Some(seq), Some(digest)) => Ok(Ok(Some((seq as u64, digest)))),
         (None, None) => Ok(Ok(None)),
