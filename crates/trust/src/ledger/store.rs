@@ -209,3 +209,12 @@ pub fn changes_of_kind<'a>(
     .bind(kind)
     .fetch(pool)
 }
+
+/// Every entry about a record of `kind`, in log order, with the columns `seq` and `body`: for a slice whose entries
+/// record many records at once (an import's batches), to read them all without a row per record.
+pub fn entries_of_record_kind<'a>(
+    pool: &'a sqlx::AnyPool,
+    kind: &'a str,
+) -> futures_util::stream::BoxStream<'a, Result<AnyRow, sqlx::Error>> {
+    sqlx::query("SELECT seq, body FROM ledger_entries WHERE record_kind = $1 ORDER BY seq").bind(kind).fetch(pool)
+}
