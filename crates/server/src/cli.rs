@@ -135,6 +135,8 @@ pub(crate) async fn open(settings: &Settings) -> anyhow::Result<Db> {
     }
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
+    // An import into an empty registry builds some indexes after its load; one that died midway left them unmade.
+    registry::import::restore_indexes(&db).await?;
     Ok(db)
 }
 

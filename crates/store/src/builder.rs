@@ -22,7 +22,7 @@ pub enum Arg {
 /// A statement and its values.
 #[derive(Debug, Clone)]
 pub struct Sql {
-    text: String,
+    pub(crate) text: String,
     args: Vec<Arg>,
     backend: Backend,
     rows: usize,
@@ -49,7 +49,11 @@ impl Sql {
 
     /// Puts `before` in front of the statement and `after` behind it, to use it as a subquery.
     pub fn wrap(&mut self, before: &str, after: &str) -> &mut Self {
-        self.text = format!("{before}{}{after}", self.text);
+        let mut text = String::with_capacity(before.len() + self.text.len() + after.len());
+        text.push_str(before);
+        text.push_str(&self.text);
+        text.push_str(after);
+        self.text = text;
         self
     }
 
@@ -105,6 +109,16 @@ impl Sql {
         self.bind(Arg::Int(Some(v)))
     }
 
+    /// The statement's text so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The values bound so far, in order.
+    pub fn args(&self) -> &[Arg] {
+        &self.args
+    }
+
     /// The number of values bound.
     pub fn len(&self) -> usize {
         self.args.len()
@@ -117,7 +131,11 @@ impl Sql {
 
     /// The query, ready to run.
     pub fn query(&self) -> Query<'_, sqlx::Any, AnyArguments<'_>> {
-        let mut q = sqlx::query(&self.text);
+        use sqlx::Arguments;
+        // Room for every value at once: a statement of many rows would otherwise grow its arguments a dozen times.
+        let mut args = AnyArguments::default();
+        args.reserve(self.args.len(), 0);
+        let mut q = sqlx::query_with(&self.text, args);
         for a in &self.args {
             q = match a {
                 Arg::Text(t) => q.bind(t.as_deref()),

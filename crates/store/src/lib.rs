@@ -8,11 +8,13 @@
 mod builder;
 mod db;
 pub mod private;
+mod rows;
 mod startup;
 pub mod testing;
 
 pub use builder::{Arg, Sql};
 pub use db::{Backend, Db, StoreError, is_unique_violation, redact_url};
+pub use rows::{Column, Rows};
 pub use sqlx;
 
 /// A transaction that writes, as [`Db::begin_write`] begins it. Every write service of a slice has a form that takes

@@ -61,7 +61,7 @@ pub(super) struct Imports {
 impl Imports {
     /// Reads every import batch's entry (one per transaction of an import, so few).
     pub(super) async fn load(db: &Db) -> Result<Imports, LedgerError> {
-        let mut rows = trust::ledger::store::entries_of_kind(db.pool(), IMPORT);
+        let mut rows = ledger::store::entries_of_record_kind(db.pool(), IMPORT);
         let mut recorded = BTreeMap::new();
         while let Some(row) = rows.try_next().await? {
             let seq: i64 = row.try_get(0)?;

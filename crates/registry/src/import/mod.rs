@@ -3,10 +3,14 @@
 //!
 //! - [`parse`]: the rows and their checks, on a thread of their own, a chunk ahead of the writer;
 //! - [`write`]: a transaction of chunks, and its one ledger entry: the Merkle roots over the citizens,
-//!   households and dwellings it made (see [`trust::ledger::batch`]), whose rows name the entry.
+//!   households and dwellings it made (see [`trust::ledger::batch`]), whose rows name the entry;
+//! - [`indexes`]: into an empty registry, the secondary indexes are built after the load.
 
+mod indexes;
 mod parse;
 mod write;
+
+pub use indexes::restore as restore_indexes;
 
 use kernel::Lang;
 use store::Db;
@@ -60,7 +64,7 @@ pub async fn import_csv(
     let open = || std::fs::File::open(path).map(std::io::BufReader::new);
     if all_or_nothing {
         for (line, row, _) in Rows::new(open()?)? {
-            if let Err(reasons) = row.map_err(|e| vec![e]).and_then(|r| parse_row(&r, today, lang)) {
+            if let Err(reasons) = row.map_err(|e| vec![e]).and_then(|r| parse_row(r, today, lang)) {
                 report.rejected.push(Rejected { line, reasons });
             }
         }
@@ -88,6 +92,29 @@ async fn next_rows(
 /// Imports rows (line, row or why it could not be read, progress so far), as the CSV import and the demo do.
 /// `progress` hears of the rows' progress each time a transaction has committed.
 pub async fn import_rows(
+    db: &Db,
+    rows: impl Iterator<Item = (u64, Result<Row, String>, u64)> + Send + 'static,
+    lang: Lang,
+    progress: &(dyn Fn(u64) + Sync),
+    report: Report,
+) -> Result<Report, anyhow::Error> {
+    let deferred = indexes::defer_if_empty(db).await?;
+    if !deferred {
+        // A bulk import that died may have left some unmade.
+        indexes::restore(db).await?;
+    }
+    let loaded = load(db, rows, lang, progress, report).await;
+    if deferred && let Err(e) = indexes::restore(db).await {
+        return Err(match loaded {
+            Ok(_) => e,
+            Err(load) => load.context(format!("and making the registry's indexes again failed too: {e}")),
+        });
+    }
+    loaded
+}
+
+/// [`import_rows`] once the indexes are seen to.
+async fn load(
     db: &Db,
     rows: impl Iterator<Item = (u64, Result<Row, String>, u64)> + Send + 'static,
     lang: Lang,

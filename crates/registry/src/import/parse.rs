@@ -9,7 +9,7 @@ use kernel::{DigitalAddress, Lang, Localized};
 use time::Date;
 use tokio::sync::mpsc;
 
-use store::Arg;
+use store::{Arg, Column};
 use trust::ledger::record_digest;
 
 use super::{BATCH, Rejected};
@@ -24,49 +24,51 @@ pub(super) struct Parsed {
     pub(super) address: Address,
 }
 
-pub(super) fn parse_row(row: &Row, today: Date, lang: Lang) -> Result<Parsed, Vec<String>> {
-    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
+pub(super) fn parse_row(mut row: Row, today: Date, lang: Lang) -> Result<Parsed, Vec<String>> {
+    let opt = |s: String| (!s.trim().is_empty()).then_some(s);
+    let (address, street, lat, lng) =
+        (std::mem::take(&mut row.address), row.street.trim().to_owned(), row.lat, row.lng);
     let input = CitizenInput {
-        personal_id: row.personal_id.clone(),
-        full_name: row.full_name.clone(),
-        birth_date: row.birth_date.clone(),
-        sex: row.sex.clone(),
-        ethnicity: opt(&row.ethnicity),
-        religion: opt(&row.religion),
-        nationality: opt(&row.nationality),
-        birth_registration_province: row.birth_registration_province.clone(),
-        hometown: opt(&row.hometown),
-        household: opt(&row.household),
-        relationship: opt(&row.relationship),
-        mother_id: opt(&row.mother_id),
-        father_id: opt(&row.father_id),
-        spouse_id: opt(&row.spouse_id),
+        personal_id: row.personal_id,
+        full_name: row.full_name,
+        birth_date: row.birth_date,
+        sex: row.sex,
+        ethnicity: opt(row.ethnicity),
+        religion: opt(row.religion),
+        nationality: opt(row.nationality),
+        birth_registration_province: row.birth_registration_province,
+        hometown: opt(row.hometown),
+        household: opt(row.household),
+        relationship: opt(row.relationship),
+        mother_id: opt(row.mother_id),
+        father_id: opt(row.father_id),
+        spouse_id: opt(row.spouse_id),
     };
     let mut reasons = Vec::new();
     let citizen = input.parse(today).map_err(|errors| {
         reasons.extend(errors.iter().map(|e| format!("{}: {}", e.field, e.message.message(lang))));
     });
-    let address = match row.address.parse::<DigitalAddress>() {
+    let address = match address.parse::<DigitalAddress>() {
         Err(e) => {
             reasons.push(format!("address: {}", e.message(lang)));
             None
         }
         Ok(code) => {
-            let in_cell = PlusCode::at(row.lat, row.lng) == *code.plus_code();
+            let in_cell = PlusCode::at(lat, lng) == *code.plus_code();
             if !in_cell {
                 reasons
                     .push("lat, lng: không nằm trong ô của địa chỉ số / not inside the digital address's cell".into());
             }
-            if row.street.trim().is_empty() {
+            if street.is_empty() {
                 reasons.push("street: thiếu địa chỉ / missing".into());
             }
             in_cell.then(|| Address {
                 commune: code.commune().to_string(),
                 province: code.commune().province().to_string(),
                 plus_code: code.plus_code().to_string(),
-                street: row.street.trim().to_owned(),
-                lat: row.lat,
-                lng: row.lng,
+                street,
+                lat,
+                lng,
                 code,
             })
         }
@@ -117,6 +119,11 @@ impl<R: Read> Iterator for Rows<R> {
 pub(super) const CITIZEN_COLUMNS: &str = "personal_id, full_name, name_folded, birth_date, birth_year, sex, \
     ethnicity, religion, nationality, hometown, relationship, mother_pid, father_pid, spouse_pid, household_id, \
     province_code, commune_code, import_digest, updated_at, import_seq, status, version, changed_by, change_reason";
+/// The types of the values bound per citizen, in [`CITIZEN_COLUMNS`]' order.
+pub(super) const CITIZEN_TYPES: [Column; CITIZEN_VALUES] = {
+    use Column::{Int, Text};
+    [Text, Text, Text, Text, Int, Text, Text, Text, Text, Text, Text, Text, Text, Text, Int, Text, Text, Text, Int, Int]
+};
 /// The positions in [`Prepared::values`] of what only the writer knows: where the household is, and so the digest.
 pub(super) const HOUSEHOLD_ID: usize = 14;
 pub(super) const PROVINCE: usize = 15;
@@ -191,7 +198,7 @@ where
         let fresh = || Chunk { rows: Vec::with_capacity(BATCH), rejected: Vec::new(), progress: 0 };
         let mut chunk = fresh();
         for (line, row, bytes) in rows {
-            match row.map_err(|e| vec![e]).and_then(|r| parse_row(&r, today, lang)) {
+            match row.map_err(|e| vec![e]).and_then(|r| parse_row(r, today, lang)) {
                 Ok(parsed) => chunk.rows.push(Prepared::of(line, parsed)),
                 Err(reasons) => chunk.rejected.push(Rejected { line, reasons }),
             }

@@ -60,3 +60,49 @@ async fn a_file_without_the_needed_columns_is_refused() {
     assert!(err.to_string().contains("personal_id"), "{err}");
     std::fs::remove_file(&path).unwrap();
 }
+
+/// The registry's indexes, as the database describes them.
+async fn indexes(app: &TestApp) -> Vec<(String, Option<String>)> {
+    let sql = match app.db.db.backend() {
+        store::Backend::Sqlite => {
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' \
+             AND tbl_name IN ('citizens', 'citizen_name_suffixes', 'addresses', 'households') ORDER BY name"
+        }
+        store::Backend::Postgres => {
+            "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+             AND tablename IN ('citizens', 'citizen_name_suffixes', 'addresses', 'households') ORDER BY indexname"
+        }
+    };
+    store::sqlx::query_as(sql).fetch_all(app.db.db.pool()).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_import_into_an_empty_registry_builds_indexes_after_and_one_that_died_leaves_them_to_the_next_start() {
+    let app = TestApp::spawn().await;
+    let migrated = indexes(&app).await;
+    assert!(migrated.iter().any(|(name, _)| name == "citizens_commune_name"), "{migrated:?}");
+    registry::cli::generate_into(&app.db.db, 300, 4, false).await.unwrap();
+    assert_eq!(indexes(&app).await, migrated, "the indexes are made again as the migrations made them");
+    let search =
+        registry::search::Search { words: registry::search::Search::words_of("nguyen"), page: 1, ..Default::default() };
+    assert!(!registry::search::run(&app.db.db, &search).await.unwrap().0.is_empty());
+
+    // An import that died after dropping them: the next start of any command makes them again.
+    let pool = app.db.db.pool();
+    for sql in ["DROP INDEX citizens_commune_name", "DROP INDEX citizens_household", "DROP INDEX addresses_plus_code"] {
+        store::sqlx::query(sql).execute(pool).await.unwrap();
+    }
+    assert_ne!(indexes(&app).await, migrated);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_congso"))
+        .args(["migrate", "--database-url", &app.db.url])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(indexes(&app).await, migrated);
+
+    // A registry that is not empty keeps its indexes through an import.
+    registry::cli::generate_into(&app.db.db, 50, 5, false).await.unwrap();
+    assert_eq!(indexes(&app).await, migrated);
+    let (ok, out) = crate::helpers::ledger_verify(&app, None);
+    assert!(ok, "{out}");
+}

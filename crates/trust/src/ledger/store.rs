@@ -218,15 +218,6 @@ pub async fn entries_about<'e>(
     rows.iter().map(entry_from_row).collect()
 }
 
-/// Every entry about records of `kind`, in the log's order, with the columns `seq` and `body`: for a slice's own
-/// kinds of entry, such as an import's batches, as a stream.
-pub fn entries_of_kind<'a>(
-    pool: &'a sqlx::AnyPool,
-    kind: &'a str,
-) -> futures_util::stream::BoxStream<'a, Result<AnyRow, sqlx::Error>> {
-    sqlx::query("SELECT seq, body FROM ledger_entries WHERE record_kind = $1 ORDER BY seq").bind(kind).fetch(pool)
-}
-
 /// Every entry that records a version of a record of `kind` (one with a record digest), ordered by record key and
 /// then position, with the columns `record_key`, `seq`, `record_digest` and `body`: for a slice's check of its
 /// records against the ledger, as a stream, so that millions of records need no memory.
@@ -240,4 +231,13 @@ pub fn changes_of_kind<'a>(
     )
     .bind(kind)
     .fetch(pool)
+}
+
+/// Every entry about a record of `kind`, in log order, with the columns `seq` and `body`: for a slice whose entries
+/// record many records at once (an import's batches), to read them all without a row per record.
+pub fn entries_of_record_kind<'a>(
+    pool: &'a sqlx::AnyPool,
+    kind: &'a str,
+) -> futures_util::stream::BoxStream<'a, Result<AnyRow, sqlx::Error>> {
+    sqlx::query("SELECT seq, body FROM ledger_entries WHERE record_kind = $1 ORDER BY seq").bind(kind).fetch(pool)
 }
