@@ -130,6 +130,26 @@ pub async fn revoke_in(
     Ok(true)
 }
 
+/// Revokes every live credential about `personal_id` in the caller's transaction (a death ends them all): how many
+/// were revoked.
+pub async fn revoke_all_of_in(
+    tx: &mut Tx,
+    backend: Backend,
+    personal_id: &str,
+    reason: &str,
+    actor: &Actor,
+) -> Result<usize, CredentialError> {
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM credentials WHERE personal_id = $1 AND revoked_at IS NULL ORDER BY id")
+            .bind(personal_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    for id in &ids {
+        revoke_in(tx, backend, id, reason, actor).await?;
+    }
+    Ok(ids.len())
+}
+
 /// Whether the credential with this id is revoked.
 pub async fn is_revoked(db: &Db, id: &str) -> Result<bool, CredentialError> {
     let row = sqlx::query("SELECT 1 AS one FROM credentials WHERE id = $1 AND revoked_at IS NOT NULL")

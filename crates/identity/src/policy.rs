@@ -117,6 +117,40 @@ pub fn allows(principal: &Principal, action: Action) -> bool {
     }
 }
 
+/// Whether `principal` may act on a dossier in `role` at `agency`, for an applicant living in `territory`: they
+/// must hold that role in that very agency, over a territory that includes the applicant's. A dossier is
+/// worked only where it is; an official of another agency, or of the same agency in another role, may not.
+pub fn authorize_dossier(
+    principal: &Principal,
+    role: Role,
+    agency: &kernel::AgencyCode,
+    territory: Territory,
+) -> Result<(), Denied> {
+    let holds = !principal.must_enrol_mfa()
+        && principal
+            .roles
+            .iter()
+            .any(|r| r.role == role && r.agency.as_ref() == Some(agency) && r.territory.covers(territory));
+    if holds {
+        Ok(())
+    } else {
+        tracing::info!(account_id = principal.account_id, ?role, %agency, "dossier action refused");
+        Err(Denied)
+    }
+}
+
+/// The agencies in which `principal` holds `role`: where their work queue is.
+pub fn agencies_of(principal: &Principal, role: Role) -> Vec<kernel::AgencyCode> {
+    if principal.must_enrol_mfa() {
+        return Vec::new();
+    }
+    let mut agencies: Vec<_> =
+        principal.roles.iter().filter(|r| r.role == role).filter_map(|r| r.agency.clone()).collect();
+    agencies.sort();
+    agencies.dedup();
+    agencies
+}
+
 impl From<Denied> for web::AppError {
     fn from(_: Denied) -> Self {
         web::AppError::Forbidden
@@ -183,6 +217,21 @@ mod tests {
         let admin =
             principal(vec![RoleAssignment { role: Role::Administrator, agency: None, territory: Territory::Nation }]);
         assert_eq!(authorize(&admin, Action::ReadPopulation(Territory::Unit(ba_dinh))), Err(Denied));
+    }
+
+    #[test]
+    fn a_dossier_is_worked_only_in_its_agency_and_role() {
+        let here = unit("00070");
+        let ubnd: kernel::AgencyCode = "UBND.00070".parse().unwrap();
+        let other: kernel::AgencyCode = "UBND.00004".parse().unwrap();
+        let specialist =
+            principal(vec![RoleAssignment { role: Role::Specialist, agency: Some(ubnd.clone()), territory: here }]);
+        assert_eq!(authorize_dossier(&specialist, Role::Specialist, &ubnd, here), Ok(()));
+        assert_eq!(authorize_dossier(&specialist, Role::Approver, &ubnd, here), Err(Denied));
+        assert_eq!(authorize_dossier(&specialist, Role::Specialist, &other, here), Err(Denied));
+        assert_eq!(authorize_dossier(&specialist, Role::Specialist, &ubnd, unit("00004")), Err(Denied));
+        assert_eq!(agencies_of(&specialist, Role::Specialist), vec![ubnd]);
+        assert!(agencies_of(&specialist, Role::Approver).is_empty());
     }
 
     #[test]

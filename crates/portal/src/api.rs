@@ -1,17 +1,36 @@
-//! `/api/v1/procedures`: the catalogue, for anyone.
+//! `/api/v1/procedures` (the catalogue, for anyone), `/api/v1/dossiers` (a citizen's own applications, and a
+//! dossier's public status by its code) and `/api/v1/tasks` (an official's work queue), shaped after GovStack's
+//! Registration building block: services, applications, tasks.
 
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use identity::Caller;
+use kernel::DossierCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_axum::routes;
-use web::AppResult;
 use web::extract::{Json, Path};
-use web::openapi::{ApiRouter, NotFound};
+use web::openapi::{ApiRouter, Conflict, Invalid, NotFound};
+use web::{AppResult, AppState};
 
 use crate::catalogue::Catalogue;
 use crate::error::PortalError;
-use crate::model::Procedure;
+use crate::model::{Dossier, DossierEvent, FormValues, Procedure, PublicStatus, StepAction};
+use crate::service::{self, queue, workflow};
 
 /// The routes and their operations, relative to `/api/v1`.
 pub fn routes() -> ApiRouter {
-    ApiRouter::new().routes(routes!(list)).routes(routes!(one))
+    ApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(one))
+        .routes(routes!(open, mine))
+        .routes(routes!(get_dossier))
+        .routes(routes!(submit))
+        .routes(routes!(supplement))
+        .routes(routes!(act))
+        .routes(routes!(rate))
+        .routes(routes!(status))
+        .routes(routes!(tasks))
 }
 
 /// Every procedure of the catalogue.
@@ -27,4 +46,171 @@ pub async fn list() -> AppResult<Json<Vec<Procedure>>> {
     responses((status = 200, body = Procedure), NotFound))]
 pub async fn one(Path(code): Path<String>) -> AppResult<Json<Procedure>> {
     Ok(Json(crate::pages::procedure(&code)?.clone()))
+}
+
+/// A new dossier.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDossier {
+    /// The procedure's code.
+    pub procedure: String,
+}
+
+/// Opens a draft dossier under a procedure, its form prefilled from the registry. With an `Idempotency-Key`
+/// header, the same key again gives back the dossier it opened.
+#[utoipa::path(post, path = "/dossiers", operation_id = "openDossier", tag = "portal",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 64 characters; a retry with the same key opens nothing new")),
+    request_body = NewDossier,
+    responses((status = 201, body = Dossier), NotFound, Conflict))]
+pub async fn open(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    headers: HeaderMap,
+    Json(new): Json<NewDossier>,
+) -> AppResult<(StatusCode, Json<Dossier>)> {
+    let procedure = crate::pages::procedure(&new.procedure)?;
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim);
+    let key = key.filter(|k| !k.is_empty() && k.len() <= 64);
+    let applicant = service::applicant(&state.db, &me, procedure).await?;
+    let dossier = service::open(&state.db, procedure, &applicant, key).await?;
+    Ok((StatusCode::CREATED, Json(dossier)))
+}
+
+/// The caller's own dossiers, newest first.
+#[utoipa::path(get, path = "/dossiers", operation_id = "listMyDossiers", tag = "portal",
+    responses((status = 200, body = Vec<Dossier>)))]
+pub async fn mine(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<Vec<Dossier>>> {
+    let personal_id = me.personal_id.ok_or(PortalError::NotCitizen)?;
+    Ok(Json(service::dossiers_of(&state.db, &personal_id).await?))
+}
+
+/// A dossier with its timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierView {
+    /// The dossier.
+    pub dossier: Dossier,
+    /// What happened to it, oldest first.
+    pub timeline: Vec<DossierEvent>,
+}
+
+fn code(text: &str) -> AppResult<DossierCode> {
+    text.parse().map_err(|_| PortalError::UnknownDossier.into())
+}
+
+const CODE: &str = "The dossier's code, such as UBND.00070-261201-000042";
+
+/// One dossier: the applicant's own, or one at an agency where the caller acts on it (that official's read is
+/// recorded in the ledger with the purpose "dossier"). Anyone else: 404.
+#[utoipa::path(get, path = "/dossiers/{code}", operation_id = "getDossier", tag = "portal",
+    params(("code" = String, Path, description = CODE)),
+    responses((status = 200, body = DossierView), NotFound))]
+pub async fn get_dossier(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(text): Path<String>,
+) -> AppResult<Json<DossierView>> {
+    let (dossier, timeline) = queue::visible(&state, &me, &code(&text)?).await?;
+    Ok(Json(DossierView { dossier, timeline }))
+}
+
+/// A form sent for submission or as a supplement.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FormBody {
+    /// The values, by field name.
+    pub form: FormValues,
+}
+
+/// Submits the caller's draft: every field parsed (422 names each problem), the required papers attached.
+/// Submitting one already submitted changes nothing.
+#[utoipa::path(post, path = "/dossiers/{code}/submit", operation_id = "submitDossier", tag = "portal",
+    params(("code" = String, Path, description = CODE)), request_body = FormBody,
+    responses((status = 200, body = Dossier), NotFound, Conflict, Invalid))]
+pub async fn submit(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(text): Path<String>,
+    Json(body): Json<FormBody>,
+) -> AppResult<Json<Dossier>> {
+    Ok(Json(workflow::submit(&state.db, &me, &code(&text)?, &body.form).await?))
+}
+
+/// Answers a request for a supplement with the corrected form; the clock starts again.
+#[utoipa::path(post, path = "/dossiers/{code}/supplement", operation_id = "supplementDossier", tag = "portal",
+    params(("code" = String, Path, description = CODE)), request_body = FormBody,
+    responses((status = 200, body = Dossier), NotFound, Conflict, Invalid))]
+pub async fn supplement(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(text): Path<String>,
+    Json(body): Json<FormBody>,
+) -> AppResult<Json<Dossier>> {
+    Ok(Json(workflow::supplement(&state.db, &me, &code(&text)?, &body.form).await?))
+}
+
+/// An official's decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    /// `accept`, `request_supplement`, `reject`, `forward` or `approve`.
+    pub action: String,
+    /// The reason, required to reject or ask for a supplement.
+    pub note: Option<String>,
+    /// The dossier's version the decision was made on: a dossier changed since is a 409.
+    pub version: i64,
+}
+
+/// Acts on a dossier at its current step, as the step's role in the agency that has it.
+#[utoipa::path(post, path = "/dossiers/{code}/actions", operation_id = "actOnDossier", tag = "portal",
+    params(("code" = String, Path, description = CODE)), request_body = ActionBody,
+    responses((status = 200, body = Dossier), NotFound, Conflict, Invalid))]
+pub async fn act(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(text): Path<String>,
+    Json(body): Json<ActionBody>,
+) -> AppResult<Json<Dossier>> {
+    let action: StepAction = body.action.parse().map_err(|()| PortalError::ActionNotAllowed("this action"))?;
+    let decision = workflow::Decision { action, note: body.note, version: body.version };
+    Ok(Json(workflow::act(&state.db, &state.keyring, &me, &code(&text)?, decision).await?))
+}
+
+/// A rating of the service.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingBody {
+    /// 1 (poor) to 5 (excellent).
+    pub rating: u8,
+    /// A comment.
+    pub comment: Option<String>,
+}
+
+/// Rates a finished dossier, once.
+#[utoipa::path(post, path = "/dossiers/{code}/rating", operation_id = "rateDossier", tag = "portal",
+    params(("code" = String, Path, description = CODE)), request_body = RatingBody,
+    responses((status = 200, body = Dossier), NotFound, Conflict, Invalid))]
+pub async fn rate(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(text): Path<String>,
+    Json(body): Json<RatingBody>,
+) -> AppResult<Json<Dossier>> {
+    let dossier = workflow::rate(&state.db, &me, &code(&text)?, body.rating, body.comment.as_deref()).await?;
+    Ok(Json(dossier))
+}
+
+/// A submitted dossier's status, for anyone who has its code: nothing personal.
+#[utoipa::path(get, path = "/dossiers/{code}/status", operation_id = "getDossierStatus", tag = "portal",
+    params(("code" = String, Path, description = CODE)),
+    responses((status = 200, body = PublicStatus), NotFound))]
+pub async fn status(State(state): State<AppState>, Path(text): Path<String>) -> AppResult<Json<PublicStatus>> {
+    Ok(Json(service::public_status(&state.db, &code(&text)?).await?))
+}
+
+/// The caller's work queue: every unfinished dossier at a step of theirs, in the agencies where they hold its
+/// role, due first.
+#[utoipa::path(get, path = "/tasks", operation_id = "listTasks", tag = "portal",
+    responses((status = 200, body = Vec<queue::Task>)))]
+pub async fn tasks(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<Vec<queue::Task>>> {
+    Ok(Json(queue::tasks(&state.db, &me).await?))
 }

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use include_dir::{Dir, include_dir};
 
-use crate::model::{Level, Procedure, ProcedureCode};
+use crate::model::{FieldKind, Level, Office, Outcome, Procedure, ProcedureCode, StepAction};
 
 static FILES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../procedures");
 
@@ -48,6 +48,8 @@ impl Catalogue {
             if procedure.name.vi.trim().is_empty() || procedure.name.en.trim().is_empty() {
                 return Err(bad("field `name`: both `vi` and `en` are needed".into()));
             }
+            check_form(&procedure).map_err(bad)?;
+            check_steps(&procedure).map_err(bad)?;
             procedures.insert(procedure.code.clone(), procedure);
         }
         Ok(Catalogue { procedures })
@@ -74,6 +76,75 @@ impl Catalogue {
     }
 }
 
+fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// The form's fields and papers, and the fields the outcome reads.
+fn check_form(procedure: &Procedure) -> Result<(), String> {
+    let mut names = std::collections::BTreeSet::new();
+    for field in &procedure.fields {
+        if !is_name(&field.name) || !names.insert(field.name.as_str()) {
+            return Err(format!("field `fields.name`: {:?} is not a unique name of a-z, 0-9 and _", field.name));
+        }
+        if (field.kind == FieldKind::Choice) == field.options.is_empty() {
+            return Err(format!(
+                "field `fields.options` of {:?}: a choice needs options, and only a choice",
+                field.name
+            ));
+        }
+    }
+    for (name, kind) in procedure.outcome_needs() {
+        if !procedure.field(name).is_some_and(|f| f.kind == *kind && f.required) {
+            return Err(format!("field `fields`: the outcome needs a required field {name:?} of type {kind:?}"));
+        }
+    }
+    if procedure.health_insurance_card && procedure.outcome != Outcome::Birth {
+        return Err("field `health_insurance_card`: only a birth's outcome issues one".into());
+    }
+    let mut kinds = std::collections::BTreeSet::new();
+    for paper in &procedure.attachments {
+        if !is_name(&paper.kind) || !kinds.insert(paper.kind.as_str()) {
+            return Err(format!("field `attachments.kind`: {:?} is not a unique name of a-z, 0-9 and _", paper.kind));
+        }
+        if paper.max_kib == 0 || paper.types.is_empty() {
+            return Err(format!("field `attachments` {:?}: `max_kib` and `types` are needed", paper.kind));
+        }
+    }
+    Ok(())
+}
+
+/// The workflow: the first step receives (accept), only the last approves, every step but the last passes on.
+fn check_steps(procedure: &Procedure) -> Result<(), String> {
+    let steps = &procedure.steps;
+    if steps.len() < 2 {
+        return Err("field `steps`: at least a receiving step and an approving step".into());
+    }
+    for (i, step) in steps.iter().enumerate() {
+        let first = i == 0;
+        let last = i + 1 == steps.len();
+        let has = |a: StepAction| step.actions.contains(&a);
+        if has(StepAction::Accept) != first {
+            return Err(format!("field `steps[{i}].actions`: `accept` belongs to the first step, and only there"));
+        }
+        if has(StepAction::Approve) != last {
+            return Err(format!("field `steps[{i}].actions`: `approve` belongs to the last step, and only there"));
+        }
+        if has(StepAction::Forward) && (first || last) {
+            return Err(format!(
+                "field `steps[{i}].actions`: `forward` belongs to the steps between the first and the last"
+            ));
+        }
+        if !first && !last && !has(StepAction::Forward) {
+            return Err(format!("field `steps[{i}].actions`: a middle step needs `forward`"));
+        }
+        if step.office == Office::Ministry && procedure.ministry.is_none() {
+            return Err(format!("field `steps[{i}].office`: `ministry` needs the procedure's `ministry`"));
+        }
+    }
+    Ok(())
+}
+
 /// Where in the file TOML found the problem.
 fn at(error: &toml::de::Error) -> String {
     error.span().map(|span| format!(" (at byte {})", span.start)).unwrap_or_default()
@@ -93,12 +164,25 @@ assurance = 2
 fee_vnd = 0
 time_limit_working_days = 1
 legal_basis = "Luật Hộ tịch 2014, Điều 16"
+outcome = "document"
+
+[[steps]]
+name = { vi = "Tiếp nhận", en = "Receiving" }
+office = "commune"
+role = "one_stop_receiver"
+actions = ["accept", "reject"]
+
+[[steps]]
+name = { vi = "Phê duyệt", en = "Approval" }
+office = "commune"
+role = "approver"
+actions = ["approve", "reject"]
 "#;
 
     #[test]
     fn the_builtin_catalogue_is_valid() {
         let catalogue = Catalogue::builtin().unwrap();
-        assert!(catalogue.all().count() >= 5);
+        assert!(catalogue.all().count() >= 12);
     }
 
     #[test]
@@ -111,6 +195,15 @@ legal_basis = "Luật Hộ tịch 2014, Điều 16"
             ("khai-sinh.toml", GOOD.replace("fee_vnd = 0", "fee_vnd = 0\nfees = 1"), "fees"),
             ("khai-sinh.toml", GOOD.replace("time_limit_working_days = 1", ""), "time_limit_working_days"),
             ("khai-sinh.toml", GOOD.replace("level = \"commune\"", "level = \"ministry\""), "`ministry`"),
+            ("khai-sinh.toml", GOOD.replace("outcome = \"document\"", "outcome = \"birth\""), "child_full_name"),
+            ("khai-sinh.toml", GOOD.replace("[\"accept\", \"reject\"]", "[\"reject\"]"), "`steps[0].actions`"),
+            ("khai-sinh.toml", GOOD.replace("[\"approve\", \"reject\"]", "[\"reject\"]"), "`steps[1].actions`"),
+            ("khai-sinh.toml", GOOD.replace("office = \"commune\"", "office = \"village\""), "village"),
+            (
+                "khai-sinh.toml",
+                GOOD.to_owned() + "\n[[fields]]\nname = \"x\"\nlabel = { vi = \"X\", en = \"X\" }\ntype = \"choice\"\n",
+                "options",
+            ),
         ];
         for (file, text, field) in cases {
             let error = Catalogue::parse([(file, text.as_str())]).unwrap_err();

@@ -10,6 +10,9 @@ pub enum PortalError {
     /// No procedure has this code.
     #[error("no procedure has this code")]
     UnknownProcedure,
+    /// No dossier has this code, or none the caller may see.
+    #[error("no dossier has this code")]
+    UnknownDossier,
     /// Only citizens open dossiers.
     #[error("only a citizen's account opens dossiers")]
     NotCitizen,
@@ -19,12 +22,57 @@ pub enum PortalError {
     /// A commune- or province-level procedure for someone the registry knows no residence of.
     #[error("the population registry holds no residence for you, so no commune or province can receive this")]
     NoResidence,
+    /// The form has problems, each at its field.
+    #[error("the form has problems")]
+    Invalid(Vec<web::FieldError>),
+    /// A required paper is not attached.
+    #[error("attach the required paper: {0}")]
+    MissingAttachment(String),
+    /// The dossier is not where this action applies (a draft cannot be approved, a finished dossier not changed).
+    #[error("the dossier is not at a stage where this can be done")]
+    WrongStatus,
+    /// The step does not offer this action.
+    #[error("this step does not allow {0}")]
+    ActionNotAllowed(&'static str),
+    /// Someone changed the dossier since the caller's page was shown.
+    #[error("someone else acted on this dossier first; reload it to see what they did")]
+    Stale,
+    /// The caller works another step of this dossier than the one it is at.
+    #[error("the dossier is at another step now (someone may just have acted on it); reload it")]
+    AtAnotherStep,
+    /// Refusing or asking for a supplement needs the reason.
+    #[error("write the reason for the applicant")]
+    NoteRequired,
+    /// A note with characters that cannot be kept.
+    #[error("the note is too long or holds a character that is not allowed")]
+    BadNote,
+    /// A rating outside 1–5.
+    #[error("a rating is 1 to 5")]
+    BadRating,
+    /// The result is not issued (yet).
+    #[error("this dossier has no result")]
+    NoResult,
+    /// A birth registration by someone with no household to register the child in.
+    #[error("you have no household of permanent residence to register the child in")]
+    NoHousehold,
+    /// The stored form lacks a value the outcome needs (the catalogue check makes this a bug).
+    #[error("the dossier's form has no valid {0}")]
+    MissingValue(&'static str),
+    /// A step index outside the procedure (a changed catalogue; a bug).
+    #[error("the dossier is at a step its procedure does not have")]
+    NoSuchStep,
     /// The catalogue is broken (the start checks it, so this is a bug).
     #[error(transparent)]
     Catalogue(#[from] crate::catalogue::CatalogueError),
-    /// The registry failed.
+    /// The registry refused or failed.
     #[error("registry: {0}")]
     Registry(#[from] registry::error::RegistryError),
+    /// The result could not be signed or recorded.
+    #[error("credentials: {0}")]
+    Credential(#[from] credentials::CredentialError),
+    /// An attachment was refused or could not be stored.
+    #[error("file: {0}")]
+    File(#[from] files::FileError),
     /// The database failed.
     #[error(transparent)]
     Sql(#[from] store::sqlx::Error),
@@ -37,6 +85,7 @@ impl Localized for PortalError {
     fn message(&self, lang: Lang) -> Cow<'static, str> {
         match (self, lang) {
             (Self::UnknownProcedure, Lang::Vi) => "Không có thủ tục này.".into(),
+            (Self::UnknownDossier, Lang::Vi) => "Không tìm thấy hồ sơ.".into(),
             (Self::NotCitizen, Lang::Vi) => "Chỉ tài khoản công dân mới nộp được hồ sơ.".into(),
             (Self::Assurance(level), Lang::Vi) => format!(
                 "Thủ tục này cần tài khoản định danh mức {level}. Vui lòng xác thực trực tiếp tại cơ quan công an."
@@ -45,9 +94,32 @@ impl Localized for PortalError {
             (Self::NoResidence, Lang::Vi) => {
                 "Cơ sở dữ liệu dân cư chưa có nơi cư trú của bạn, nên chưa xác định được cơ quan tiếp nhận.".into()
             }
-            (Self::Catalogue(_) | Self::Registry(_) | Self::Sql(_) | Self::Ledger(_), Lang::Vi) => {
-                "Hệ thống gặp lỗi.".into()
+            (Self::Invalid(_), Lang::Vi) => "Tờ khai còn thông tin chưa hợp lệ.".into(),
+            (Self::MissingAttachment(what), Lang::Vi) => format!("Vui lòng đính kèm: {what}.").into(),
+            (Self::WrongStatus, Lang::Vi) => "Hồ sơ đang ở trạng thái không thực hiện được thao tác này.".into(),
+            (Self::ActionNotAllowed(_), Lang::Vi) => "Bước này không cho phép thao tác đó.".into(),
+            (Self::Stale, Lang::Vi) => {
+                "Cán bộ khác vừa xử lý hồ sơ này. Vui lòng tải lại trang để xem thay đổi.".into()
             }
+            (Self::AtAnotherStep, Lang::Vi) => {
+                "Hồ sơ đang ở bước khác (có thể cán bộ khác vừa xử lý). Vui lòng tải lại trang.".into()
+            }
+            (Self::NoteRequired, Lang::Vi) => "Vui lòng ghi rõ lý do để công dân biết.".into(),
+            (Self::BadNote, Lang::Vi) => "Nội dung quá dài hoặc có ký tự không được phép.".into(),
+            (Self::BadRating, Lang::Vi) => "Mức đánh giá từ 1 đến 5.".into(),
+            (Self::NoResult, Lang::Vi) => "Hồ sơ chưa có kết quả.".into(),
+            (Self::NoHousehold, Lang::Vi) => "Bạn chưa có hộ thường trú để đăng ký cho trẻ.".into(),
+            (Self::Registry(e), lang) => e.message(lang),
+            (Self::File(e), lang) => e.message(lang),
+            (
+                Self::MissingValue(_)
+                | Self::NoSuchStep
+                | Self::Catalogue(_)
+                | Self::Credential(_)
+                | Self::Sql(_)
+                | Self::Ledger(_),
+                Lang::Vi,
+            ) => "Hệ thống gặp lỗi.".into(),
             (other, Lang::En) => other.to_string().into(),
         }
     }
@@ -56,11 +128,44 @@ impl Localized for PortalError {
 impl From<PortalError> for web::AppError {
     fn from(e: PortalError) -> Self {
         match e {
-            PortalError::UnknownProcedure => web::AppError::NotFound,
+            PortalError::UnknownProcedure | PortalError::UnknownDossier => web::AppError::NotFound,
             PortalError::NotCitizen => web::AppError::Forbidden,
-            PortalError::Assurance(_) | PortalError::NoResidence => web::AppError::conflict(e),
-            PortalError::Registry(e) => e.into(),
+            PortalError::Invalid(problems) => web::AppError::Invalid(problems),
+            PortalError::NoteRequired | PortalError::BadNote | PortalError::BadRating => {
+                web::AppError::Invalid(vec![web::FieldError::new(field_of(&e), e)])
+            }
+            PortalError::Assurance(_)
+            | PortalError::NoResidence
+            | PortalError::MissingAttachment(_)
+            | PortalError::WrongStatus
+            | PortalError::ActionNotAllowed(_)
+            | PortalError::Stale
+            | PortalError::AtAnotherStep
+            | PortalError::NoResult
+            | PortalError::NoHousehold => web::AppError::conflict(e),
+            PortalError::Registry(e) => match e {
+                // An approval whose outcome the registry refuses (the other parent is not registered) is the
+                // official's to fix, not a server fault.
+                registry::error::RegistryError::NotFound => web::AppError::conflict(e),
+                other => other.into(),
+            },
+            PortalError::File(e) => match e {
+                files::FileError::TooLarge { .. }
+                | files::FileError::Empty
+                | files::FileError::UnknownType { .. }
+                | files::FileError::NotAllowed { .. }
+                | files::FileError::Name(_) => web::AppError::Invalid(vec![web::FieldError::new("file", e)]),
+                files::FileError::NotFound => web::AppError::NotFound,
+                other => web::AppError::Internal(other.into()),
+            },
             other => web::AppError::Internal(other.into()),
         }
+    }
+}
+
+fn field_of(e: &PortalError) -> &'static str {
+    match e {
+        PortalError::BadRating => "rating",
+        _ => "note",
     }
 }

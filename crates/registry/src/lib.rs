@@ -20,6 +20,7 @@ pub mod directory;
 pub mod error;
 pub mod import;
 pub mod input;
+pub mod life_events;
 pub mod model;
 pub mod pages;
 pub mod search;

@@ -282,6 +282,29 @@ pub(crate) async fn move_citizen<'e>(
     Ok(done.rows_affected() == 1)
 }
 
+pub(crate) async fn record_death<'e>(
+    db: impl Executor<'e, Database = Any>,
+    citizen_id: i64,
+    died: &str,
+    expected_version: i64,
+    change: &Change<'_>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE citizens SET status = 'deceased', death_date = $1, version = version + 1, changed_by = $2, \
+         change_reason = $3, updated_at = $4 WHERE id = $5 AND version = $6",
+    )
+    .bind(died)
+    .bind(change.actor.username.as_str())
+    .bind(change.reason)
+    .bind(now)
+    .bind(citizen_id)
+    .bind(expected_version)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 fn address_from_row(row: &AnyRow) -> Result<Address, sqlx::Error> {
     let lat: i64 = row.try_get("lat_e7")?;
     let lng: i64 = row.try_get("lng_e7")?;

@@ -60,8 +60,9 @@ fn committee_name(unit: &str) -> String {
     format!("Ủy ban nhân dân {first}{}", chars.as_str())
 }
 
-/// The demo's agencies: a ministry, the Hà Nội police, and the People's Committee of the busiest Hà Nội commune.
-async fn agencies(db: &Db, commune: kernel::AdminUnitCode) -> anyhow::Result<[Agency; 4]> {
+/// The demo's agencies: a ministry, the Hà Nội police, the People's Committee and the police of the busiest Hà Nội
+/// commune, and Hà Nội's social insurance: every office the birth-registration package passes through.
+async fn agencies(db: &Db, commune: kernel::AdminUnitCode) -> anyhow::Result<[Agency; 6]> {
     let agency = |code: String, name: String, territory: Territory| -> anyhow::Result<Agency> {
         Ok(Agency { code: code.parse()?, name, territory })
     };
@@ -70,6 +71,8 @@ async fn agencies(db: &Db, commune: kernel::AdminUnitCode) -> anyhow::Result<[Ag
         agency("BCA".into(), "Bộ Công an".into(), Territory::Nation)?,
         agency("CA.01".into(), "Công an thành phố Hà Nội".into(), Territory::Unit("01".parse()?))?,
         agency(format!("UBND.{commune}"), committee_name(&commune.unit().name), Territory::Unit(commune))?,
+        agency(format!("CA.{commune}"), format!("Công an {}", commune.unit().name), Territory::Unit(commune))?,
+        agency("BHXH.01".into(), "Bảo hiểm xã hội thành phố Hà Nội".into(), Territory::Unit("01".parse()?))?,
     ];
     for a in &all {
         identity::officials::service::ensure_agency(db, a, Actor::system("demo"))
@@ -126,7 +129,7 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
     }
     let commune = registry::service::busiest_commune(db, "01").await?.unwrap_or_else(|| "00070".into());
     let commune_code: kernel::AdminUnitCode = commune.parse()?;
-    let [ministry, police, hanoi_police, committee] = agencies(db, commune_code).await?;
+    let [ministry, police, hanoi_police, committee, commune_police, insurance] = agencies(db, commune_code).await?;
     let official = AccountKind::Official;
     ensure(
         db,
@@ -150,6 +153,16 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
     ensure(db, "canbo.hanoi", "Lê Văn Hùng", official, hanoi, "congso-demo-clerk").await?;
     let commune_roles = vec![role(Role::RegistryClerk, &committee), role(Role::OneStopReceiver, &committee)];
     ensure(db, "canbo.xa", "Phạm Thu Hà", official, commune_roles, "congso-demo-clerk").await?;
+    // The officials who work the portal's dossiers of that commune, one per step.
+    let workers = [
+        ("chuyenvien.xa", "Đỗ Minh Tuấn", role(Role::Specialist, &committee), "specialist (civil status)"),
+        ("lanhdao.xa", "Vũ Thị Lan", role(Role::Approver, &committee), "approver"),
+        ("congan.xa", "Hoàng Văn Nam", role(Role::Specialist, &commune_police), "specialist (residence)"),
+        ("bhxh.hanoi", "Ngô Thị Hoa", role(Role::Specialist, &insurance), "specialist (health insurance)"),
+    ];
+    for (username, name, held, _) in &workers {
+        ensure(db, username, name, official, vec![held.clone()], "congso-demo-clerk").await?;
+    }
     let citizen = seed_citizen(db, &commune).await?;
     let mut accounts = vec![
         DemoAccount { username: "admin", password: "congso-demo-admin", what: "administrator, whole nation".into() },
@@ -174,6 +187,10 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
             ),
         },
     ];
+    for (username, _, held, what) in workers {
+        let agency = held.agency.map(|a| a.to_string()).unwrap_or_default();
+        accounts.push(DemoAccount { username, password: "congso-demo-clerk", what: format!("{what}, {agency}") });
+    }
     for account in accounts.iter_mut().filter(|a| a.username != "congdan") {
         account.what = format!("{}; TOTP {}", account.what, enrol_demo_totp(db, keyring, account.username).await?);
     }
@@ -223,6 +240,23 @@ async fn seed_citizen(db: &Db, commune: &str) -> anyhow::Result<String> {
             let mut tx = db.begin_write().await?;
             trust::ledger::store::append(&mut tx, db.backend(), &mut [read]).await?;
             tx.commit().await?;
+            // Checked in person at the commune, as the portal's procedures require (level 2).
+            let by = identity::Principal {
+                account_id: 0,
+                username: clerk.username.clone(),
+                display_name: "Phạm Thu Hà".into(),
+                kind: AccountKind::Official,
+                roles: vec![RoleAssignment {
+                    role: Role::RegistryClerk,
+                    agency: Some(format!("UBND.{commune}").parse()?),
+                    territory: Territory::Unit(commune.parse()?),
+                }],
+                method: identity::model::AuthMethod::Session,
+                personal_id: None,
+                assurance_level: identity::assurance::AssuranceLevel::One,
+                mfa_enabled: true,
+            };
+            identity::assurance::set_level(db, &by, "congdan", identity::assurance::AssuranceLevel::Two).await?;
         }
         Err(service::IdentityError::UsernameTaken) => {}
         Err(e) => return Err(e.into()),

@@ -21,6 +21,8 @@ enum Rule {
     Registry,
     /// Administrators.
     Admin,
+    /// Dossiers: the applicant's own, or an official's where the dossier is at a step of theirs.
+    Dossier,
 }
 
 fn rule(method: &Method, path: &str) -> Rule {
@@ -30,6 +32,8 @@ fn rule(method: &Method, path: &str) -> Rule {
             Rule::Public
         }
         ("POST", "/api/v1/verify") | ("GET", "/api/v1/procedures" | "/api/v1/procedures/{code}") => Rule::Public,
+        ("GET", "/api/v1/dossiers/{code}/status") => Rule::Public,
+        (_, p) if p.starts_with("/api/v1/dossiers") || p == "/api/v1/tasks" => Rule::Dossier,
         ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
         ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
         (_, p)
@@ -68,6 +72,8 @@ struct Cast {
     /// to reject.
     grant_to_approve: i64,
     grant_to_reject: i64,
+    /// A submitted dossier of the outsider's.
+    outsider_dossier: String,
 }
 
 async fn token(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<RoleAssignment>) -> (i64, String) {
@@ -145,8 +151,10 @@ async fn cast() -> Cast {
         assert_eq!(r.status(), StatusCode::ACCEPTED);
         grants.push(r.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
     }
+    let outsider_dossier = submitted_dossier(&app, &outsider).await;
     Cast {
         app,
+        outsider_dossier,
         citizen,
         commune_clerk,
         admin,
@@ -161,12 +169,39 @@ async fn cast() -> Cast {
     }
 }
 
+/// A confirmation of residence filed and submitted by `personal_id`, as the portal's services would for them.
+async fn submitted_dossier(app: &TestApp, personal_id: &str) -> String {
+    let personal_id: kernel::PersonalId = personal_id.parse().unwrap();
+    let procedure = portal::Catalogue::builtin().unwrap().get(&"xac-nhan-cu-tru".parse().unwrap()).unwrap();
+    let citizen = registry::service::citizen(&app.db.db, &personal_id).await.unwrap();
+    let me = identity::Principal {
+        account_id: 0,
+        username: "nguoikhac".into(),
+        display_name: citizen.full_name.clone(),
+        kind: AccountKind::Citizen,
+        roles: vec![],
+        method: identity::model::AuthMethod::Token,
+        personal_id: Some(personal_id),
+        assurance_level: identity::assurance::AssuranceLevel::Two,
+        mfa_enabled: false,
+    };
+    let applicant = portal::service::Applicant {
+        personal_id,
+        actor: trust::ledger::Actor::named("nguoikhac", &citizen.full_name),
+        citizen,
+    };
+    let dossier = portal::service::open(&app.db.db, procedure, &applicant, None).await.unwrap();
+    portal::service::workflow::submit(&app.db.db, &me, &dossier.code, &dossier.form).await.unwrap();
+    dossier.code.to_string()
+}
+
 impl Cast {
     fn concrete(&self, path: &str) -> String {
         let code = match path {
             p if p.starts_with("/api/v1/addresses") => self.outsider_address.as_str(),
             p if p.starts_with("/api/v1/admin-units") => "01",
             p if p.starts_with("/api/v1/procedures") => "khai-sinh",
+            p if p.starts_with("/api/v1/dossiers") => self.outsider_dossier.as_str(),
             _ => self.outsider_household.as_str(),
         };
         let grant = if path.ends_with("/reject") { self.grant_to_reject } else { self.grant_to_approve };
@@ -209,6 +244,10 @@ impl Cast {
             "grantRole" => Some(json!({ "role": "analyst", "agency": "UBND.01" })),
             "disableOfficial" | "approveRoleGrant" => None,
             "rejectRoleGrant" => Some(json!({ "reason": "kiểm thử" })),
+            "openDossier" => Some(json!({ "procedure": "khai-sinh" })),
+            "submitDossier" | "supplementDossier" => Some(json!({ "form": {} })),
+            "actOnDossier" => Some(json!({ "action": "accept", "version": 2 })),
+            "rateDossier" => Some(json!({ "rating": 5 })),
             other => panic!("give operation {other} a well-formed body in tests/api/access.rs"),
         }
     }
@@ -266,6 +305,24 @@ async fn every_api_operation_refuses_whoever_may_not_use_it() {
                         (false, "POST") => assert_eq!(clerk, StatusCode::FORBIDDEN, "{seen}"),
                         // A search is limited to the commune in SQL (tested in citizens.rs).
                         (false, _) => assert!(clerk.is_success(), "{seen}"),
+                    }
+                }
+                Rule::Dossier => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{seen}");
+                    match (is_object, method.as_str()) {
+                        // Someone else's dossier does not exist for a citizen, nor for officials not working it.
+                        (true, _) => {
+                            for other in [citizen, clerk, admin] {
+                                assert_eq!(other, StatusCode::NOT_FOUND, "{seen}");
+                            }
+                        }
+                        // Only citizens open dossiers (this one's account is below the procedure's level).
+                        (false, "POST") => {
+                            assert_eq!(citizen, StatusCode::CONFLICT, "{seen}");
+                            assert_eq!(clerk, StatusCode::FORBIDDEN, "{seen}");
+                        }
+                        // One's own list, one's own queue.
+                        (false, _) => assert!(citizen.is_success(), "{seen}"),
                     }
                 }
                 Rule::Admin => {

@@ -1,20 +1,22 @@
-//! A citizen opens a dossier from the catalogue: numbered by the agency of their commune, recorded in the
-//! ledger, listed in "Hồ sơ của tôi"; an account below the procedure's assurance level and an official are
-//! refused.
+//! The portal end to end over HTTP: a citizen opens, fills and submits a dossier; officials of the agencies its
+//! steps name receive, examine and approve it; the approval applies the outcome to the registry in the same
+//! transaction and issues a signed result that `/api/v1/verify` accepts. Refusals, the clock, supplements, two
+//! officials at once, and an outcome that fails without changing anything.
 
 use identity::model::RoleAssignment;
 use identity::{AccountKind, Role, Territory};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, form_token};
+use crate::helpers::{PASSWORD, TestApp, agency, form_token};
 
-/// A living citizen with a commune, their account (`dan`) bound to them, at assurance level `level`.
+/// A living citizen with a commune and a household, their account (`dan`) bound to them, at assurance level
+/// `level`: `(personal ID, commune)`.
 async fn citizen(app: &TestApp, level: i64) -> (String, String) {
     registry::cli::generate_into(&app.db.db, 40, 9, false).await.unwrap();
     let (pid, commune): (String, String) = store::sqlx::query_as(
         "SELECT personal_id, commune_code FROM citizens WHERE status = 'living' AND commune_code IS NOT NULL \
-         ORDER BY personal_id LIMIT 1",
+         AND household_id IS NOT NULL ORDER BY personal_id LIMIT 1",
     )
     .fetch_one(app.db.db.pool())
     .await
@@ -22,15 +24,8 @@ async fn citizen(app: &TestApp, level: i64) -> (String, String) {
     let id = app.create_account("dan", AccountKind::Citizen, false).await;
     identity::service::bind_personal_id(&app.db.db, id, &pid.parse().unwrap()).await.unwrap();
     if level == 2 {
-        let clerk = identity::service::NewAccount {
-            username: "clerk".parse().unwrap(),
-            display_name: "Cán bộ".into(),
-            kind: AccountKind::Official,
-            password: PASSWORD.parse().unwrap(),
-            roles: vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }],
-        };
-        identity::service::create_account(&app.db.db, clerk).await.unwrap();
-        let token = identity::service::create_token(&app.db.db, "clerk", 1).await.unwrap().1;
+        let roles = vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }];
+        let (_, token) = app.account_with_token("clerk", AccountKind::Official, roles).await;
         let r = TestApp::client()
             .post(app.url("/api/v1/accounts/dan/assurance"))
             .bearer_auth(token)
@@ -43,39 +38,320 @@ async fn citizen(app: &TestApp, level: i64) -> (String, String) {
     (pid, commune)
 }
 
+/// An API token for `dan`.
+async fn citizen_token(app: &TestApp) -> String {
+    identity::service::create_token(&app.db.db, "dan", 1).await.unwrap().1
+}
+
+/// An official holding `role` in `agency` over `territory`, with an API token.
+async fn official(app: &TestApp, name: &str, role: Role, agency_code: &str, territory: Territory) -> String {
+    agency(app, agency_code, territory).await;
+    let roles = vec![RoleAssignment { role, agency: Some(agency_code.parse().unwrap()), territory }];
+    app.account_with_token(name, AccountKind::Official, roles).await.1
+}
+
+struct Api<'a> {
+    app: &'a TestApp,
+}
+
+impl Api<'_> {
+    async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = TestApp::client().request(method, self.app.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let r = request.send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, token, path, Some(body)).await
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, token, path, None).await
+    }
+
+    async fn act(&self, token: &str, code: &str, action: &str, note: Option<&str>) -> (StatusCode, Value) {
+        let (_, view) = self.get(token, &format!("/api/v1/dossiers/{code}")).await;
+        let version = view["dossier"]["version"].as_i64().unwrap_or(0);
+        let body = json!({ "action": action, "note": note, "version": version });
+        self.post(token, &format!("/api/v1/dossiers/{code}/actions"), body).await
+    }
+}
+
+fn birth_form(name: &str) -> Value {
+    json!({ "child_full_name": name, "child_birth_date": "2026-11-20", "child_sex": "female" })
+}
+
+/// Opens and submits a birth registration with `form` (plus the prefilled fields): the dossier's code.
+async fn file_birth(api: &Api<'_>, token: &str, procedure: &str, form: Value) -> String {
+    let (status, dossier) = api.post(token, "/api/v1/dossiers", json!({ "procedure": procedure })).await;
+    assert_eq!(status, StatusCode::CREATED, "{dossier}");
+    let code = dossier["code"].as_str().unwrap().to_owned();
+    let mut values = dossier["form"].clone();
+    for (k, v) in form.as_object().unwrap() {
+        values[k] = v.clone();
+    }
+    let (status, submitted) =
+        api.post(token, &format!("/api/v1/dossiers/{code}/submit"), json!({ "form": values })).await;
+    assert_eq!(status, StatusCode::OK, "{submitted}");
+    assert_eq!(submitted["status"], "submitted");
+    code
+}
+
 #[tokio::test]
-async fn a_citizen_opens_dossiers_numbered_by_their_communes_committee() {
+async fn a_birth_is_registered_from_a_dossier_and_its_result_verifies() {
     let app = TestApp::spawn().await;
     let (pid, commune) = citizen(&app, 2).await;
-    let mut browser = app.browser();
-    assert_eq!(browser.sign_in("dan", PASSWORD).await.status(), StatusCode::SEE_OTHER);
-    let catalogue = browser.get("/procedures").await.text().await.unwrap();
-    assert!(catalogue.contains("Đăng ký khai sinh") && catalogue.contains(r#"href="/procedures""#), "{catalogue}");
-    let page = browser.get("/procedures/khai-sinh").await.text().await.unwrap();
-    for _ in 0..2 {
-        let r = browser.post_form("/procedures/khai-sinh/dossiers", &[("csrf", &form_token(&page))]).await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        assert_eq!(r.headers()["location"], "/me/dossiers");
+    let here = crate::helpers::unit(&commune);
+    let ubnd = format!("UBND.{commune}");
+    let receiver = official(&app, "tiepnhan", Role::OneStopReceiver, &ubnd, here).await;
+    let specialist = official(&app, "chuyenvien", Role::Specialist, &ubnd, here).await;
+    let approver = official(&app, "lanhdao", Role::Approver, &ubnd, here).await;
+    let elsewhere = official(&app, "xakhac", Role::OneStopReceiver, "UBND.00004", crate::helpers::unit("00004")).await;
+    let token = citizen_token(&app).await;
+    let api = Api { app: &app };
+
+    // The same idempotency key opens one dossier; the form comes prefilled.
+    let open = |key: &'static str| {
+        TestApp::client()
+            .post(app.url("/api/v1/dossiers"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key)
+            .json(&json!({ "procedure": "khai-sinh" }))
+            .send()
+    };
+    let first: Value = open("k1").await.unwrap().json().await.unwrap();
+    let again: Value = open("k1").await.unwrap().json().await.unwrap();
+    assert_eq!(first["code"], again["code"]);
+    assert_eq!(first["form"]["applicant_personal_id"], pid.as_str());
+    assert!(first["code"].as_str().unwrap().starts_with(&format!("{ubnd}-")));
+    let code = first["code"].as_str().unwrap().to_owned();
+
+    // A bad form is refused field by field, and nothing changes.
+    let bad = json!({ "form": { "child_full_name": "", "child_birth_date": "2099-01-01", "child_sex": "x" } });
+    let (status, problem) = api.post(&token, &format!("/api/v1/dossiers/{code}/submit"), bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let fields = problem.to_string();
+    for field in ["child_full_name", "child_birth_date", "child_sex", "applicant_full_name"] {
+        assert!(fields.contains(field), "{field} in {fields}");
     }
-    let mine = browser.get("/me/dossiers").await.text().await.unwrap();
-    let day = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7)).date();
-    let (y, m, d) = (day.year() % 100, u8::from(day.month()), day.day());
-    for seq in ["000001", "000002"] {
-        let code = format!("UBND.{commune}-{y:02}{m:02}{d:02}-{seq}");
-        assert!(mine.contains(&code), "{code} in {mine}");
+    let mut values = first["form"].clone();
+    for (k, v) in birth_form("Nguyễn Thị Mai").as_object().unwrap() {
+        values[k] = v.clone();
     }
-    let entries = trust::ledger::store::entries_about(app.db.db.pool(), &pid, u64::MAX, 50).await.unwrap();
-    let opened = entries.iter().filter(|e| e.event.record.as_ref().is_some_and(|r| r.kind == "dossier")).count();
-    assert_eq!(opened, 2, "each dossier opened has its ledger entry");
-    let (ok, out) = crate::helpers::ledger_verify(&app, None);
-    assert!(ok && out.contains("portal: 2 dossiers match the ledger"), "{out}");
-    // A dossier changed behind the service's back is named.
-    store::sqlx::query("UPDATE dossiers SET procedure_code = 'khai-tu' WHERE code LIKE '%-000002'")
-        .execute(app.db.db.pool())
+    let (status, _) = api.post(&token, &format!("/api/v1/dossiers/{code}/submit"), json!({ "form": values })).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Only the step's role, in the dossier's agency, sees or acts on it.
+    assert_eq!(api.get(&elsewhere, &format!("/api/v1/dossiers/{code}")).await.0, StatusCode::NOT_FOUND);
+    let (status, why) = api.act(&approver, &code, "approve", None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "the approver's step has not come: {why}");
+    let (_, tasks) = api.get(&receiver, "/api/v1/tasks").await;
+    assert_eq!(tasks[0]["dossier"]["code"], code.as_str());
+    assert_eq!(tasks[0]["bucket"], "new");
+    assert_eq!(api.get(&elsewhere, "/api/v1/tasks").await.1, json!([]));
+
+    let (status, accepted) = api.act(&receiver, &code, "accept", None).await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7)).date();
+    assert_eq!(accepted["due_on"], kernel::calendar::add_working_days(today, 1).to_string());
+    assert_eq!(api.act(&specialist, &code, "approve", None).await.0, StatusCode::CONFLICT, "not the step's action");
+    assert_eq!(api.act(&specialist, &code, "forward", None).await.0, StatusCode::OK);
+    let (status, done) = api.act(&approver, &code, "approve", None).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "completed");
+
+    // The child is in the registry, in the applicant's household, with a valid new personal ID number.
+    let (child, household, mother_or_father): (String, Option<i64>, String) = store::sqlx::query_as(
+        "SELECT personal_id, household_id, COALESCE(mother_pid, '') || COALESCE(father_pid, '') FROM citizens \
+         WHERE full_name = 'Nguyễn Thị Mai'",
+    )
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap();
+    let child: kernel::PersonalId = child.parse().unwrap();
+    assert_eq!(child.birth_year(), 2026);
+    assert_eq!(child.sex(), kernel::Sex::Female);
+    assert!(mother_or_father.contains(&pid));
+    let parents_household: Option<i64> =
+        store::sqlx::query_scalar("SELECT household_id FROM citizens WHERE personal_id = $1")
+            .bind(&pid)
+            .fetch_one(app.db.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(household, parents_household);
+
+    // The signed result verifies; its ledger entries and the registry's are all there.
+    let qr = store::sqlx::query_scalar::<_, String>("SELECT result_qr FROM dossiers WHERE code = $1")
+        .bind(&code)
+        .fetch_one(app.db.db.pool())
         .await
         .unwrap();
+    let verdict: Value = TestApp::client()
+        .post(app.url("/api/v1/verify"))
+        .json(&json!({ "qr": qr }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verdict["verdict"], "valid", "{verdict}");
     let (ok, out) = crate::helpers::ledger_verify(&app, None);
-    assert!(!ok && out.contains("-000002: the stored row is not the one of ledger entry"), "{out}");
+    assert!(ok, "{out}");
+
+    // Anyone sees the status by code, nothing personal; the applicant rates it once.
+    let status: Value = app.get(&format!("/api/v1/dossiers/{code}/status")).await.json().await.unwrap();
+    assert_eq!(status["status"], "completed");
+    assert!(!status.to_string().contains(&pid));
+    let rate = json!({ "rating": 5, "comment": "Nhanh" });
+    assert_eq!(api.post(&token, &format!("/api/v1/dossiers/{code}/rating"), rate.clone()).await.0, StatusCode::OK);
+    assert_eq!(api.post(&token, &format!("/api/v1/dossiers/{code}/rating"), rate).await.0, StatusCode::CONFLICT);
+
+    // The officials' reads are in the citizen's ledger with the purpose "dossier".
+    let entries = trust::ledger::store::entries_about(app.db.db.pool(), &pid, u64::MAX, 100).await.unwrap();
+    let reads = entries.iter().filter(|e| e.event.kind == trust::ledger::EventKind::PersonalDataRead).count();
+    assert!(reads >= 3, "{reads} recorded reads");
+}
+
+#[tokio::test]
+async fn two_officials_at_once_one_wins_and_a_failed_outcome_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, commune) = citizen(&app, 2).await;
+    let here = crate::helpers::unit(&commune);
+    let ubnd = format!("UBND.{commune}");
+    let receiver = official(&app, "tiepnhan", Role::OneStopReceiver, &ubnd, here).await;
+    let second = official(&app, "tiepnhan2", Role::OneStopReceiver, &ubnd, here).await;
+    let specialist = official(&app, "chuyenvien", Role::Specialist, &ubnd, here).await;
+    let approver = official(&app, "lanhdao", Role::Approver, &ubnd, here).await;
+    let token = citizen_token(&app).await;
+    let api = Api { app: &app };
+    // The other parent is a well-formed number the registry does not hold.
+    let mut form = birth_form("Trần Văn Bình");
+    form["other_parent_id"] = json!("001099000001");
+    let code = file_birth(&api, &token, "khai-sinh", form).await;
+
+    let (_, view) = api.get(&receiver, &format!("/api/v1/dossiers/{code}")).await;
+    let version = view["dossier"]["version"].as_i64().unwrap();
+    let body = json!({ "action": "accept", "version": version });
+    let path = format!("/api/v1/dossiers/{code}/actions");
+    let (a, b) = tokio::join!(api.post(&receiver, &path, body.clone()), api.post(&second, &path, body));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{a:?} {b:?}");
+
+    // Refusing or asking for more needs the reason.
+    assert_eq!(api.act(&specialist, &code, "reject", None).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(api.act(&specialist, &code, "forward", None).await.0, StatusCode::OK);
+    let (status, why) = api.act(&approver, &code, "approve", None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{why}");
+    let (_, view) = api.get(&approver, &format!("/api/v1/dossiers/{code}")).await;
+    assert_eq!(view["dossier"]["status"], "processing", "the dossier stays where it was");
+    let children: i64 = store::sqlx::query_scalar("SELECT COUNT(*) FROM citizens WHERE full_name = 'Trần Văn Bình'")
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(children, 0, "nothing was written to the registry");
+    let (ok, out) = crate::helpers::ledger_verify(&app, None);
+    assert!(ok, "{out}");
+}
+
+#[tokio::test]
+async fn a_supplement_stops_the_clock_and_the_package_crosses_three_agencies() {
+    let app = TestApp::spawn().await;
+    let (_, commune) = citizen(&app, 2).await;
+    let here = crate::helpers::unit(&commune);
+    let province: kernel::AdminUnitCode = commune.parse::<kernel::AdminUnitCode>().unwrap().province();
+    let ubnd = format!("UBND.{commune}");
+    let receiver = official(&app, "tiepnhan", Role::OneStopReceiver, &ubnd, here).await;
+    let civil = official(&app, "hotich", Role::Specialist, &ubnd, here).await;
+    let police = official(&app, "congan", Role::Specialist, &format!("CA.{commune}"), here).await;
+    let insurance =
+        official(&app, "bhxh", Role::Specialist, &format!("BHXH.{province}"), Territory::Unit(province)).await;
+    let approver = official(&app, "lanhdao", Role::Approver, &ubnd, here).await;
+    let token = citizen_token(&app).await;
+    let api = Api { app: &app };
+    let code = file_birth(&api, &token, "khai-sinh-lien-thong", birth_form("Lê Minh Khang")).await;
+
+    assert_eq!(api.act(&receiver, &code, "accept", None).await.0, StatusCode::OK);
+    let (status, paused) = api.act(&civil, &code, "request_supplement", Some("Ghi rõ nơi sinh")).await;
+    assert_eq!(status, StatusCode::OK, "{paused}");
+    assert_eq!(paused["status"], "awaiting_supplement");
+    assert_eq!(paused["days_left_at_pause"], 5);
+    let (_, view) = api.get(&token, &format!("/api/v1/dossiers/{code}")).await;
+    let (status, resumed) = api
+        .post(&token, &format!("/api/v1/dossiers/{code}/supplement"), json!({ "form": view["dossier"]["form"] }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{resumed}");
+    assert_eq!(resumed["status"], "processing");
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7)).date();
+    assert_eq!(resumed["due_on"], kernel::calendar::add_working_days(today, 5).to_string());
+
+    for (who, next_office) in
+        [(&civil, format!("CA.{commune}")), (&police, format!("BHXH.{province}")), (&insurance, ubnd.clone())]
+    {
+        let (status, moved) = api.act(who, &code, "forward", None).await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+        assert_eq!(moved["office"], next_office.as_str());
+    }
+    let (status, done) = api.act(&approver, &code, "approve", None).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let qr = store::sqlx::query_scalar::<_, String>("SELECT result_qr FROM dossiers WHERE code = $1")
+        .bind(&code)
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap();
+    let verdict: Value = TestApp::client()
+        .post(app.url("/api/v1/verify"))
+        .json(&json!({ "qr": qr }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verdict["verdict"], "valid", "{verdict}");
+    assert!(verdict.to_string().contains("health_insurance_card"), "{verdict}");
+}
+
+#[tokio::test]
+async fn the_form_comes_back_with_messages_at_its_fields_and_what_was_typed() {
+    let app = TestApp::spawn().await;
+    citizen(&app, 2).await;
+    let mut browser = app.browser();
+    assert_eq!(browser.sign_in("dan", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let catalogue = browser.get("/procedures?q=khai%20sinh").await.text().await.unwrap();
+    assert!(catalogue.contains("Đăng ký khai sinh") && !catalogue.contains("Đăng ký tạm trú"), "{catalogue}");
+    let page = browser.get("/procedures/khai-sinh").await.text().await.unwrap();
+    let key = page.split("name=\"key\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let mut codes = Vec::new();
+    for _ in 0..2 {
+        let r =
+            browser.post_form("/procedures/khai-sinh/dossiers", &[("csrf", &form_token(&page)), ("key", &key)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        codes.push(r.headers()["location"].to_str().unwrap().to_owned());
+    }
+    assert_eq!(codes[0], codes[1], "a double click opens one dossier");
+    let form = browser.get(&codes[0]).await.text().await.unwrap();
+    assert!(form.contains("name=\"applicant_full_name\""), "{form}");
+    let csrf = form_token(&form);
+    let r = browser
+        .post_form(
+            &codes[0],
+            &[("csrf", &csrf), ("intent", "submit"), ("child_full_name", "Hà An"), ("child_birth_date", "2099-01-01")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = r.text().await.unwrap();
+    assert!(again.contains("value=\"Hà An\""), "what was typed is kept");
+    assert!(again.contains("Ngày này chưa đến."), "the message is at its field");
+    let mine = browser.get("/me/dossiers").await.text().await.unwrap();
+    assert!(mine.contains("Đang soạn"), "{mine}");
+    let lookup = app.get(&format!("/dossiers/status?code={}", &codes[0]["/me/dossiers/".len()..])).await;
+    assert_eq!(lookup.status(), StatusCode::NOT_FOUND, "a draft is nobody's business");
 }
 
 #[tokio::test]

@@ -39,11 +39,11 @@ async fn three_slices_changes_and_their_ledger_entries_commit_together_or_not_at
         let applicant = portal::service::Applicant {
             personal_id: citizen.personal_id,
             actor: actor.clone(),
-            commune: citizen.commune,
+            citizen: citizen.clone(),
         };
         let procedure = portal::Catalogue::builtin().unwrap().get(&"thuong-tru".parse().unwrap()).unwrap();
         let now = time::OffsetDateTime::now_utc();
-        portal::service::open_in(&mut tx, db.backend(), procedure, &applicant, now).await.unwrap();
+        portal::service::open_in(&mut tx, db.backend(), procedure, &applicant, None, now).await.unwrap();
         if commit {
             tx.commit().await.unwrap();
         } else {

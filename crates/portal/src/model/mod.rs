@@ -1,10 +1,16 @@
-//! Thủ tục hành chính — administrative procedures as the catalogue declares them, and dossiers (hồ sơ) as
-//! citizens open them.
+//! Thủ tục hành chính — administrative procedures as the catalogue declares them ([`procedure`]), and dossiers
+//! (hồ sơ) as citizens file them and officials work them through ([`dossier`]).
+
+mod dossier;
+mod procedure;
+
+pub use dossier::*;
+pub use procedure::*;
 
 use std::fmt;
 use std::str::FromStr;
 
-use kernel::{AgencyCode, DossierCode};
+use kernel::AgencyCode;
 use serde::{Deserialize, Serialize};
 use serde_with::{DeserializeFromStr, SerializeDisplay};
 
@@ -100,50 +106,20 @@ pub struct Procedure {
     pub time_limit_working_days: u16,
     /// The law that sets it.
     pub legal_basis: String,
-}
-
-/// Trạng thái hồ sơ — where a dossier is. Only drafts exist so far; submission and the workflow come next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DossierStatus {
-    /// Opened by the applicant, not yet submitted.
-    Draft,
-}
-
-impl DossierStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DossierStatus::Draft => "draft",
-        }
-    }
-}
-
-impl FromStr for DossierStatus {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "draft" => Ok(DossierStatus::Draft),
-            other => Err(format!("unknown dossier status {other:?}")),
-        }
-    }
-}
-
-/// Hồ sơ — a citizen's application under one procedure.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Dossier {
-    /// Its code, as the applicant and every agency know it.
-    #[schema(value_type = String, example = "UBND.00070-261201-000042")]
-    pub code: DossierCode,
-    /// The procedure.
-    #[schema(value_type = String)]
-    pub procedure: ProcedureCode,
-    /// The agency that receives it.
-    #[schema(value_type = String)]
-    pub agency: AgencyCode,
-    /// Where it is.
-    pub status: DossierStatus,
-    /// Opened at, Unix seconds.
-    pub created_at: i64,
+    /// The life events under which citizens look for it.
+    #[serde(default)]
+    pub life_events: Vec<LifeEvent>,
+    /// The form the applicant fills in.
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    /// The papers the applicant uploads.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentSpec>,
+    /// Who acts on a dossier, in order.
+    pub steps: Vec<Step>,
+    /// What the final approval does.
+    pub outcome: Outcome,
+    /// Whether a birth's result also carries the child's health-insurance card (the life-event package).
+    #[serde(default)]
+    pub health_insurance_card: bool,
 }
