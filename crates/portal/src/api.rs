@@ -31,6 +31,30 @@ pub fn routes() -> ApiRouter {
         .routes(routes!(rate))
         .routes(routes!(status))
         .routes(routes!(tasks))
+        .routes(routes!(attach))
+}
+
+/// Attaches a paper of `kind` to the caller's draft (or dossier waiting for a supplement): the body is the file,
+/// its type sniffed from the bytes and checked, with the procedure's size limit for that paper.
+#[utoipa::path(post, path = "/dossiers/{code}/attachments/{kind}", operation_id = "attachToDossier", tag = "portal",
+    params(("code" = String, Path, description = CODE), ("kind" = String, Path, description = "The paper's kind, as the procedure names it"),
+        ("X-File-Name" = Option<String>, Header, description = "The file's name, kept to show back")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 204, description = "Attached"), NotFound, Conflict, Invalid))]
+pub async fn attach(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path((text, kind)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> AppResult<StatusCode> {
+    let code = code(&text)?;
+    let bytes = axum::body::to_bytes(body, crate::attachments::UPLOAD_LIMIT)
+        .await
+        .map_err(|_| web::AppError::PayloadTooLarge)?;
+    let name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or(kind.as_str()).to_owned();
+    crate::attachments::attach(&state.db, &state.files, &me, &code, &kind, &name, bytes).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Every procedure of the catalogue.

@@ -25,6 +25,9 @@ pub enum PortalError {
     /// The form has problems, each at its field.
     #[error("the form has problems")]
     Invalid(Vec<web::FieldError>),
+    /// A kind of paper the procedure does not ask for.
+    #[error("this procedure takes no paper of this kind")]
+    UnknownPaper,
     /// A required paper is not attached.
     #[error("attach the required paper: {0}")]
     MissingAttachment(String),
@@ -95,6 +98,7 @@ impl Localized for PortalError {
                 "Cơ sở dữ liệu dân cư chưa có nơi cư trú của bạn, nên chưa xác định được cơ quan tiếp nhận.".into()
             }
             (Self::Invalid(_), Lang::Vi) => "Tờ khai còn thông tin chưa hợp lệ.".into(),
+            (Self::UnknownPaper, Lang::Vi) => "Thủ tục này không nhận loại giấy tờ này.".into(),
             (Self::MissingAttachment(what), Lang::Vi) => format!("Vui lòng đính kèm: {what}.").into(),
             (Self::WrongStatus, Lang::Vi) => "Hồ sơ đang ở trạng thái không thực hiện được thao tác này.".into(),
             (Self::ActionNotAllowed(_), Lang::Vi) => "Bước này không cho phép thao tác đó.".into(),
@@ -131,7 +135,7 @@ impl From<PortalError> for web::AppError {
             PortalError::UnknownProcedure | PortalError::UnknownDossier => web::AppError::NotFound,
             PortalError::NotCitizen => web::AppError::Forbidden,
             PortalError::Invalid(problems) => web::AppError::Invalid(problems),
-            PortalError::NoteRequired | PortalError::BadNote | PortalError::BadRating => {
+            PortalError::NoteRequired | PortalError::BadNote | PortalError::BadRating | PortalError::UnknownPaper => {
                 web::AppError::Invalid(vec![web::FieldError::new(field_of(&e), e)])
             }
             PortalError::Assurance(_)
@@ -166,6 +170,7 @@ impl From<PortalError> for web::AppError {
 fn field_of(e: &PortalError) -> &'static str {
     match e {
         PortalError::BadRating => "rating",
+        PortalError::UnknownPaper => "kind",
         _ => "note",
     }
 }

@@ -17,6 +17,7 @@ web::catalog!();
 web::nav_link!("/procedures", "portal.nav", 10);
 
 pub mod api;
+pub mod attachments;
 pub mod catalogue;
 pub mod error;
 pub mod model;

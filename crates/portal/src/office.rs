@@ -64,6 +64,7 @@ struct DossierPage {
     timeline: Vec<(String, DossierEvent)>,
     days_left: Option<i64>,
     problem: Option<String>,
+    papers: Vec<(String, String, String)>,
 }
 
 impl DossierPage {
@@ -92,8 +93,10 @@ async fn render(
     let step = if dossier.status.is_final() { None } else { procedure.steps.get(usize::from(dossier.step)) };
     let days_left = workflow::days_left(&dossier, workflow::today(time::OffsetDateTime::now_utc()));
     let timeline = events.into_iter().map(|e| (web::page::date(Some(e.at)), e)).collect();
+    let papers = crate::store::attachments(&state.db, code).await.map_err(PortalError::from)?;
     let status = if problem.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
-    Ok((status, html(&DossierPage { page, dossier, procedure, step, timeline, days_left, problem })).into_response())
+    Ok((status, html(&DossierPage { page, dossier, procedure, step, timeline, days_left, problem, papers }))
+        .into_response())
 }
 
 async fn dossier_page(

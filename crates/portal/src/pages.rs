@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/dossiers/{code}/rating", post(rate))
         .route("/dossiers/status", get(status_page))
         .merge(crate::office::routes())
+        .merge(crate::attachments::routes())
 }
 
 /// The procedure with this code, or 404 (a malformed code is no procedure either).
@@ -162,6 +163,8 @@ struct DossierPage {
     days_left: Option<i64>,
     /// The last request for a supplement.
     asked: Option<String>,
+    /// The papers attached: (kind, file id, name).
+    papers: Vec<(String, String, String)>,
 }
 
 impl DossierPage {
@@ -197,12 +200,13 @@ async fn render_dossier(
         Some(other) => return Err(other),
         None => (BTreeMap::new(), None),
     };
+    let papers = crate::store::attachments(&state.db, code).await.map_err(PortalError::from)?;
     let asked = events.iter().rev().find(|e| e.action == "request_supplement").and_then(|e| e.note.clone());
     let days_left = workflow::days_left(&dossier, workflow::today(time::OffsetDateTime::now_utc()));
     let timeline = events.into_iter().map(|e| (web::page::date(Some(e.at)), e)).collect();
     let values = sent.unwrap_or_else(|| dossier.form.clone());
     let status = if errors.is_empty() && problem.is_none() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let body = DossierPage { page, dossier, procedure, timeline, values, errors, problem, days_left, asked };
+    let body = DossierPage { page, dossier, procedure, timeline, values, errors, problem, days_left, asked, papers };
     Ok((status, html(&body)).into_response())
 }
 

@@ -248,7 +248,9 @@ pub(crate) async fn run_server(
     let rate_limit =
         web::ratelimit::RateLimit { trusted_proxies: settings.trusted_proxies.clone(), ..Default::default() };
     let config = WebConfig { secure_cookies: settings.secure_cookies, public_url, mailer, rate_limit };
-    let state = AppState::new(db, config, keyring)?;
+    let files = files::Files::open(&settings.files_location()?)?;
+    tracing::info!(files = %files.describe(), "files are stored here");
+    let state = AppState::new(db, config, keyring, files)?;
     tokio::spawn(ledger::housekeeping(state.clone()));
     let mut handlers = jobs::Handlers::new();
     notify::queue::register(&mut handlers, state.config.mailer.clone());

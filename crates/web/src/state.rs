@@ -80,6 +80,8 @@ pub struct AppState {
     /// of CPU and up to a few hundred megabytes, so only so many run at once and the rest wait or are told to
     /// come back (`AppError::Busy`), instead of piling up without bound.
     pub image_decoders: Arc<Semaphore>,
+    /// Stored files: attachments people upload, documents congso generates.
+    pub files: files::Files,
 }
 
 /// How many images may be decoded at once: half the cores (at least one, at most four), leaving the other half
@@ -90,12 +92,17 @@ pub fn decoder_permits() -> usize {
 
 impl AppState {
     /// A state over `db`, starting the ledger's recorder and the rate limiter's sweeper on the current runtime.
-    pub fn new(db: Db, config: WebConfig, keyring: Arc<Keyring>) -> Result<AppState, trust::ledger::LedgerError> {
+    pub fn new(
+        db: Db,
+        config: WebConfig,
+        keyring: Arc<Keyring>,
+        files: files::Files,
+    ) -> Result<AppState, trust::ledger::LedgerError> {
         let ledger = Recorder::start(db.clone())?;
         let rate_limiter = Limiter::start(&config.rate_limit);
         let image_decoders = Arc::new(Semaphore::new(decoder_permits()));
         let metrics = Arc::new(Metrics::default());
-        Ok(AppState { db, config: Arc::new(config), metrics, keyring, ledger, rate_limiter, image_decoders })
+        Ok(AppState { db, config: Arc::new(config), metrics, keyring, ledger, rate_limiter, image_decoders, files })
     }
 }
 

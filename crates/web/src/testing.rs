@@ -54,7 +54,8 @@ impl SliceServer {
         let base = format!("http://{}", listener.local_addr().expect("a bound address"));
         let public_url = base.parse().expect("the test address is a public URL");
         let config = WebConfig { secure_cookies: false, public_url, mailer, rate_limit: RateLimit::default() };
-        let state = AppState::new(db.db.clone(), config, keyring).expect("the ledger recorder starts");
+        let files = files::Files::open(&files::Location::Folder(outbox.path().join("files"))).expect("a files folder");
+        let state = AppState::new(db.db.clone(), config, keyring, files).expect("the ledger recorder starts");
         let routes = Router::new().merge(pages).nest("/api/v1", api.into());
         let router = wrap(routes.layer(from_fn_with_state(state.clone(), crate::ratelimit::limit)), state.clone())
             .layer(from_fn(crate::error::render_errors))

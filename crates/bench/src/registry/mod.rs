@@ -100,7 +100,8 @@ impl RegistryBench {
         let mailer = notify::Mailer::file(self.dir.join("outbox"), "congso <no-reply@congso.invalid>")?;
         let public_url = "http://localhost".parse()?;
         let config = WebConfig { secure_cookies: false, public_url, mailer, rate_limit: Default::default() };
-        let state = AppState::new(db.clone(), config, keyring)?;
+        let files = files::Files::open(&files::Location::Folder(self.dir.join("files")))?;
+        let state = AppState::new(db.clone(), config, keyring, files)?;
         let bare_base = serve_in_background(bare_router(&url).await?).await?;
         let app_base = serve_in_background(app(state)).await?;
         let bare_url: Arc<dyn Fn(&str) -> String + Send + Sync> =

@@ -73,6 +73,19 @@ async fn save(tx: &mut Tx, backend: store::Backend, after: &Dossier, what: Happe
     record_change(tx, backend, after, what.actor, what.action).await
 }
 
+/// Records a change made elsewhere in the slice (a paper attached): the new state, its timeline and ledger entries.
+pub(crate) async fn record(
+    tx: &mut Tx,
+    backend: store::Backend,
+    after: &Dossier,
+    actor: &Actor,
+    action: &str,
+    note: Option<String>,
+) -> Result<(), PortalError> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    save(tx, backend, after, Happened { note, ..Happened::new(actor, action, now) }).await
+}
+
 fn applicant_actor(me: &Principal) -> Actor {
     Actor::named(&me.username, &me.display_name)
 }

@@ -209,6 +209,7 @@ impl Cast {
             .replace("{personal_id}", &self.outsider)
             .replace("{seq}", &self.outsider_entry.to_string())
             .replace("{code}", code)
+            .replace("{kind}", "birth_certificate")
             .replace("{id}", &self.official.to_string())
             .replace("{assignment}", &self.official_assignment.to_string())
             .replace("{grant}", &grant.to_string());
@@ -248,6 +249,7 @@ impl Cast {
             "submitDossier" | "supplementDossier" => Some(json!({ "form": {} })),
             "actOnDossier" => Some(json!({ "action": "accept", "version": 2 })),
             "rateDossier" => Some(json!({ "rating": 5 })),
+            "attachToDossier" => Some(json!({})),
             other => panic!("give operation {other} a well-formed body in tests/api/access.rs"),
         }
     }

@@ -56,7 +56,8 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let public_url = public_url.unwrap_or(&base).parse().unwrap();
         let config = WebConfig { secure_cookies: false, public_url, mailer, rate_limit };
-        let state = AppState::new(db.db.clone(), config, keyring.clone()).unwrap();
+        let files = files::Files::open(&files::Location::Folder(outbox.join("files"))).unwrap();
+        let state = AppState::new(db.db.clone(), config, keyring.clone(), files).unwrap();
         // The job worker, as `congso serve` starts it, polling often so that tests wait little for their mail.
         let mut handlers = jobs::Handlers::new();
         notify::queue::register(&mut handlers, state.config.mailer.clone());

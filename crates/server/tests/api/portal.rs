@@ -85,11 +85,29 @@ fn birth_form(name: &str) -> Value {
     json!({ "child_full_name": name, "child_birth_date": "2026-11-20", "child_sex": "female" })
 }
 
-/// Opens and submits a birth registration with `form` (plus the prefilled fields): the dossier's code.
+/// The smallest file that is a PDF by its bytes.
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+
+/// Attaches `bytes` as the paper `kind` of dossier `code`.
+async fn attach(app: &TestApp, token: &str, code: &str, kind: &str, bytes: Vec<u8>) -> reqwest::Response {
+    TestApp::client()
+        .post(app.url(&format!("/api/v1/dossiers/{code}/attachments/{kind}")))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .header("x-file-name", "giay-chung-sinh.pdf")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Opens and submits a birth registration with `form` (plus the prefilled fields) and its birth certificate: the
+/// dossier's code.
 async fn file_birth(api: &Api<'_>, token: &str, procedure: &str, form: Value) -> String {
     let (status, dossier) = api.post(token, "/api/v1/dossiers", json!({ "procedure": procedure })).await;
     assert_eq!(status, StatusCode::CREATED, "{dossier}");
     let code = dossier["code"].as_str().unwrap().to_owned();
+    assert_eq!(attach(api.app, token, &code, "birth_certificate", PDF.to_vec()).await.status(), StatusCode::NO_CONTENT);
     let mut values = dossier["form"].clone();
     for (k, v) in form.as_object().unwrap() {
         values[k] = v.clone();
@@ -142,7 +160,17 @@ async fn a_birth_is_registered_from_a_dossier_and_its_result_verifies() {
     for (k, v) in birth_form("Nguyễn Thị Mai").as_object().unwrap() {
         values[k] = v.clone();
     }
-    let (status, _) = api.post(&token, &format!("/api/v1/dossiers/{code}/submit"), json!({ "form": values })).await;
+    let submit = json!({ "form": values });
+    let (status, why) = api.post(&token, &format!("/api/v1/dossiers/{code}/submit"), submit.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "the birth certificate is required: {why}");
+    // Papers that are too large, not what they say, or not asked for are refused with the reason.
+    let big = [PDF, &vec![b' '; 6 * 1024 * 1024]].concat();
+    assert_eq!(attach(&app, &token, &code, "birth_certificate", big).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = attach(&app, &token, &code, "birth_certificate", b"not a pdf at all".to_vec()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(attach(&app, &token, &code, "passport", PDF.to_vec()).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(attach(&app, &token, &code, "birth_certificate", PDF.to_vec()).await.status(), StatusCode::NO_CONTENT);
+    let (status, _) = api.post(&token, &format!("/api/v1/dossiers/{code}/submit"), submit).await;
     assert_eq!(status, StatusCode::OK);
 
     // Only the step's role, in the dossier's agency, sees or acts on it.
