@@ -17,6 +17,7 @@ mod officials;
 mod oidc;
 mod openapi;
 mod portal;
+mod portal_browser;
 mod ratelimit;
 mod registration;
 mod reset;

@@ -1,0 +1,162 @@
+//! The portal's "done" test, in headless Chromium: a citizen files the birth-registration package for a newborn
+//! on a phone-sized window, officials of the commune's People's Committee, the commune police and the province's
+//! social insurance act on it from their queues, the citizen opens the signed result and `/verify` says it is
+//! valid, and the child is in the population registry, in the parents' household, with a valid personal ID.
+
+use fantoccini::{Client, Locator};
+use identity::model::RoleAssignment;
+use identity::{AccountKind, Role, Territory};
+use serde_json::json;
+
+use crate::browser::browser;
+use crate::helpers::{PASSWORD, TestApp, agency};
+
+async fn sign_in(b: &Client, app: &TestApp, username: &str, totp: Option<&[u8]>) {
+    b.delete_all_cookies().await.unwrap();
+    b.goto(&app.url("/signin")).await.unwrap();
+    b.find(Locator::Id("username")).await.unwrap().send_keys(username).await.unwrap();
+    b.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    b.find(Locator::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
+    if let Some(secret) = totp {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let code = format!("{:06}", identity::mfa::totp(secret, now, 6));
+        b.wait().for_element(Locator::Id("code")).await.unwrap().send_keys(&code).await.unwrap();
+        b.find(Locator::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
+    }
+    b.wait().for_element(Locator::Css("header form button")).await.unwrap();
+}
+
+/// An official holding `role` in `agency`, second factor on: their TOTP secret.
+async fn official(app: &TestApp, username: &str, role: Role, agency_code: &str, territory: Territory) -> Vec<u8> {
+    agency(app, agency_code, territory).await;
+    let roles = vec![RoleAssignment { role, agency: Some(agency_code.parse().unwrap()), territory }];
+    let (id, _) = app.account_with_token(username, AccountKind::Official, roles).await;
+    let secret = identity::mfa::demo_secret(username);
+    identity::mfa::enrol_with_secret(&app.db.db, &app.keyring, id, &secret).await.unwrap();
+    secret
+}
+
+/// The official opens the dossier from their queue and takes `action`.
+async fn act(b: &Client, app: &TestApp, code: &str, action: &str) {
+    b.goto(&app.url("/office/dossiers")).await.unwrap();
+    b.wait().for_element(Locator::LinkText(code)).await.unwrap().click().await.unwrap();
+    let choice = format!("input[name=action][value={action}]");
+    b.wait().for_element(Locator::Css(&choice)).await.unwrap().click().await.unwrap();
+    b.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    // Done, the queue comes back; refused, the dossier's page comes back with why.
+    let queue = reqwest::Url::parse(&app.url("/office/dossiers")).unwrap();
+    if b.wait().at_most(std::time::Duration::from_secs(10)).for_url(&queue).await.is_err() {
+        let alert = b.find(Locator::Css("main .alert")).await.map(|a| async move { a.text().await });
+        let why = match alert {
+            Ok(text) => text.await.unwrap_or_default(),
+            Err(_) => b.source().await.unwrap_or_default(),
+        };
+        panic!("{action} on {code} did not go through: {why}");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
+async fn a_newborn_is_registered_through_three_agencies_and_the_result_verifies() {
+    let app = TestApp::spawn_generous().await;
+    registry::cli::generate_into(&app.db.db, 40, 9, false).await.unwrap();
+    let (pid, commune): (String, String) = store::sqlx::query_as(
+        "SELECT personal_id, commune_code FROM citizens WHERE status = 'living' AND commune_code IS NOT NULL \
+         AND household_id IS NOT NULL ORDER BY personal_id LIMIT 1",
+    )
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap();
+    let account = app.create_account("dan", AccountKind::Citizen, false).await;
+    identity::service::bind_personal_id(&app.db.db, account, &pid.parse().unwrap()).await.unwrap();
+    store::sqlx::query("UPDATE accounts SET assurance_level = 2 WHERE id = $1")
+        .bind(account)
+        .execute(app.db.db.pool())
+        .await
+        .unwrap();
+    let here = crate::helpers::unit(&commune);
+    let province = commune.parse::<kernel::AdminUnitCode>().unwrap().province();
+    let ubnd = format!("UBND.{commune}");
+    let officials = [
+        ("tiepnhan", official(&app, "tiepnhan", Role::OneStopReceiver, &ubnd, here).await, "accept"),
+        ("hotich", official(&app, "hotich", Role::Specialist, &ubnd, here).await, "forward"),
+        ("congan", official(&app, "congan", Role::Specialist, &format!("CA.{commune}"), here).await, "forward"),
+        (
+            "bhxh",
+            official(&app, "bhxh", Role::Specialist, &format!("BHXH.{province}"), Territory::Unit(province)).await,
+            "forward",
+        ),
+        ("lanhdao", official(&app, "lanhdao", Role::Approver, &ubnd, here).await, "approve"),
+    ];
+    let pdf = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
+    std::fs::write(pdf.path(), b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n").unwrap();
+    let (_driver, b) = browser().await;
+    b.set_window_size(390, 844).await.unwrap();
+    let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
+
+    // The citizen finds the package under its life event and files it.
+    sign_in(&b, &app, "dan", None).await;
+    b.goto(&app.url("/procedures?event=birth")).await.unwrap();
+    b.wait()
+        .for_element(Locator::Css("a[href='/procedures/khai-sinh-lien-thong']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Id("f-child_full_name")).await.unwrap();
+    assert_eq!(b.execute(fits, vec![]).await.unwrap(), json!(true), "the dossier's form is wider than a phone");
+    let code = b.current_url().await.unwrap().path().trim_start_matches("/me/dossiers/").to_owned();
+    let prefilled = b.find(Locator::Id("f-applicant_personal_id")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(prefilled.as_deref(), Some(pid.as_str()), "the state fills in what it knows");
+    b.find(Locator::Id("file-birth_certificate")).await.unwrap().send_keys(pdf.path().to_str().unwrap()).await.unwrap();
+    b.find(Locator::Css("form[enctype] button")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Css("main a[href^='/dossiers/']")).await.unwrap();
+    b.wait().for_element(Locator::Id("f-child_full_name")).await.unwrap().send_keys("Phạm Gia Hân").await.unwrap();
+    let set = "document.getElementById('f-child_birth_date').value = '2026-11-25'; \
+               document.getElementById('f-child_sex').value = 'female'; return true;";
+    b.execute(set, vec![]).await.unwrap();
+    b.find(Locator::Css("button[name=intent][value=submit]")).await.unwrap().click().await.unwrap();
+    let status = b.wait().for_element(Locator::Id("status")).await.unwrap().text().await.unwrap();
+    assert_eq!(status, "Đã nộp, chờ tiếp nhận");
+
+    // Officials of the three agencies act on it, each from their own queue.
+    for (username, secret, action) in &officials {
+        sign_in(&b, &app, username, Some(secret)).await;
+        act(&b, &app, &code, action).await;
+    }
+
+    // The citizen opens the signed result and checks it on /verify.
+    sign_in(&b, &app, "dan", None).await;
+    b.goto(&app.url(&format!("/me/dossiers/{code}"))).await.unwrap();
+    let status = b.wait().for_element(Locator::Id("status")).await.unwrap().text().await.unwrap();
+    assert_eq!(status, "Đã có kết quả");
+    b.find(Locator::LinkText("Xem kết quả")).await.unwrap().click().await.unwrap();
+    let qr = b.wait().for_element(Locator::Id("qr-text")).await.unwrap().prop("value").await.unwrap().unwrap();
+    assert_eq!(b.execute(fits, vec![]).await.unwrap(), json!(true), "the result is wider than a phone");
+    b.goto(&app.url("/verify")).await.unwrap();
+    b.wait().for_element(Locator::Id("qr")).await.unwrap().send_keys(&qr).await.unwrap();
+    b.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Css("main h2")).await.ok();
+    let verdict = b.source().await.unwrap();
+    assert!(verdict.contains("Hợp lệ: chữ ký số đúng"), "{verdict}");
+    b.close().await.unwrap();
+
+    let (child, household, parent): (String, Option<i64>, String) = store::sqlx::query_as(
+        "SELECT personal_id, household_id, COALESCE(mother_pid, '') || COALESCE(father_pid, '') FROM citizens \
+         WHERE full_name = 'Phạm Gia Hân'",
+    )
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap();
+    let child: kernel::PersonalId = child.parse().expect("a valid personal ID number");
+    assert_eq!(child.birth_year(), 2026);
+    assert!(parent.contains(&pid));
+    let parents: Option<i64> = store::sqlx::query_scalar("SELECT household_id FROM citizens WHERE personal_id = $1")
+        .bind(&pid)
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(household, parents, "the child is in the parents' household");
+}
