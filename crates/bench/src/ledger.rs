@@ -45,11 +45,11 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times.get(times.len() / 2).copied().unwrap_or_default()
 }
 
-/// Registers `count` synthetic people one transaction each, with or without their ledger entries.
-async fn register_all(db: &Db, count: u64, audited: bool) -> anyhow::Result<Duration> {
+/// `count` synthetic people, parsed as a registration takes them.
+pub(crate) fn synthetic_people(count: u64, seed: u64) -> anyhow::Result<Vec<registry::model::NewCitizen>> {
     let today = time::OffsetDateTime::now_utc().date();
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
-    let people: Vec<_> = registry::cli::synthetic_rows(count, 7)
+    registry::cli::synthetic_rows(count, seed)
         .map(|row| {
             CitizenInput {
                 personal_id: row.personal_id,
@@ -70,7 +70,12 @@ async fn register_all(db: &Db, count: u64, audited: bool) -> anyhow::Result<Dura
             .parse(today)
         })
         .collect::<Result<_, _>>()
-        .map_err(|e| anyhow::anyhow!("synthetic person refused: {e:?}"))?;
+        .map_err(|e| anyhow::anyhow!("synthetic person refused: {e:?}"))
+}
+
+/// Registers `count` synthetic people one transaction each, with or without their ledger entries.
+async fn register_all(db: &Db, count: u64, audited: bool) -> anyhow::Result<Duration> {
+    let people = synthetic_people(count, 7)?;
     let actor = Actor::system("bench");
     let change = Change { actor: &actor, reason: "benchmark" };
     let started = Instant::now();

@@ -76,6 +76,9 @@ pub enum PortalError {
     /// An attachment was refused or could not be stored.
     #[error("file: {0}")]
     File(#[from] files::FileError),
+    /// A notice could not be queued or sent.
+    #[error("notice: {0}")]
+    Notice(String),
     /// The database failed.
     #[error(transparent)]
     Sql(#[from] store::sqlx::Error),
@@ -120,6 +123,7 @@ impl Localized for PortalError {
                 | Self::NoSuchStep
                 | Self::Catalogue(_)
                 | Self::Credential(_)
+                | Self::Notice(_)
                 | Self::Sql(_)
                 | Self::Ledger(_),
                 Lang::Vi,

@@ -21,6 +21,7 @@ pub mod attachments;
 pub mod catalogue;
 pub mod error;
 pub mod model;
+pub mod notices;
 pub mod office;
 pub mod pages;
 pub mod service;

@@ -122,6 +122,8 @@ enum Bench {
     Ledger(bench::ledger::LedgerBench),
     /// Credentials issued and verified per second on one core, against raw Ed25519.
     Credentials(bench::credentials::CredentialBench),
+    /// Dossiers end to end against bare registry writes.
+    Portal(bench::portal::PortalBench),
 }
 
 pub(crate) fn settings(overrides: &Overrides) -> anyhow::Result<Settings> {
@@ -218,6 +220,7 @@ impl Cli {
             }
             Command::Verify(command) => command.run(),
             Command::Bench(Bench::Ledger(bench)) => bench.run().await,
+            Command::Bench(Bench::Portal(bench)) => bench.run().await,
             Command::Import { command, store } => command.run(&open(&settings(&store)?).await?).await,
             Command::Openapi => {
                 println!("{}", serde_json::to_string_pretty(&crate::openapi::spec())?);
@@ -254,6 +257,7 @@ pub(crate) async fn run_server(
     tokio::spawn(ledger::housekeeping(state.clone()));
     let mut handlers = jobs::Handlers::new();
     notify::queue::register(&mut handlers, state.config.mailer.clone());
+    portal::notices::register(&mut handlers, state.clone());
     let worker = jobs::Worker::new(state.db.clone(), handlers, jobs::WorkerConfig::default()).spawn();
     // The worker stops first, so that the jobs it runs can finish before the server closes the database.
     let shutdown = async move {

@@ -64,7 +64,7 @@ impl Target {
     }
 
     /// An empty database.
-    async fn fresh(&self, dir: &Path) -> anyhow::Result<()> {
+    pub(crate) async fn fresh(&self, dir: &Path) -> anyhow::Result<()> {
         match self {
             Target::Sqlite { .. } => {
                 for file in ["congso.db", "congso.db-wal", "congso.db-shm"] {

@@ -2,7 +2,7 @@
 //! same run on the same machine, and printed as ratios (see docs/benchmarks.md).
 
 mod http;
-mod import;
+pub(crate) mod import;
 
 use std::path::PathBuf;
 use std::process::Stdio;

@@ -70,6 +70,9 @@ async fn save(tx: &mut Tx, backend: store::Backend, after: &Dossier, what: Happe
     let event =
         DossierEvent { at: what.now, actor: name, action: what.action.to_owned(), step: after.step, note: what.note };
     sql::add_event(tx, &after.code, &event).await?;
+    if crate::notices::tells_applicant(what.action) {
+        crate::notices::enqueue_in(tx, &after.code, what.action).await?;
+    }
     record_change(tx, backend, after, what.actor, what.action).await
 }
 

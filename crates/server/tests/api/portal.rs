@@ -131,6 +131,11 @@ async fn a_birth_is_registered_from_a_dossier_and_its_result_verifies() {
     let elsewhere = official(&app, "xakhac", Role::OneStopReceiver, "UBND.00004", crate::helpers::unit("00004")).await;
     let token = citizen_token(&app).await;
     let api = Api { app: &app };
+    let dan: i64 = store::sqlx::query_scalar("SELECT id FROM accounts WHERE username = 'dan'")
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap();
+    identity::service::set_contact(&app.db.db, dan, None, Some("dan@example.vn")).await.unwrap();
 
     // The same idempotency key opens one dossier; the form comes prefilled.
     let open = |key: &'static str| {
@@ -191,6 +196,21 @@ async fn a_birth_is_registered_from_a_dossier_and_its_result_verifies() {
     let (status, done) = api.act(&approver, &code, "approve", None).await;
     assert_eq!(status, StatusCode::OK, "{done}");
     assert_eq!(done["status"], "completed");
+
+    // The applicant is written to at submission and at the result.
+    let mut mails = String::new();
+    for _ in 0..100 {
+        mails = std::fs::read_dir(&app.outbox)
+            .unwrap()
+            .filter_map(|f| std::fs::read_to_string(f.unwrap().path()).ok())
+            .collect::<Vec<_>>()
+            .join("\n");
+        if mails.matches("To: dan@example.vn").count() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(mails.matches("To: dan@example.vn").count(), 2, "submitted and approved: {mails}");
 
     // The child is in the registry, in the applicant's household, with a valid new personal ID number.
     let (child, household, mother_or_father): (String, Option<i64>, String) = store::sqlx::query_as(

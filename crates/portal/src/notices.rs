@@ -1,0 +1,77 @@
+//! Telling people where their dossier is: at submission, a request for a supplement, the result (or a refusal),
+//! each change enqueues a `portal.notice` job in its own transaction, so a notice goes out if and only if the change
+//! committed; the job writes the applicant a mail (when their account gave an address) with a link to the dossier.
+
+use jobs::{Handlers, Job, JobFailure, NewJob};
+use kernel::DossierCode;
+use serde::{Deserialize, Serialize};
+use store::Tx;
+use web::AppState;
+
+use crate::catalogue::Catalogue;
+use crate::error::PortalError;
+use crate::store as sql;
+
+/// The job kind.
+pub const NOTICE: &str = "portal.notice";
+
+/// What a notice is about.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Notice {
+    dossier: String,
+    /// The action that changed it (`submitted`, `request_supplement`, `approve`, `reject`).
+    what: String,
+}
+
+/// Whether an action is one the applicant is told of.
+pub fn tells_applicant(action: &str) -> bool {
+    matches!(action, "submitted" | "request_supplement" | "approve" | "reject")
+}
+
+/// Enqueues the notice of `what` about `code` in the caller's transaction.
+pub async fn enqueue_in(tx: &mut Tx, code: &DossierCode, what: &str) -> Result<(), PortalError> {
+    let notice = Notice { dossier: code.to_string(), what: what.to_owned() };
+    let job = NewJob::new(NOTICE, &notice).map_err(|e| PortalError::Notice(e.to_string()))?;
+    jobs::enqueue_in(tx, job).await.map_err(|e| PortalError::Notice(e.to_string()))?;
+    Ok(())
+}
+
+/// Registers the handler of notices, which needs the site's address and the database.
+pub fn register(handlers: &mut Handlers, state: AppState) {
+    handlers.register(NOTICE, move |job: Job| {
+        let state = state.clone();
+        async move {
+            let notice: Notice = job.payload()?;
+            send(&state, &notice).await.map_err(JobFailure::retry)
+        }
+    });
+}
+
+async fn send(state: &AppState, notice: &Notice) -> Result<(), PortalError> {
+    let code: DossierCode = notice.dossier.parse().map_err(|_| PortalError::UnknownDossier)?;
+    let Some(dossier) = sql::one(&state.db, &code).await? else { return Ok(()) };
+    let name = Catalogue::builtin()?.get(&dossier.procedure).map(|p| p.name.vi.clone()).unwrap_or_default();
+    let (subject, line) = match notice.what.as_str() {
+        "submitted" => ("đã được nộp", "Hồ sơ của bạn đã được gửi tới cơ quan tiếp nhận."),
+        "request_supplement" => {
+            ("cần bổ sung", "Cơ quan giải quyết đề nghị bạn bổ sung hồ sơ. Thời hạn tạm dừng cho tới khi bạn bổ sung.")
+        }
+        "approve" => ("đã có kết quả", "Hồ sơ đã được giải quyết. Kết quả ký số có trong mục Hồ sơ của tôi."),
+        "reject" => ("bị từ chối", "Hồ sơ không được giải quyết. Lý do có trong quá trình xử lý của hồ sơ."),
+        _ => return Ok(()),
+    };
+    let mut tx = state.db.begin_write().await?;
+    let email = identity::service::citizen_email_in(&mut tx, &dossier.applicant)
+        .await
+        .map_err(|e| PortalError::Notice(e.to_string()))?;
+    if let Some(to) = email {
+        let link = format!("{}/me/dossiers/{code}", state.config.public_url.as_str());
+        let message = notify::Message::new(&to, &format!("Hồ sơ {code} {subject}"))
+            .paragraph(&format!("{name} — mã hồ sơ {code}."))
+            .paragraph(line)
+            .paragraph(&format!("Xem hồ sơ: {link}"));
+        notify::queue::enqueue_in(&mut tx, &message).await.map_err(|e| PortalError::Notice(e.to_string()))?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
