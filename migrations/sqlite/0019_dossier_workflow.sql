@@ -15,6 +15,7 @@ ALTER TABLE dossiers ADD COLUMN rating BIGINT;
 ALTER TABLE dossiers ADD COLUMN rating_comment TEXT;
 ALTER TABLE dossiers ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE dossiers ADD COLUMN idempotency_key TEXT;
+ALTER TABLE dossiers ADD COLUMN counter TEXT;
 CREATE UNIQUE INDEX dossiers_by_idempotency_key ON dossiers (applicant, idempotency_key);
 CREATE INDEX dossiers_by_office ON dossiers (office, status, due_on);
 

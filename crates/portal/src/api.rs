@@ -78,6 +78,10 @@ pub async fn one(Path(code): Path<String>) -> AppResult<Json<Procedure>> {
 pub struct NewDossier {
     /// The procedure's code.
     pub procedure: String,
+    /// At the one-stop counter: the personal ID number of the citizen who came in person, for whom the receiver
+    /// files it. Absent when a citizen files their own.
+    #[schema(value_type = Option<String>, example = "001203012345")]
+    pub applicant: Option<String>,
 }
 
 /// Opens a draft dossier under a procedure, its form prefilled from the registry. With an `Idempotency-Key`
@@ -95,7 +99,14 @@ pub async fn open(
     let procedure = crate::pages::procedure(&new.procedure)?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim);
     let key = key.filter(|k| !k.is_empty() && k.len() <= 64);
-    let applicant = service::applicant(&state.db, &me, procedure).await?;
+    let applicant = match new.applicant {
+        Some(text) => {
+            let personal_id =
+                text.parse().map_err(|e: kernel::PersonalIdError| web::AppError::invalid("applicant", e))?;
+            service::counter_applicant(&state.db, &me, procedure, &personal_id).await?
+        }
+        None => service::applicant(&state.db, &me, procedure).await?,
+    };
     let dossier = service::open(&state.db, procedure, &applicant, key).await?;
     Ok((StatusCode::CREATED, Json(dossier)))
 }

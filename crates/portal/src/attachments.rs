@@ -93,7 +93,7 @@ pub async fn attach(
 ) -> Result<(), PortalError> {
     let mut tx = db.begin_write().await?;
     let before = sql::one_in(&mut tx, code).await?.ok_or(PortalError::UnknownDossier)?;
-    if me.personal_id != Some(before.applicant) {
+    if !before.is_filed_by(me) {
         return Err(PortalError::UnknownDossier);
     }
     if !matches!(before.status, DossierStatus::Draft | DossierStatus::AwaitingSupplement) {

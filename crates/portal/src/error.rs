@@ -13,6 +13,12 @@ pub enum PortalError {
     /// No dossier has this code, or none the caller may see.
     #[error("no dossier has this code")]
     UnknownDossier,
+    /// No citizen has this personal ID number (at the counter).
+    #[error("no citizen in the population registry has this personal ID number")]
+    UnknownCitizen,
+    /// A receiver filing for a citizen whose dossiers another counter receives.
+    #[error("this citizen's dossiers under this procedure are received by another agency's counter")]
+    NotYourCounter,
     /// Only citizens open dossiers.
     #[error("only a citizen's account opens dossiers")]
     NotCitizen,
@@ -92,6 +98,10 @@ impl Localized for PortalError {
         match (self, lang) {
             (Self::UnknownProcedure, Lang::Vi) => "Không có thủ tục này.".into(),
             (Self::UnknownDossier, Lang::Vi) => "Không tìm thấy hồ sơ.".into(),
+            (Self::UnknownCitizen, Lang::Vi) => "Không có công dân mang số định danh này.".into(),
+            (Self::NotYourCounter, Lang::Vi) => {
+                "Hồ sơ thủ tục này của công dân do bộ phận một cửa của cơ quan khác tiếp nhận.".into()
+            }
             (Self::NotCitizen, Lang::Vi) => "Chỉ tài khoản công dân mới nộp được hồ sơ.".into(),
             (Self::Assurance(level), Lang::Vi) => format!(
                 "Thủ tục này cần tài khoản định danh mức {level}. Vui lòng xác thực trực tiếp tại cơ quan công an."
@@ -137,7 +147,8 @@ impl From<PortalError> for web::AppError {
     fn from(e: PortalError) -> Self {
         match e {
             PortalError::UnknownProcedure | PortalError::UnknownDossier => web::AppError::NotFound,
-            PortalError::NotCitizen => web::AppError::Forbidden,
+            PortalError::NotCitizen | PortalError::NotYourCounter => web::AppError::Forbidden,
+            PortalError::UnknownCitizen => web::AppError::Invalid(vec![web::FieldError::new("personal_id", e)]),
             PortalError::Invalid(problems) => web::AppError::Invalid(problems),
             PortalError::NoteRequired | PortalError::BadNote | PortalError::BadRating | PortalError::UnknownPaper => {
                 web::AppError::Invalid(vec![web::FieldError::new(field_of(&e), e)])

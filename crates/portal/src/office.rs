@@ -29,6 +29,58 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/office/dossiers", get(queue_page))
         .route("/office/dossiers/{code}", get(dossier_page).post(act))
+        .route("/office/counter", get(counter_page).post(counter_open))
+}
+
+#[derive(Template)]
+#[template(path = "office_counter.html")]
+struct CounterPage {
+    page: PageCtx,
+    procedures: Vec<&'static Procedure>,
+    personal_id: String,
+    problem: Option<String>,
+}
+
+async fn counter_page(page: PageCtx, Caller(_me): Caller) -> AppResult<Response> {
+    let procedures = crate::catalogue::Catalogue::builtin().map_err(PortalError::from)?.all().collect();
+    Ok(html(&CounterPage { page, procedures, personal_id: String::new(), problem: None }))
+}
+
+#[derive(Deserialize)]
+struct CounterForm {
+    procedure: String,
+    personal_id: String,
+}
+
+/// Bộ phận Một cửa — the receiver registers a dossier for a citizen who came in person, then fills it in, scans
+/// the papers and submits it on the citizen's page, as the citizen would online.
+async fn counter_open(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Caller(me): Caller,
+    CsrfForm(form): CsrfForm<CounterForm>,
+) -> AppResult<Response> {
+    let procedure = procedure(&form.procedure)?;
+    let opened = match form.personal_id.parse::<kernel::PersonalId>() {
+        Err(e) => Err(kernel::Localized::message(&e, page.lang).into_owned()),
+        Ok(personal_id) => match crate::service::counter_applicant(&state.db, &me, procedure, &personal_id).await {
+            Ok(applicant) => Ok(crate::service::open(&state.db, procedure, &applicant, None).await?),
+            Err(e @ (PortalError::UnknownCitizen | PortalError::NotYourCounter | PortalError::NoResidence)) => {
+                Err(kernel::Localized::message(&e, page.lang).into_owned())
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    match opened {
+        Ok(dossier) => {
+            Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/me/dossiers/{}", dossier.code))]).into_response())
+        }
+        Err(problem) => {
+            let procedures = crate::catalogue::Catalogue::builtin().map_err(PortalError::from)?.all().collect();
+            let body = CounterPage { page, procedures, personal_id: form.personal_id, problem: Some(problem) };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&body)).into_response())
+        }
+    }
 }
 
 #[derive(Template)]

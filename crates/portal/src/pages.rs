@@ -236,6 +236,8 @@ async fn dossier_post(
         _ => return Err(AppError::bad_request(PortalError::WrongStatus)),
     };
     match done {
+        // A receiver who submitted at the counter goes on with it in their queue.
+        Ok(dossier) if !dossier.is_filed_by(&me) => Ok(see_other(&format!("/office/dossiers/{}", dossier.code))),
         Ok(dossier) => Ok(see_other(&format!("/me/dossiers/{}", dossier.code))),
         Err(e @ (PortalError::Invalid(_) | PortalError::MissingAttachment(_) | PortalError::WrongStatus)) => {
             render_dossier(&state, page, &me, &code, Some(sent), Some(e.into())).await

@@ -8,7 +8,7 @@ use time::Date;
 
 use crate::model::{Dossier, DossierEvent, DossierStatus};
 
-const COLUMNS: &str = "code, procedure_code, agency, applicant, commune, status, step, office, form, created_at, \
+const COLUMNS: &str = "code, procedure_code, agency, applicant, counter, commune, status, step, office, form, created_at, \
                        submitted_at, due_on, days_left_at_pause, finished_at, result_id, rating, version";
 
 /// The next number of `agency`'s dossiers on `day`: one statement, so two dossiers opened at once on two nodes
@@ -35,7 +35,8 @@ pub async fn by_idempotency_key(tx: &mut Tx, applicant: &str, key: &str) -> Resu
 pub async fn insert(tx: &mut Tx, dossier: &Dossier, idempotency_key: Option<&str>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO dossiers (code, procedure_code, agency, applicant, commune, status, step, office, form, \
-         created_at, updated_at, version, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)",
+         created_at, updated_at, version, idempotency_key, counter) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13)",
     )
     .bind(dossier.code.to_string())
     .bind(dossier.procedure.as_str())
@@ -49,6 +50,7 @@ pub async fn insert(tx: &mut Tx, dossier: &Dossier, idempotency_key: Option<&str
     .bind(dossier.created_at)
     .bind(dossier.version)
     .bind(idempotency_key)
+    .bind(dossier.counter.as_deref())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -239,6 +241,7 @@ fn dossier_from_row(row: &store::sqlx::any::AnyRow) -> Result<Dossier, sqlx::Err
         procedure: text("procedure_code")?.parse().map_err(|e| decode("procedure_code", e))?,
         agency: text("agency")?.parse().map_err(|e| decode("agency", e))?,
         applicant: text("applicant")?.parse().map_err(|e| decode("applicant", e))?,
+        counter: row.try_get("counter")?,
         commune: commune.map(|c| c.parse().map_err(|e| decode("commune", e))).transpose()?,
         status: text("status")?.parse::<DossierStatus>().map_err(|e| decode("status", e))?,
         step: small(row.try_get("step")?, "step")?,

@@ -86,6 +86,9 @@ pub struct Dossier {
     /// The applicant's personal ID number.
     #[schema(value_type = String)]
     pub applicant: PersonalId,
+    /// The one-stop receiver (username) who registered it at the counter for an applicant who came in person: they
+    /// fill it in and submit it as the applicant would online.
+    pub counter: Option<String>,
     /// The applicant's commune of residence when they filed it: every office is found from it.
     #[schema(value_type = Option<String>)]
     pub commune: Option<kernel::AdminUnitCode>,
@@ -114,6 +117,14 @@ pub struct Dossier {
     pub rating: Option<u8>,
     /// Changes so far: a change must name the version it read, so two officials cannot both win.
     pub version: i64,
+}
+
+impl Dossier {
+    /// Whether `me` files this dossier: its applicant, or the receiver who registered the draft at the counter.
+    pub fn is_filed_by(&self, me: &identity::Principal) -> bool {
+        me.personal_id == Some(self.applicant)
+            || (self.status == DossierStatus::Draft && self.counter.as_deref() == Some(me.username.as_str()))
+    }
 }
 
 /// One thing that happened to a dossier, for its timeline.

@@ -28,6 +28,8 @@ pub struct Applicant {
     pub actor: Actor,
     /// Their record.
     pub citizen: registry::model::Citizen,
+    /// The one-stop receiver (username) filing for them at the counter, or none when they file online.
+    pub counter: Option<String>,
 }
 
 /// The applicant behind `me`: a citizen's account at the procedure's assurance level, looked up in the registry.
@@ -39,7 +41,24 @@ pub async fn applicant(db: &Db, me: &Principal, procedure: &Procedure) -> Result
         return Err(PortalError::Assurance(procedure.assurance));
     }
     let citizen = registry::service::citizen(db, &personal_id).await?;
-    Ok(Applicant { personal_id, actor: Actor::named(&me.username, &me.display_name), citizen })
+    Ok(Applicant { personal_id, actor: Actor::named(&me.username, &me.display_name), citizen, counter: None })
+}
+
+/// The citizen `personal_id` filing at the one-stop counter, served by the receiver `me`: who must hold that role
+/// in the agency that receives the procedure's dossiers from where the citizen lives (the counter they came to).
+pub async fn counter_applicant(
+    db: &Db,
+    me: &Principal,
+    procedure: &Procedure,
+    personal_id: &PersonalId,
+) -> Result<Applicant, PortalError> {
+    let citizen = registry::service::citizen(db, personal_id).await.map_err(|_| PortalError::UnknownCitizen)?;
+    let office = offices::office(procedure, 0, citizen.commune)?;
+    let territory = citizen.commune.map(identity::Territory::Unit).unwrap_or(identity::Territory::Nation);
+    identity::policy::authorize_dossier(me, identity::Role::OneStopReceiver, &office, territory)
+        .map_err(|_| PortalError::NotYourCounter)?;
+    let actor = me.actor(identity::Role::OneStopReceiver);
+    Ok(Applicant { personal_id: *personal_id, actor, citizen, counter: Some(me.username.clone()) })
 }
 
 /// Opens a draft dossier under `procedure` for `applicant`, its form prefilled from the registry, with its code
@@ -70,6 +89,7 @@ pub async fn open_in(
         office: agency.clone(),
         agency,
         applicant: applicant.personal_id,
+        counter: applicant.counter.clone(),
         commune,
         status: DossierStatus::Draft,
         step: 0,
@@ -133,7 +153,7 @@ pub async fn own_dossier(
     code: &DossierCode,
 ) -> Result<(Dossier, Vec<DossierEvent>), PortalError> {
     let dossier = sql::one(db, code).await?.ok_or(PortalError::UnknownDossier)?;
-    if me.personal_id != Some(dossier.applicant) {
+    if !dossier.is_filed_by(me) {
         return Err(PortalError::UnknownDossier);
     }
     let events = sql::events(db, code).await?;

@@ -96,7 +96,7 @@ fn applicant_actor(me: &Principal) -> Actor {
 /// The applicant's own draft or dossier awaiting a supplement, read for a change; anyone else's is not found.
 async fn own(tx: &mut Tx, me: &Principal, code: &DossierCode) -> Result<Dossier, PortalError> {
     let dossier = load(tx, code).await?;
-    if me.personal_id != Some(dossier.applicant) {
+    if !dossier.is_filed_by(me) {
         return Err(PortalError::UnknownDossier);
     }
     Ok(dossier)

@@ -189,6 +189,7 @@ async fn submitted_dossier(app: &TestApp, personal_id: &str) -> String {
         personal_id,
         actor: trust::ledger::Actor::named("nguoikhac", &citizen.full_name),
         citizen,
+        counter: None,
     };
     let dossier = portal::service::open(&app.db.db, procedure, &applicant, None).await.unwrap();
     portal::service::workflow::submit(&app.db.db, &me, &dossier.code, &dossier.form).await.unwrap();

@@ -424,3 +424,31 @@ async fn below_the_assurance_level_or_as_an_official_nothing_is_opened() {
     assert_eq!(count, 0);
     assert_eq!(app.get("/procedures/no-such-thing").await.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn at_the_one_stop_counter_a_receiver_files_for_a_citizen_who_came_in_person() {
+    let app = TestApp::spawn().await;
+    let (pid, commune) = citizen(&app, 1).await;
+    let here = crate::helpers::unit(&commune);
+    let receiver = official(&app, "tiepnhan", Role::OneStopReceiver, &format!("CA.{commune}"), here).await;
+    let elsewhere = official(&app, "xakhac", Role::OneStopReceiver, "CA.00004", crate::helpers::unit("00004")).await;
+    let api = Api { app: &app };
+    let body = json!({ "procedure": "xac-nhan-cu-tru", "applicant": pid });
+    assert_eq!(api.post(&elsewhere, "/api/v1/dossiers", body.clone()).await.0, StatusCode::FORBIDDEN);
+    let (status, dossier) = api.post(&receiver, "/api/v1/dossiers", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{dossier}");
+    assert_eq!(dossier["counter"], "tiepnhan");
+    assert_eq!(dossier["applicant"], pid.as_str());
+    let code = dossier["code"].as_str().unwrap();
+    let submit = json!({ "form": dossier["form"] });
+    let (status, submitted) = api.post(&receiver, &format!("/api/v1/dossiers/{code}/submit"), submit).await;
+    assert_eq!(status, StatusCode::OK, "{submitted}");
+    // From then on it is the citizen's dossier like any other, and in the receiver's queue.
+    let token = citizen_token(&app).await;
+    let (_, mine) = api.get(&token, "/api/v1/dossiers").await;
+    assert_eq!(mine[0]["code"], code);
+    let (_, tasks) = api.get(&receiver, "/api/v1/tasks").await;
+    assert_eq!(tasks[0]["dossier"]["code"], code);
+    let (status, _) = api.post(&receiver, &format!("/api/v1/dossiers/{code}/submit"), json!({ "form": {} })).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "once submitted, the receiver works it as an official");
+}

@@ -40,6 +40,7 @@ async fn three_slices_changes_and_their_ledger_entries_commit_together_or_not_at
             personal_id: citizen.personal_id,
             actor: actor.clone(),
             citizen: citizen.clone(),
+            counter: None,
         };
         let procedure = portal::Catalogue::builtin().unwrap().get(&"thuong-tru".parse().unwrap()).unwrap();
         let now = time::OffsetDateTime::now_utc();
