@@ -19,7 +19,7 @@ use web::{AppError, AppResult, AppState, PageCtx};
 
 use super::Residence;
 use crate::credential;
-use web::page::date;
+use web::page::date_in;
 
 /// The citizen's pages of their digital ID and confirmation of residence.
 pub fn routes() -> Router<AppState> {
@@ -71,14 +71,15 @@ async fn digital_id_page(State(state): State<AppState>, page: PageCtx, Caller(me
     let issued = current(&state, &me).await?;
     let pid = citizen(&me)?;
     let record = crate::service::citizen(&state.db, &pid).await?;
+    let lang = page.lang;
     Ok(html(&DigitalIdPage {
         page,
         identity: credential::identity_of(&record),
         svg: inline_svg(&issued.qr_text)?,
         qr_text: issued.qr_text,
         id: issued.id,
-        issued: date(Some(issued.issued_at)),
-        expires: date(Some(issued.expires_at)),
+        issued: date_in(lang, Some(issued.issued_at)),
+        expires: date_in(lang, Some(issued.expires_at)),
         kid: issued.kid,
     }))
 }
@@ -143,14 +144,15 @@ async fn residence_page(
         .commune
         .map_or_else(|| "Cơ sở dữ liệu quốc gia về dân cư".to_owned(), |c| format!("Công an {}", c.unit().name));
     let (doc, issued) = credential::issue_residence(&state.db, &state.keyring, &agency, &pid, &actor(&me)).await?;
+    let lang = page.lang;
     Ok(html(&ResidencePage {
         page,
         svg: inline_svg(&issued.qr_text)?,
         agency,
         id: issued.id,
         digest: hex::encode(doc.digest),
-        issued: date(Some(issued.issued_at)),
-        expires: date(Some(issued.expires_at)),
+        issued: date_in(lang, Some(issued.issued_at)),
+        expires: date_in(lang, Some(issued.expires_at)),
         kid: issued.kid,
         residence: doc.payload,
     }))
