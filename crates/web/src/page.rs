@@ -16,6 +16,8 @@ use crate::i18n;
 pub struct UserBadge {
     /// The name to show.
     pub display_name: String,
+    /// How many of their notifications are unread, for the link to them.
+    pub unread: u64,
 }
 
 /// A link of the site's main navigation, declared by the slice whose page it is.

@@ -29,10 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/me/digital-id/qr.png", get(download_png))
         .route("/me/digital-id/qr.txt", get(download_text))
         .route("/me/residence", post(residence_page))
+        .merge(super::documents::routes())
 }
 
 /// The citizen's personal ID number; anyone else is refused.
-fn citizen(me: &Principal) -> AppResult<PersonalId> {
+pub(crate) fn citizen(me: &Principal) -> AppResult<PersonalId> {
     match (&me.kind, &me.personal_id) {
         (AccountKind::Citizen, Some(pid)) => Ok(*pid),
         _ => Err(AppError::Forbidden),
@@ -49,7 +50,7 @@ async fn current(state: &AppState, me: &Principal) -> AppResult<Issued> {
 }
 
 /// The SVG element alone, for putting inside a page (the renderer writes a whole document).
-fn inline_svg(text: &str) -> AppResult<String> {
+pub(crate) fn inline_svg(text: &str) -> AppResult<String> {
     let svg = trust::qr::render_svg(text).map_err(|e| AppError::Internal(e.into()))?;
     Ok(svg.find("<svg").map_or(svg.clone(), |start| svg[start..].to_owned()))
 }
