@@ -4,6 +4,8 @@
 
 mod access;
 mod browser;
+mod browser_citizen;
+mod citizen_home;
 mod citizens;
 mod credentials;
 mod durability;
