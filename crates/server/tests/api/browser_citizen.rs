@@ -90,6 +90,13 @@ async fn on_a_390_pixel_phone_no_citizen_page_scrolls_sideways() {
     b.goto(&app.url("/me/data-usage")).await.unwrap();
     let content = b.execute(label, vec![]).await.unwrap();
     assert!(content.as_str().is_some_and(|c| c.ends_with(": \"")), "each cell is led by its column's name: {content}");
+    // The check can fail: without the small-screen rules the same page is wider than the phone.
+    let without = "for (const s of document.styleSheets) for (let i = s.cssRules.length - 1; i >= 0; i--) \
+                     if (s.cssRules[i] instanceof CSSMediaRule) s.deleteRule(i); \
+                   return [document.documentElement.scrollWidth, window.innerWidth]";
+    let sizes = b.execute(without, vec![]).await.unwrap();
+    let (scroll, inner) = (sizes[0].as_i64().unwrap(), sizes[1].as_i64().unwrap());
+    assert!(scroll > inner, "without the small-screen rules the page fits anyway ({scroll} on {inner}): a void check");
     b.close().await.unwrap();
 }
 
