@@ -345,6 +345,27 @@ mod tests {
         assert!(list(db, an, None).await.unwrap().is_empty());
     }
 
+    proptest::proptest! {
+        /// Whatever text is offered, a link that parses is a path on this site and reads back unchanged.
+        #[test]
+        fn a_parsed_link_is_always_a_local_path(s in "\\PC{0,40}|/[ -~]{0,40}|//[a-z.]{0,20}") {
+            if let Ok(link) = s.parse::<Link>() {
+                let text = link.as_str();
+                proptest::prop_assert_eq!(text, s.as_str());
+                proptest::prop_assert!(text.starts_with('/') && !text.starts_with("//"));
+                proptest::prop_assert!(!text.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()));
+            }
+        }
+
+        /// Every path of visible ASCII without a backslash, not starting `//`, is a link.
+        #[test]
+        fn a_plain_local_path_parses(rest in "[!-\\[\\]-~]{0,60}") {
+            let path = format!("/{rest}");
+            proptest::prop_assume!(!path.starts_with("//"));
+            proptest::prop_assert!(path.parse::<Link>().is_ok(), "{} was refused", path);
+        }
+    }
+
     #[test]
     fn a_link_is_a_path_on_this_site() {
         assert!("/me/dossiers/UBND-261201-0001".parse::<Link>().is_ok());
