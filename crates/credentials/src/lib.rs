@@ -28,7 +28,7 @@ use trust::keys::VerifyingKey;
 use trust::verify::{Trust, Verdict};
 use web::{AppError, AppState};
 
-pub use model::{CredentialError, Issued};
+pub use model::{CredentialError, DocumentKind, Held, Issued};
 pub use verify::{VerifyRequest, VerifyResponse};
 
 /// The issuer written into credentials and lists. One name per installation; a configurable public URL can

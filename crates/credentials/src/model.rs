@@ -53,6 +53,42 @@ pub struct Issued {
     pub qr_text: String,
 }
 
+/// A credential or document as its holder's list shows it.
+#[derive(Debug, Clone)]
+pub struct Held {
+    /// What it is: a kind a slice declared with [`document_kind!`](crate::document_kind).
+    pub kind: String,
+    /// Whether it was revoked.
+    pub revoked: bool,
+    /// The credential itself.
+    pub issued: Issued,
+}
+
+/// A kind of credential or document a slice issues, with the interface string that names it to its holder:
+/// declared once in the issuing slice's `lib.rs` with [`document_kind!`](crate::document_kind).
+pub struct DocumentKind {
+    /// The kind, as [`store::record_in`](crate::store::record_in) is given it.
+    pub kind: &'static str,
+    /// The i18n key of its name.
+    pub label: &'static str,
+}
+
+web::inventory::collect!(DocumentKind);
+
+/// Names a kind of credential or document for its holder's list ("Giấy tờ và kết quả"):
+/// `credentials::document_kind!("digital_id", "digital_id.title");` once in the issuing slice's `lib.rs`.
+#[macro_export]
+macro_rules! document_kind {
+    ($kind:expr, $label:expr) => {
+        ::web::inventory::submit! { $crate::model::DocumentKind { kind: $kind, label: $label } }
+    };
+}
+
+/// The i18n key that names `kind`, if its slice declared one.
+pub fn label_of(kind: &str) -> Option<&'static str> {
+    web::inventory::iter::<DocumentKind>.into_iter().find(|k| k.kind == kind).map(|k| k.label)
+}
+
 /// A fresh random credential id (the `cti` of a CWT, the id of a document): 16 bytes.
 pub fn new_id() -> Vec<u8> {
     use rand::RngCore;

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use trust::ledger::{self, Actor, Event, EventKind};
 use trust::revocation::RevocationList;
 
-use crate::model::{CredentialError, Issued};
+use crate::model::{CredentialError, Held, Issued};
 
 fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
@@ -55,6 +55,46 @@ pub async fn record(
     record_in(&mut tx, db.backend(), kind, record_version, issued, actor).await?;
     tx.commit().await?;
     Ok(())
+}
+
+fn held(row: &store::sqlx::any::AnyRow, personal_id: &str) -> Result<Held, sqlx::Error> {
+    Ok(Held {
+        kind: row.try_get("kind")?,
+        revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+        issued: Issued {
+            id: row.try_get("id")?,
+            personal_id: personal_id.to_owned(),
+            kid: row.try_get("kid")?,
+            issued_at: row.try_get("issued_at")?,
+            expires_at: row.try_get("expires_at")?,
+            qr_text: row.try_get("qr_text")?,
+        },
+    })
+}
+
+const HELD_COLUMNS: &str = "id, kind, kid, issued_at, expires_at, revoked_at, qr_text";
+
+/// The credentials and documents issued about `personal_id`, newest first, at most `limit`.
+pub async fn held_by(db: &Db, personal_id: &str, limit: u32) -> Result<Vec<Held>, CredentialError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {HELD_COLUMNS} FROM credentials WHERE personal_id = $1 ORDER BY issued_at DESC, id LIMIT $2"
+    ))
+    .bind(personal_id)
+    .bind(i64::from(limit))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(|r| held(r, personal_id)).collect::<Result<_, _>>()?)
+}
+
+/// The credential `id` if it is about `personal_id`; `None` for one that does not exist and for someone else's,
+/// which the caller cannot tell apart.
+pub async fn held_one(db: &Db, personal_id: &str, id: &str) -> Result<Option<Held>, CredentialError> {
+    let row = sqlx::query(&format!("SELECT {HELD_COLUMNS} FROM credentials WHERE id = $1 AND personal_id = $2"))
+        .bind(id)
+        .bind(personal_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| held(&r, personal_id)).transpose()?)
 }
 
 /// The newest unrevoked credential of `kind` about `personal_id`, made from `record_version`, that is still valid

@@ -20,7 +20,7 @@ use web::extract::Json;
 use web::openapi::{ApiRouter, Invalid};
 use web::{AppError, AppResult, AppState, PageCtx};
 
-use web::page::date;
+use web::page::date_in;
 
 use crate::check;
 
@@ -173,8 +173,8 @@ fn shown(verdict: &Verdict, page: &PageCtx) -> Shown {
                 }
             }
             rows.push(("verify.field.issuer".into(), signed.issuer.clone().unwrap_or_default()));
-            rows.push(("verify.field.issued_at".into(), date(signed.issued_at)));
-            rows.push(("verify.field.expires_at".into(), date(signed.expires_at)));
+            rows.push(("verify.field.issued_at".into(), date_in(page.lang, signed.issued_at)));
+            rows.push(("verify.field.expires_at".into(), date_in(page.lang, signed.expires_at)));
             rows.push(("verify.field.kid".into(), signed.kid.clone()));
             rows.push(("verify.field.credential_id".into(), signed.id.clone().unwrap_or_default()));
         }
@@ -182,8 +182,12 @@ fn shown(verdict: &Verdict, page: &PageCtx) -> Shown {
             rows.push(("verify.field.step".into(), (*step).to_owned()));
             rows.push(("verify.field.detail".into(), message.clone()));
         }
-        Verdict::Expired { expired_at } => rows.push(("verify.field.expires_at".into(), date(Some(*expired_at)))),
-        Verdict::NotYetValid { not_before } => rows.push(("verify.field.not_before".into(), date(Some(*not_before)))),
+        Verdict::Expired { expired_at } => {
+            rows.push(("verify.field.expires_at".into(), date_in(page.lang, Some(*expired_at))))
+        }
+        Verdict::NotYetValid { not_before } => {
+            rows.push(("verify.field.not_before".into(), date_in(page.lang, Some(*not_before))))
+        }
         Verdict::Revoked { id } => rows.push(("verify.field.credential_id".into(), id.clone())),
         Verdict::BadSignature { kid } => rows.push(("verify.field.kid".into(), kid.clone())),
         Verdict::UnknownKey { kid } => rows.push(("verify.field.kid".into(), kid.clone().unwrap_or_default())),

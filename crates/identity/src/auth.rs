@@ -65,7 +65,11 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     let actor = principal.as_ref().map(|p| Actor::named(&p.username, &p.display_name));
     let asked = format!("{} {}", request.method(), request.uri().path());
     if let Some(p) = principal {
-        request.extensions_mut().insert(UserBadge { display_name: p.display_name.clone() });
+        let unread = match unread_for_header(&state, &p, request.uri().path()).await {
+            Ok(n) => n,
+            Err(e) => return AppError::Internal(e.into()).into_response(),
+        };
+        request.extensions_mut().insert(UserBadge { display_name: p.display_name.clone(), unread });
         request.extensions_mut().insert(p);
     }
     let response = next.run(request).await;
@@ -80,6 +84,16 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
         }
     }
     response
+}
+
+/// How many notifications the page header counts as unread: asked only for a page a browser shows (the API and
+/// static files have no header), so that an API call costs no query for it.
+async fn unread_for_header(state: &AppState, p: &Principal, path: &str) -> Result<u64, notify::inbox::InboxError> {
+    let page = !(path.starts_with("/api/") || path.starts_with("/static/") || path.starts_with("/.well-known/"));
+    if p.method != AuthMethod::Session || !page {
+        return Ok(0);
+    }
+    notify::inbox::unread_count(&state.db, notify::inbox::Recipient::account(p.account_id)).await
 }
 
 /// The authenticated caller; refuses with 401 (pages redirect to sign-in) when there is none.

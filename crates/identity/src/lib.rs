@@ -6,7 +6,8 @@
 //! - [`policy`]: the one place that decides every protected action. **Deny by default.**
 //! - [`auth`]: the middleware that turns a session cookie or a bearer token into a [`Principal`], and the
 //!   extractors handlers use to require one.
-//! - [`pages`] and [`api`]: sign-in, sign-out, the account page, `/api/v1/me`.
+//! - [`pages`] and [`api`]: sign-in, sign-out, the account page, `/api/v1/me`; [`home`], the page a person lands
+//!   on after signing in ("Trang của tôi"), and [`inbox`], their notifications ("Thông báo").
 //! - [`assurance`]: assurance levels (Decree 69/2024) and the back office that raises a citizen to level 2.
 //! - [`reset`]: forgotten passwords: a single-use link by mail, then a new password.
 //! - [`mfa`]: the TOTP second factor (RFC 6238) with recovery codes, and the pending step of a sign-in.
@@ -20,6 +21,8 @@ pub mod assurance;
 pub mod auth;
 pub mod cli;
 pub mod directory;
+pub mod home;
+pub mod inbox;
 pub mod input;
 pub mod mfa;
 pub mod model;

@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/account/mfa", get(enrol_form).post(enrol_confirm))
         .route("/account/password", get(password_form).post(password_change))
         .route("/admin/accounts", get(accounts))
+        .merge(crate::home::routes())
+        .merge(crate::inbox::routes())
 }
 
 #[derive(Template)]
@@ -51,8 +53,9 @@ struct NextQuery {
     reset: Option<String>,
 }
 
+/// Where a sign-in leads unless it was asked for elsewhere: the person's own page.
 fn safe_next(next: Option<String>) -> String {
-    web::local_path(next, "/account")
+    web::local_path(next, "/me")
 }
 
 async fn signin_form(page: PageCtx, Query(q): Query<NextQuery>) -> Response {

@@ -63,6 +63,9 @@ pub enum IdentityError {
     /// The audit ledger could not be written, so nothing was.
     #[error(transparent)]
     Ledger(#[from] trust::ledger::LedgerError),
+    /// The inbox could not be read or written.
+    #[error(transparent)]
+    Inbox(#[from] notify::inbox::InboxError),
 }
 
 impl Localized for IdentityError {
@@ -76,7 +79,7 @@ impl Localized for IdentityError {
             (Self::UnknownAccount(name), Lang::Vi) => format!("Không có tài khoản {name}.").into(),
             (Self::NotCitizen, Lang::Vi) => "Chỉ tài khoản công dân mới gắn với số định danh cá nhân.".into(),
             (Self::PersonalIdTaken, Lang::Vi) => "Số định danh cá nhân này đã có tài khoản.".into(),
-            (Self::Sql(_) | Self::Hash(_) | Self::Ledger(_), Lang::Vi) => {
+            (Self::Sql(_) | Self::Hash(_) | Self::Ledger(_) | Self::Inbox(_), Lang::Vi) => {
                 "Hệ thống gặp lỗi. Vui lòng thử lại sau.".into()
             }
             (other, Lang::En) => other.to_string().into(),
@@ -92,7 +95,7 @@ impl From<IdentityError> for web::AppError {
             IdentityError::UsernameTaken | IdentityError::PersonalIdTaken => web::AppError::conflict(e),
             IdentityError::NotCitizen => web::AppError::invalid("personal_id", e),
             IdentityError::UnknownAccount(_) => web::AppError::not_found(e),
-            IdentityError::Sql(_) | IdentityError::Hash(_) | IdentityError::Ledger(_) => {
+            IdentityError::Sql(_) | IdentityError::Hash(_) | IdentityError::Ledger(_) | IdentityError::Inbox(_) => {
                 web::AppError::Internal(e.into())
             }
         }

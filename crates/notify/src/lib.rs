@@ -1,4 +1,4 @@
-//! Notifications to people: for now, plain-text e-mail.
+//! Notifications to people: plain-text e-mail, and the in-app inbox ([`inbox`], "Thông báo").
 //!
 //! A [`Mailer`] sends through one of two transports:
 //! - **File**: each message is written as an `.eml` file into a folder. The demo and the tests use it, so that
@@ -14,6 +14,7 @@
 //! the change the mail is about, and the job worker sends it ([`queue::register`]), retrying while the relay is
 //! away. So a mail goes out if and only if its change committed, and a relay that is down delays it, not the page.
 
+pub mod inbox;
 pub mod queue;
 
 use std::path::{Path, PathBuf};

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use web::csrf::CsrfForm;
 use web::error::html;
 use web::extract::Path;
-use web::page::date;
+use web::page::date_in;
 use web::{AppError, AppResult, AppState, PageCtx};
 
 use crate::catalogue::Catalogue;
@@ -142,7 +142,7 @@ async fn my_dossiers(State(state): State<AppState>, page: PageCtx, Caller(me): C
         .into_iter()
         .map(|dossier| Row {
             procedure: catalogue.get(&dossier.procedure),
-            opened: date(Some(dossier.created_at)),
+            opened: date_in(page.lang, Some(dossier.created_at)),
             dossier,
         })
         .collect();

@@ -11,6 +11,8 @@
 //! - [`credential`]: the digital-ID QR and signed documents issued from the registry, and their revocation.
 
 web::catalog!();
+credentials::document_kind!(credential::DIGITAL_ID, "documents.digital_id");
+credentials::document_kind!(credential::RESIDENCE, "residence.title");
 
 pub mod api;
 pub mod audit;

@@ -8,7 +8,8 @@
 //! - [`headers`] holds the security headers every answer carries (the Content Security Policy among them).
 //! - [`cookies`] reads a request's cookies; [`csrf`] protects every form; [`page`] is the layout and the per-request page context; [`i18n`] the
 //!   interface strings in Vietnamese and English; [`metrics`] the Prometheus endpoint; [`ratelimit`] the limits
-//!   per client address on the endpoints that guess secrets.
+//!   per client address on the endpoints that guess secrets; [`pwa`] the web manifest and service worker that make
+//!   the site an installable app.
 
 pub mod cookies;
 pub mod csrf;
@@ -19,6 +20,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod openapi;
 pub mod page;
+pub mod pwa;
 pub mod ratelimit;
 mod redirect;
 mod routes;

@@ -1,5 +1,7 @@
 //! The page layout and what every page knows about its request.
 
+use std::borrow::Borrow;
+
 use askama::Template;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -14,6 +16,8 @@ use crate::i18n;
 pub struct UserBadge {
     /// The name to show.
     pub display_name: String,
+    /// How many of their notifications are unread, for the link to them.
+    pub unread: u64,
 }
 
 /// A link of the site's main navigation, declared by the slice whose page it is.
@@ -119,12 +123,195 @@ impl ErrorPage {
     }
 }
 
-/// A date for people, `DD/MM/YYYY` as Vietnamese documents write it; empty when there is none.
+/// Vietnam's time, in which every time a person reads is shown: Asia/Ho_Chi_Minh has been UTC+7 all year since
+/// 1975, with no summer time, so a fixed offset is exact for every timestamp congso holds and no time-zone
+/// database is needed.
+const VIETNAM: time::UtcOffset = match time::UtcOffset::from_hms(7, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => time::UtcOffset::UTC,
+};
+
+const MONTHS_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+fn in_vietnam(unix: i64) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::from_unix_timestamp(unix).ok().map(|t| t.to_offset(VIETNAM))
+}
+
+fn day_text(lang: Lang, d: time::Date) -> String {
+    match lang {
+        Lang::Vi => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
+        Lang::En => format!("{} {} {}", d.day(), MONTHS_EN[usize::from(u8::from(d.month())) - 1], d.year()),
+    }
+}
+
+/// A date for people, `DD/MM/YYYY` as Vietnamese documents write it, the day it is in Vietnam; empty when there
+/// is none. Pages that know their reader use [`PageCtx::day`] instead, which writes English dates the English way.
 pub fn date(unix: Option<i64>) -> String {
-    unix.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-        .map(|t| {
-            let d = t.date();
-            format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
-        })
-        .unwrap_or_default()
+    date_in(Lang::Vi, unix)
+}
+
+/// A date for people in `lang`'s way (`30/11/2026`, `30 Nov 2026`), the day it is in Vietnam; empty when there
+/// is none.
+pub fn date_in(lang: Lang, unix: Option<i64>) -> String {
+    unix.and_then(in_vietnam).map(|t| day_text(lang, t.date())).unwrap_or_default()
+}
+
+/// A moment shown to a person: it writes itself as a `<time>` element whose `datetime` is the machine value
+/// (RFC 3339 at UTC+7) and whose text is the reader's form, in Vietnam's time: `30/11/2026 04:13` in Vietnamese,
+/// `30 Nov 2026, 04:13` in English. Made by [`PageCtx::when`]; a template writes `{{ page.when(x.at) }}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct When {
+    at: Option<time::OffsetDateTime>,
+    lang: Lang,
+}
+
+impl When {
+    /// The moment `unix` (seconds) for a reader of `lang`.
+    pub fn new(lang: Lang, unix: i64) -> When {
+        When { at: in_vietnam(unix), lang }
+    }
+
+    /// The moment `unix_ms` (milliseconds, as the ledger keeps them) for a reader of `lang`.
+    pub fn from_millis(lang: Lang, unix_ms: i64) -> When {
+        When::new(lang, unix_ms.div_euclid(1000))
+    }
+
+    /// The moment an RFC 3339 text names (as the API's models carry it); shows nothing if it does not read.
+    pub fn from_rfc3339(lang: Lang, text: &str) -> When {
+        let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok();
+        When { at: at.map(|t| t.to_offset(VIETNAM)), lang }
+    }
+
+    /// The text a person reads, without the element.
+    pub fn text(&self) -> String {
+        let Some(t) = self.at else { return String::new() };
+        let day = day_text(self.lang, t.date());
+        match self.lang {
+            Lang::Vi => format!("{day} {:02}:{:02}", t.hour(), t.minute()),
+            Lang::En => format!("{day}, {:02}:{:02}", t.hour(), t.minute()),
+        }
+    }
+
+    /// The machine value: RFC 3339 at Vietnam's offset, to the second.
+    pub fn machine(&self) -> String {
+        let Some(t) = self.at else { return String::new() };
+        let (d, offset) = (t.date(), t.offset());
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{:+03}:{:02}",
+            d.year(),
+            u8::from(d.month()),
+            d.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            offset.whole_hours(),
+            offset.minutes_past_hour().unsigned_abs()
+        )
+    }
+}
+
+impl std::fmt::Display for When {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.at.is_none() {
+            return Ok(());
+        }
+        write!(f, "<time datetime=\"{}\">{}</time>", self.machine(), self.text())
+    }
+}
+
+// Its text is digits, separators and English month names only, never anything a person typed: it needs no
+// escaping, and escaping it would print the element's markup.
+impl askama::filters::HtmlSafe for When {}
+
+// Templates hand their arguments over by reference (`page.when(n.created_at)` passes `&i64`): these take either.
+impl PageCtx {
+    /// A moment (Unix seconds) in this page's language and Vietnam's time, as a `<time>` element.
+    pub fn when(&self, unix: impl Borrow<i64>) -> When {
+        When::new(self.lang, *unix.borrow())
+    }
+
+    /// A moment the ledger keeps in milliseconds, as [`PageCtx::when`] shows it.
+    pub fn when_ms(&self, unix_ms: impl Borrow<i64>) -> When {
+        When::from_millis(self.lang, *unix_ms.borrow())
+    }
+
+    /// A moment given as RFC 3339 text (the API's form), as [`PageCtx::when`] shows it.
+    pub fn when_rfc3339(&self, text: &str) -> When {
+        When::from_rfc3339(self.lang, text)
+    }
+
+    /// A day (Unix seconds) in this page's language, as it is in Vietnam: `30/11/2026`, `30 Nov 2026`.
+    pub fn day(&self, unix: impl Borrow<i64>) -> String {
+        date_in(self.lang, Some(*unix.borrow()))
+    }
+
+    /// A calendar day kept as `YYYY-MM-DD` (a birth date) in this page's language; shown as it is if it does
+    /// not read as one.
+    pub fn calendar_day(&self, ymd: &str) -> String {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(ymd, &format).map_or_else(|_| ymd.to_owned(), |d| day_text(self.lang, d))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-11-29T21:13:52.916Z, the moment the "who used my data" page once showed raw.
+    const LATE_EVENING_UTC_MS: i64 = 1_795_986_832_916;
+
+    #[test]
+    fn a_late_evening_in_utc_is_the_next_morning_in_vietnam() {
+        let when = When::from_millis(Lang::Vi, LATE_EVENING_UTC_MS);
+        assert_eq!(when.text(), "30/11/2026 04:13");
+        assert_eq!(when.machine(), "2026-11-30T04:13:52+07:00");
+        assert_eq!(when.to_string(), r#"<time datetime="2026-11-30T04:13:52+07:00">30/11/2026 04:13</time>"#);
+    }
+
+    #[test]
+    fn english_readers_get_the_month_by_name() {
+        assert_eq!(When::from_millis(Lang::En, LATE_EVENING_UTC_MS).text(), "30 Nov 2026, 04:13");
+        assert_eq!(date_in(Lang::En, Some(LATE_EVENING_UTC_MS / 1000)), "30 Nov 2026");
+    }
+
+    #[test]
+    fn dates_are_the_day_it_is_in_vietnam() {
+        assert_eq!(date(Some(LATE_EVENING_UTC_MS / 1000)), "30/11/2026");
+        // 16:59:59 UTC is still the same day in Vietnam; 17:00 is the next.
+        assert_eq!(date(Some(1_767_200_399)), "31/12/2025");
+        assert_eq!(date(Some(1_767_200_400)), "01/01/2026");
+        assert_eq!(date(None), "");
+    }
+
+    #[test]
+    fn rfc3339_from_any_offset_reads_in_vietnam_time() {
+        let when = When::from_rfc3339(Lang::Vi, "2026-11-29T21:13:52.916Z");
+        assert_eq!(when.text(), "30/11/2026 04:13");
+        assert_eq!(When::from_rfc3339(Lang::Vi, "not a time").to_string(), "");
+    }
+
+    #[test]
+    fn a_template_writes_the_element_unescaped() {
+        #[derive(Template)]
+        #[template(source = "<p>{{ at }}</p>", ext = "html")]
+        struct Probe {
+            at: When,
+        }
+        let html = Probe { at: When::new(Lang::Vi, 0) }.render().unwrap();
+        assert_eq!(html, r#"<p><time datetime="1970-01-01T07:00:00+07:00">01/01/1970 07:00</time></p>"#);
+    }
+
+    #[test]
+    fn calendar_days_are_written_the_readers_way() {
+        let page = |lang| PageCtx { lang, csrf: String::new(), user: None, path: "/".into() };
+        assert_eq!(page(Lang::Vi).calendar_day("1990-05-01"), "01/05/1990");
+        assert_eq!(page(Lang::En).calendar_day("1990-05-01"), "1 May 1990");
+        assert_eq!(page(Lang::Vi).calendar_day("1990"), "1990");
+    }
+
+    #[test]
+    fn days_months_and_hours_are_padded() {
+        assert_eq!(When::new(Lang::Vi, 1_000_000_000).text(), "09/09/2001 08:46");
+        assert_eq!(When::new(Lang::Vi, 1_000_000_000).machine(), "2001-09-09T08:46:40+07:00");
+    }
 }

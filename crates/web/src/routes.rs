@@ -17,6 +17,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/print.js", get(print_script))
         .route("/lang/{code}", get(switch_language))
         .route("/metrics", get(crate::metrics::handler))
+        .merge(crate::pwa::routes())
 }
 
 /// Static files are the same for everyone: the one kind of answer shared caches may keep.

@@ -99,14 +99,6 @@ pub struct RoleGrant {
     pub reason: Option<String>,
 }
 
-impl RoleGrant {
-    /// The day it expires, `YYYY-MM-DD` (UTC), for pages.
-    pub fn expires_on(&self) -> String {
-        time::OffsetDateTime::from_unix_timestamp(self.expires_at)
-            .map_or_else(|_| self.expires_at.to_string(), |t| t.date().to_string())
-    }
-}
-
 /// The longest reason a decision may give, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
 

@@ -21,7 +21,7 @@ use web::error::html;
 use web::{AppResult, AppState, PageCtx};
 
 use super::NewCitizen;
-use crate::directory::Directory;
+use crate::directory::{Directory, Resident};
 use crate::input::{NewPassword, Username};
 use crate::service::{self, IdentityError};
 
@@ -118,17 +118,18 @@ async fn submit(
     if service::is_locked_out(&state.db, &lock_key).await? {
         return Ok(again(page, form, StatusCode::TOO_MANY_REQUESTS, "register.locked"));
     }
-    if !matches_registry(&state, &*directory, &personal_id, &form).await?
-        || service::has_citizen_account(&state.db, &personal_id).await?
-    {
-        service::record_failure(&state.db, &lock_key).await?;
-        tracing::info!("registration refused");
-        return Ok(again(page, form, bad, REFUSED));
+    let Some(resident) = matching_resident(&state, &*directory, &personal_id, &form).await? else {
+        return refuse(&state, &lock_key, page, form).await;
+    };
+    if service::has_citizen_account(&state.db, &personal_id).await? {
+        return refuse(&state, &lock_key, page, form).await;
     }
     // New accounts are at assurance level 1 by the column's default: matched with the registry, not seen in person.
     let new = NewCitizen {
         username,
-        display_name: form.full_name.split_whitespace().collect::<Vec<_>>().join(" "),
+        // The name as the registry holds it, with its diacritics and capitals, not as it was typed: the match
+        // was folded, so "nguyen gia khoa" is greeted as "Nguyễn Gia Khoa".
+        display_name: resident.full_name.split_whitespace().collect::<Vec<_>>().join(" "),
         password,
         personal_id,
         phone: non_empty(&form.phone).map(str::to_owned),
@@ -145,18 +146,26 @@ async fn submit(
         Err(e) => return Err(e.into()),
     };
     tracing::info!(account_id, "citizen registered");
-    crate::pages::start_browser_session(&state, account_id, "/account".to_owned()).await
+    crate::pages::start_browser_session(&state, account_id, "/me".to_owned()).await
 }
 
-/// Whether the form's name and date of birth match a living citizen's record with this ID number.
-async fn matches_registry(
+/// Counts a refusal about the person toward the lockout and answers with the one message for all of them.
+async fn refuse(state: &AppState, lock_key: &str, page: PageCtx, form: RegisterForm) -> AppResult<Response> {
+    service::record_failure(&state.db, lock_key).await?;
+    tracing::info!("registration refused");
+    Ok(again(page, form, StatusCode::UNPROCESSABLE_ENTITY, REFUSED))
+}
+
+/// The living citizen with this ID number whose record the form's name and date of birth match, if any.
+async fn matching_resident(
     state: &AppState,
     directory: &dyn crate::directory::CitizenDirectory,
     personal_id: &PersonalId,
     form: &RegisterForm,
-) -> AppResult<bool> {
-    let Some(resident) = directory.find(&state.db, personal_id).await? else { return Ok(false) };
-    Ok(resident.living
+) -> AppResult<Option<Resident>> {
+    let Some(resident) = directory.find(&state.db, personal_id).await? else { return Ok(None) };
+    let matches = resident.living
         && kernel::text::fold(&resident.full_name) == kernel::text::fold(&form.full_name)
-        && resident.birth_date == form.birth_date.trim())
+        && resident.birth_date == form.birth_date.trim();
+    Ok(matches.then_some(resident))
 }

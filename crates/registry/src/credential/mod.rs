@@ -4,6 +4,7 @@
 //! for card printing in [`cli`].
 
 pub mod cli;
+pub mod documents;
 pub mod pages;
 
 use credentials::{CredentialError, Issued};

@@ -19,7 +19,7 @@ use web::{AppError, AppResult, AppState, PageCtx};
 
 use super::Residence;
 use crate::credential;
-use web::page::date;
+use web::page::date_in;
 
 /// The citizen's pages of their digital ID and confirmation of residence.
 pub fn routes() -> Router<AppState> {
@@ -29,10 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/me/digital-id/qr.png", get(download_png))
         .route("/me/digital-id/qr.txt", get(download_text))
         .route("/me/residence", post(residence_page))
+        .merge(super::documents::routes())
 }
 
 /// The citizen's personal ID number; anyone else is refused.
-fn citizen(me: &Principal) -> AppResult<PersonalId> {
+pub(crate) fn citizen(me: &Principal) -> AppResult<PersonalId> {
     match (&me.kind, &me.personal_id) {
         (AccountKind::Citizen, Some(pid)) => Ok(*pid),
         _ => Err(AppError::Forbidden),
@@ -49,7 +50,7 @@ async fn current(state: &AppState, me: &Principal) -> AppResult<Issued> {
 }
 
 /// The SVG element alone, for putting inside a page (the renderer writes a whole document).
-fn inline_svg(text: &str) -> AppResult<String> {
+pub(crate) fn inline_svg(text: &str) -> AppResult<String> {
     let svg = trust::qr::render_svg(text).map_err(|e| AppError::Internal(e.into()))?;
     Ok(svg.find("<svg").map_or(svg.clone(), |start| svg[start..].to_owned()))
 }
@@ -71,14 +72,15 @@ async fn digital_id_page(State(state): State<AppState>, page: PageCtx, Caller(me
     let issued = current(&state, &me).await?;
     let pid = citizen(&me)?;
     let record = crate::service::citizen(&state.db, &pid).await?;
+    let lang = page.lang;
     Ok(html(&DigitalIdPage {
         page,
         identity: credential::identity_of(&record),
         svg: inline_svg(&issued.qr_text)?,
         qr_text: issued.qr_text,
         id: issued.id,
-        issued: date(Some(issued.issued_at)),
-        expires: date(Some(issued.expires_at)),
+        issued: date_in(lang, Some(issued.issued_at)),
+        expires: date_in(lang, Some(issued.expires_at)),
         kid: issued.kid,
     }))
 }
@@ -143,14 +145,15 @@ async fn residence_page(
         .commune
         .map_or_else(|| "Cơ sở dữ liệu quốc gia về dân cư".to_owned(), |c| format!("Công an {}", c.unit().name));
     let (doc, issued) = credential::issue_residence(&state.db, &state.keyring, &agency, &pid, &actor(&me)).await?;
+    let lang = page.lang;
     Ok(html(&ResidencePage {
         page,
         svg: inline_svg(&issued.qr_text)?,
         agency,
         id: issued.id,
         digest: hex::encode(doc.digest),
-        issued: date(Some(issued.issued_at)),
-        expires: date(Some(issued.expires_at)),
+        issued: date_in(lang, Some(issued.issued_at)),
+        expires: date_in(lang, Some(issued.expires_at)),
         kid: issued.kid,
         residence: doc.payload,
     }))

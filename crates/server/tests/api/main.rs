@@ -3,7 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod access;
+mod accessibility;
 mod browser;
+mod browser_citizen;
+mod citizen_home;
 mod citizens;
 mod credentials;
 mod durability;

@@ -110,7 +110,7 @@ async fn enrol_then_sign_in_needs_a_fresh_code_or_a_recovery_code() {
     let code = code_at(&secret, now() + 30);
     let r = submit_code(&mut browser, &code).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), "/account");
+    assert_eq!(location(&r), "/me");
     assert!(browser.cookies.contains_key("congso_session"));
     assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
     sign_out(&mut browser).await;

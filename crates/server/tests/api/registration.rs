@@ -79,7 +79,7 @@ async fn a_citizen_registers_signs_in_and_changes_the_password() {
     let mut browser = app.browser();
     let r = register(&mut browser, &p.personal_id, &format!("  {folded} "), &p.birth_date, "dan1").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
-    assert_eq!(location(&r), "/account");
+    assert_eq!(location(&r), "/me");
     assert_eq!(browser.get("/me/data-usage").await.status(), StatusCode::OK);
     let bound: (Option<String>, i64, Option<String>) = store::sqlx::query_as(
         "SELECT personal_id, assurance_level, contact_phone FROM accounts WHERE username = 'dan1'",
@@ -95,7 +95,7 @@ async fn a_citizen_registers_signs_in_and_changes_the_password() {
 
     // A fresh browser signs in with the password.
     let mut other = app.browser();
-    assert_eq!(location(&other.sign_in("dan1", crate::helpers::PASSWORD).await), "/account");
+    assert_eq!(location(&other.sign_in("dan1", crate::helpers::PASSWORD).await), "/me");
     assert_eq!(other.get("/account").await.status(), StatusCode::OK);
 
     // Password change: a wrong current password is refused, the right one works and ends other sessions.
@@ -120,7 +120,7 @@ async fn a_citizen_registers_signs_in_and_changes_the_password() {
 
     let mut fresh = app.browser();
     assert_eq!(fresh.sign_in("dan1", crate::helpers::PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(location(&fresh.sign_in("dan1", NEW_PASSWORD).await), "/account");
+    assert_eq!(location(&fresh.sign_in("dan1", NEW_PASSWORD).await), "/me");
 }
 
 fn new_citizen(username: &str, personal_id: &str) -> identity::service::NewCitizen {
@@ -172,4 +172,30 @@ async fn a_registration_that_loses_a_race_leaves_nothing_behind() {
         .unwrap();
     assert_eq!(bound, 0);
     assert_eq!(accounts_named(&app, "first").await, 1);
+}
+
+#[tokio::test]
+async fn a_citizen_who_types_the_name_folded_is_greeted_by_the_name_the_registry_holds() {
+    let app = TestApp::spawn().await;
+    let p = living_citizen(&app).await;
+    let folded = kernel::text::fold(&p.full_name);
+    assert_ne!(folded, p.full_name, "the generated name has diacritics or capitals to lose");
+    let mut browser = app.browser();
+    let r = register(&mut browser, &p.personal_id, &format!(" {} ", folded.replace(' ', "  ")), &p.birth_date, "khoa")
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+
+    let shown: String = store::sqlx::query_scalar("SELECT display_name FROM accounts WHERE username = 'khoa'")
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(shown, p.full_name);
+    // Every page's header names the account, and the account page its holder: as the registry writes the name.
+    for path in ["/account", "/procedures", "/me/data-usage"] {
+        let html = browser.get(path).await.text().await.unwrap();
+        assert!(html.contains(&p.full_name), "{path} greets the citizen by the registry's name");
+        assert!(!html.contains(&folded), "{path} shows the name as it was typed");
+    }
+    let me: serde_json::Value = browser.get("/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["display_name"], p.full_name.as_str());
 }

@@ -146,7 +146,7 @@ async fn sign_in_never_redirects_off_the_site() {
             &[("csrf", &csrf), ("username", "dan"), ("password", PASSWORD), ("next", "https://evil.example")],
         )
         .await;
-    assert_eq!(location(&r), "/account");
+    assert_eq!(location(&r), "/me");
 }
 
 #[tokio::test]

@@ -61,14 +61,14 @@ async fn signing_in_never_leaves_the_site() {
         let mut browser = app.browser();
         // The form carries `next` on, so it must already be clean there.
         let form = browser.get(&format!("/signin?next={}", urlencode(attack))).await.text().await.unwrap();
-        assert!(form.contains(r#"name="next" value="/account""#), "{attack:?} reached the form");
+        assert!(form.contains(r#"name="next" value="/me""#), "{attack:?} reached the form");
         let csrf = form_token(&form);
         let r = browser
             .post_form("/signin", &[("csrf", &csrf), ("username", "congdan"), ("password", PASSWORD), ("next", attack)])
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{attack:?}");
         assert_local(location(&r), attack);
-        assert_eq!(location(&r), "/account", "{attack:?}");
+        assert_eq!(location(&r), "/me", "{attack:?}");
     }
     let mut browser = app.browser();
     let csrf = browser.csrf_of("/signin").await;
