@@ -351,19 +351,19 @@ pub async fn change_password(
     Ok(true)
 }
 
-/// The e-mail address of the active citizen account bound to `personal_id`, if it gave one: where another slice
-/// writes to the citizen (the portal, about their dossiers), read in the caller's transaction.
-pub async fn citizen_email_in(
+/// The active citizen account bound to `personal_id`, if there is one: its id and the e-mail address it gave.
+/// Where another slice writes to the citizen (the portal, about their dossiers), read in the caller's transaction.
+pub async fn citizen_contact_in(
     tx: &mut store::Tx,
     personal_id: &kernel::PersonalId,
-) -> Result<Option<String>, IdentityError> {
-    let email: Option<Option<String>> = store::sqlx::query_scalar(
-        "SELECT contact_email FROM accounts WHERE personal_id = $1 AND kind = 'citizen' AND disabled_at IS NULL",
+) -> Result<Option<(i64, Option<String>)>, IdentityError> {
+    let row: Option<(i64, Option<String>)> = store::sqlx::query_as(
+        "SELECT id, contact_email FROM accounts WHERE personal_id = $1 AND kind = 'citizen' AND disabled_at IS NULL",
     )
     .bind(personal_id.as_str())
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(email.flatten().filter(|e| !e.is_empty()))
+    Ok(row.map(|(id, email)| (id, email.filter(|e| !e.is_empty()))))
 }
 
 /// Stores the contact details a citizen gave when registering.

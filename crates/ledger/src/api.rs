@@ -148,6 +148,8 @@ pub struct DataUse {
     pub agency: Option<String>,
     /// The purpose stated, or the reason of a change.
     pub purpose: Option<String>,
+    /// The dossier it was for, when it was for one (an official opening it, a change to it).
+    pub dossier: Option<String>,
 }
 
 impl From<&Entry> for DataUse {
@@ -164,6 +166,7 @@ impl From<&Entry> for DataUse {
             role: e.event.actor.role.clone(),
             agency: e.event.actor.agency.clone(),
             purpose: e.event.purpose.clone(),
+            dossier: e.event.record.as_ref().filter(|r| r.kind == "dossier").map(|r| r.key.clone()),
         }
     }
 }

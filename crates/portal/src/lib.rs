@@ -14,6 +14,7 @@
 //!   the API under `/api/v1/procedures`, `/api/v1/dossiers` and `/api/v1/tasks`.
 
 web::catalog!();
+credentials::document_kind!(service::outcome::RESULT, "portal.result_title");
 web::nav_link!("/procedures", "portal.nav", 10);
 
 pub mod api;

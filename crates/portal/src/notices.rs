@@ -1,6 +1,8 @@
 //! Telling people where their dossier is: at submission, a request for a supplement, the result (or a refusal),
 //! each change enqueues a `portal.notice` job in its own transaction, so a notice goes out if and only if the change
-//! committed; the job writes the applicant a mail (when their account gave an address) with a link to the dossier.
+//! committed; the job posts to the applicant's in-app inbox and writes them a mail (when their account gave an
+//! address), each with a link to the dossier. An applicant with no account (filed at the counter) is told at the
+//! counter.
 
 use jobs::{Handlers, Job, JobFailure, NewJob};
 use kernel::DossierCode;
@@ -51,26 +53,50 @@ async fn send(state: &AppState, notice: &Notice) -> Result<(), PortalError> {
     let code: DossierCode = notice.dossier.parse().map_err(|_| PortalError::UnknownDossier)?;
     let Some(dossier) = sql::one(&state.db, &code).await? else { return Ok(()) };
     let name = Catalogue::builtin()?.get(&dossier.procedure).map(|p| p.name.vi.clone()).unwrap_or_default();
-    let (subject, line) = match notice.what.as_str() {
-        "submitted" => ("đã được nộp", "Hồ sơ của bạn đã được gửi tới cơ quan tiếp nhận."),
-        "request_supplement" => {
-            ("cần bổ sung", "Cơ quan giải quyết đề nghị bạn bổ sung hồ sơ. Thời hạn tạm dừng cho tới khi bạn bổ sung.")
-        }
-        "approve" => ("đã có kết quả", "Hồ sơ đã được giải quyết. Kết quả ký số có trong mục Hồ sơ của tôi."),
-        "reject" => ("bị từ chối", "Hồ sơ không được giải quyết. Lý do có trong quá trình xử lý của hồ sơ."),
+    let (subject, subject_en, line, line_en) = match notice.what.as_str() {
+        "submitted" => (
+            "đã được nộp",
+            "was submitted",
+            "Hồ sơ của bạn đã được gửi tới cơ quan tiếp nhận.",
+            "Your dossier was sent to the agency that receives it.",
+        ),
+        "request_supplement" => (
+            "cần bổ sung",
+            "needs a supplement",
+            "Cơ quan giải quyết đề nghị bạn bổ sung hồ sơ. Thời hạn tạm dừng cho tới khi bạn bổ sung.",
+            "The agency asks you to add to your dossier. The time limit waits until you do.",
+        ),
+        "approve" => (
+            "đã có kết quả",
+            "has its result",
+            "Hồ sơ đã được giải quyết. Kết quả ký số có trong mục Hồ sơ của tôi.",
+            "Your dossier was settled. The signed result is in My dossiers.",
+        ),
+        "reject" => (
+            "bị từ chối",
+            "was refused",
+            "Hồ sơ không được giải quyết. Lý do có trong quá trình xử lý của hồ sơ.",
+            "Your dossier was refused. The reason is in its timeline.",
+        ),
         _ => return Ok(()),
     };
+    let failed = |e: &dyn std::fmt::Display| PortalError::Notice(e.to_string());
     let mut tx = state.db.begin_write().await?;
-    let email = identity::service::citizen_email_in(&mut tx, &dossier.applicant)
+    let contact = identity::service::citizen_contact_in(&mut tx, &dossier.applicant).await.map_err(|e| failed(&e))?;
+    let Some((account, email)) = contact else { return Ok(()) };
+    let path: notify::inbox::Link = format!("/me/dossiers/{code}").parse().map_err(|e| failed(&e))?;
+    let title = kernel::Text::new(format!("Hồ sơ {code} {subject}"), format!("Dossier {code} {subject_en}"));
+    let body = kernel::Text::new(format!("{name}. {line}"), line_en);
+    notify::inbox::post_in(&mut tx, notify::inbox::Recipient::account(account), &title, &body, Some(&path))
         .await
-        .map_err(|e| PortalError::Notice(e.to_string()))?;
+        .map_err(|e| failed(&e))?;
     if let Some(to) = email {
         let link = format!("{}/me/dossiers/{code}", state.config.public_url.as_str());
         let message = notify::Message::new(&to, &format!("Hồ sơ {code} {subject}"))
             .paragraph(&format!("{name} — mã hồ sơ {code}."))
             .paragraph(line)
             .paragraph(&format!("Xem hồ sơ: {link}"));
-        notify::queue::enqueue_in(&mut tx, &message).await.map_err(|e| PortalError::Notice(e.to_string()))?;
+        notify::queue::enqueue_in(&mut tx, &message).await.map_err(|e| failed(&e))?;
     }
     tx.commit().await?;
     Ok(())

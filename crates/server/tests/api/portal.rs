@@ -263,6 +263,16 @@ async fn a_birth_is_registered_from_a_dossier_and_its_result_verifies() {
     let entries = trust::ledger::store::entries_about(app.db.db.pool(), &pid, u64::MAX, 100).await.unwrap();
     let reads = entries.iter().filter(|e| e.event.kind == trust::ledger::EventKind::PersonalDataRead).count();
     assert!(reads >= 3, "{reads} recorded reads");
+    let (_, usage) = api.get(&token, "/api/v1/me/data-usage").await;
+    assert!(usage.to_string().contains(&format!("\"dossier\":\"{code}\"")), "who used my data names the dossier");
+
+    // The result is among the citizen's documents, and the notices in their inbox.
+    let mut browser = app.browser();
+    browser.sign_in("dan", PASSWORD).await;
+    let documents = browser.get("/me/documents").await.text().await.unwrap();
+    assert!(documents.contains("Kết quả giải quyết thủ tục hành chính"), "{documents}");
+    let inbox = browser.get("/me/notifications").await.text().await.unwrap();
+    assert!(inbox.contains(&format!("Hồ sơ {code} đã có kết quả")), "{inbox}");
 }
 
 #[tokio::test]
