@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use trust::ledger::seal::Key;
 use trust::ledger::{Actor, Event, EventKind};
 
-use crate::model::{Account, AccountKind, AuthMethod, Principal, RoleAssignment};
+use crate::model::{Account, AccountKind, AuthMethod, Principal, Role, RoleAssignment};
 pub use crate::registration::{NewCitizen, register_citizen};
 use crate::seals;
 pub use crate::signin::{
@@ -364,6 +364,19 @@ pub async fn citizen_contact_in(
     .fetch_optional(&mut **tx)
     .await?;
     Ok(row.map(|(id, email)| (id, email.filter(|e| !e.is_empty()))))
+}
+
+/// The active accounts holding `role` in `agency`: who is responsible for the work of that role there (the portal
+/// tells them of dossiers falling due).
+pub async fn holders_of(db: &Db, role: Role, agency: &kernel::AgencyCode) -> Result<Vec<i64>, IdentityError> {
+    Ok(store::sqlx::query_scalar(
+        "SELECT DISTINCT a.id FROM role_assignments r JOIN accounts a ON a.id = r.account_id \
+         WHERE r.role = $1 AND r.agency = $2 AND a.disabled_at IS NULL ORDER BY a.id",
+    )
+    .bind(role.as_str())
+    .bind(agency.as_str())
+    .fetch_all(db.pool())
+    .await?)
 }
 
 /// Stores the contact details a citizen gave when registering.

@@ -20,6 +20,7 @@ web::nav_link!("/procedures", "portal.nav", 10);
 pub mod api;
 pub mod attachments;
 pub mod catalogue;
+pub mod deadlines;
 pub mod error;
 pub mod model;
 pub mod notices;

@@ -258,6 +258,8 @@ pub(crate) async fn run_server(
     let mut handlers = jobs::Handlers::new();
     notify::queue::register(&mut handlers, state.config.mailer.clone());
     portal::notices::register(&mut handlers, state.clone());
+    portal::deadlines::register(&mut handlers, state.clone());
+    tokio::spawn(portal::deadlines::watch(state.db.clone()));
     let worker = jobs::Worker::new(state.db.clone(), handlers, jobs::WorkerConfig::default()).spawn();
     // The worker stops first, so that the jobs it runs can finish before the server closes the database.
     let shutdown = async move {

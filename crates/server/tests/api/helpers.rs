@@ -62,6 +62,7 @@ impl TestApp {
         let mut handlers = jobs::Handlers::new();
         notify::queue::register(&mut handlers, state.config.mailer.clone());
         portal::notices::register(&mut handlers, state.clone());
+        portal::deadlines::register(&mut handlers, state.clone());
         let worker = jobs::WorkerConfig { idle_sleep: std::time::Duration::from_millis(20), ..Default::default() };
         jobs::Worker::new(db.db.clone(), handlers, worker).spawn();
         let kept = state.clone();
