@@ -3,4 +3,5 @@
 
 pub mod credentials;
 pub mod ledger;
+pub mod payments;
 pub mod registry;

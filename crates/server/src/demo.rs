@@ -105,6 +105,8 @@ pub async fn run(listen: String, data_dir: PathBuf) -> anyhow::Result<()> {
             png.display()
         );
     }
+    let bank = start_sandbox_bank(&settings).await?;
+    println!("\nSandbox bank (pays the VietQR of congdan's bills at {public_url}/me/payments): {bank}");
     println!("\nMail congso sends (password reset links) is written to {}", settings.data_dir.join("outbox").display());
     println!();
     crate::cli::run_server(settings, public_url, db, keyring).await
@@ -151,6 +153,7 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
     let commune_roles = vec![role(Role::RegistryClerk, &committee), role(Role::OneStopReceiver, &committee)];
     ensure(db, "canbo.xa", "Phạm Thu Hà", official, commune_roles, "congso-demo-clerk").await?;
     let citizen = seed_citizen(db, &commune).await?;
+    seed_bill(db, &commune).await?;
     let mut accounts = vec![
         DemoAccount { username: "admin", password: "congso-demo-admin", what: "administrator, whole nation".into() },
         DemoAccount { username: "congdan", password: "congso-demo-citizen", what: citizen },
@@ -228,6 +231,60 @@ async fn seed_citizen(db: &Db, commune: &str) -> anyhow::Result<String> {
         Err(e) => return Err(e.into()),
     }
     Ok(format!("citizen {} ({})", person.full_name, person.personal_id))
+}
+
+/// A dossier of the demo citizen's under a procedure with a fee, and its bill, so that the demo has something to
+/// pay through the sandbox bank (until the portal asks for fees at submission by itself). Made once.
+async fn seed_bill(db: &Db, commune: &str) -> anyhow::Result<()> {
+    let accounts = identity::service::list_accounts(db).await?;
+    let Some(account) = accounts.iter().find(|a| a.username == "congdan") else { return Ok(()) };
+    let Some(personal_id) = account.personal_id else { return Ok(()) };
+    let payer = payments::model::Payer::Citizen(personal_id);
+    if !payments::service::bills_of(db, &payer).await?.is_empty() {
+        return Ok(());
+    }
+    let catalogue = portal::Catalogue::builtin()?;
+    let Some(procedure) = catalogue.get(&"tam-tru".parse()?) else { return Ok(()) };
+    let applicant = portal::service::Applicant {
+        personal_id,
+        actor: trust::ledger::Actor::named(&account.username, &account.display_name),
+        commune: Some(commune.parse()?),
+    };
+    let dossier = portal::service::open(db, procedure, &applicant).await?;
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7)).date();
+    let new = payments::service::NewBill {
+        payer,
+        amount: payments::model::Dong::new(i64::try_from(procedure.fee_vnd)?)?,
+        purpose: format!("Lệ phí {}", procedure.name.vi.to_lowercase()),
+        pays_for: payments::model::BillFor::Dossier(dossier.code.clone()),
+        agency: dossier.agency.clone(),
+        due: today + time::Duration::days(7),
+    };
+    payments::service::create_bill(db, new, &Actor::system("demo")).await?;
+    Ok(())
+}
+
+/// The sandbox bank beside the demo, ten ports up, calling the demo back; its address.
+async fn start_sandbox_bank(settings: &Settings) -> anyhow::Result<String> {
+    let port = settings.listen.port().checked_add(10).ok_or_else(|| anyhow::anyhow!("no port for the sandbox bank"))?;
+    let listen = std::net::SocketAddr::new(settings.listen.ip(), port);
+    let config = payments::sandbox::SandboxConfig {
+        callback_url: format!("http://127.0.0.1:{}/api/v1/payments/callbacks/sandbox", settings.listen.port()),
+        secret: std::env::var("CONGSO_PAYMENTS_SANDBOX_SECRET")
+            .unwrap_or_else(|_| payments::config::DEMO_SECRET.to_owned()),
+        first_retry: std::time::Duration::from_secs(1),
+        max_retry: std::time::Duration::from_secs(60),
+    };
+    let sandbox = payments::sandbox::Sandbox::open(&settings.data_dir.join("sandbox-bank.db"), config).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("the sandbox bank cannot listen on {listen}: {e}"))?;
+    tokio::spawn(async move {
+        if let Err(e) = payments::sandbox::serve(listener, sandbox, std::future::pending()).await {
+            tracing::error!(error = %e, "the sandbox bank stopped");
+        }
+    });
+    Ok(format!("http://localhost:{port}"))
 }
 
 /// The demo citizen's (`congdan`) digital ID, issued at demo start and written into `dir` as `ID.txt`, `ID.png`

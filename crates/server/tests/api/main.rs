@@ -16,6 +16,7 @@ mod mfa;
 mod officials;
 mod oidc;
 mod openapi;
+mod payments;
 mod portal;
 mod ratelimit;
 mod registration;
