@@ -31,11 +31,11 @@ pub fn routes(payments: Payments) -> Router<AppState> {
 /// The i18n key of a status's name.
 pub(crate) fn status_key(status: BillStatus) -> &'static str {
     match status {
-        BillStatus::Pending => "payments.status.pending",
-        BillStatus::Paid => "payments.status.paid",
-        BillStatus::Expired => "payments.status.expired",
-        BillStatus::Cancelled => "payments.status.cancelled",
-        BillStatus::Refunded => "payments.status.refunded",
+        BillStatus::Pending => "payments.state.pending",
+        BillStatus::Paid => "payments.state.paid",
+        BillStatus::Expired => "payments.state.expired",
+        BillStatus::Cancelled => "payments.state.cancelled",
+        BillStatus::Refunded => "payments.state.refunded",
     }
 }
 

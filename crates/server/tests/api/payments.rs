@@ -374,3 +374,105 @@ async fn congso_killed_while_applying_callbacks_leaves_each_bill_paid_or_not_and
         assert!(whole_or_nothing(&app.db.db, bill).await);
     }
 }
+
+#[tokio::test]
+async fn a_paid_bill_has_an_e_receipt_that_anyone_can_check_at_verify() {
+    let app = TestApp::spawn().await;
+    let bill = bill_for(&app.db.db, CITIZEN, 15_000, 1).await;
+    citizen(&app, "congdan", CITIZEN).await;
+    let mut browser = app.browser();
+    browser.sign_in("congdan", PASSWORD).await;
+    let page = browser.get(&format!("/thanh-toan/{}", bill.reference)).await.text().await.unwrap();
+    assert!(!page.contains("bien-lai"), "a pending bill offers no receipt");
+    deliver(&app.base, &webhook(&bill.reference, 15_000, "FT0009"), now(), DEMO_SECRET).await;
+    let page = browser.get(&format!("/thanh-toan/{}", bill.reference)).await.text().await.unwrap();
+    assert!(page.contains("Đã thanh toán") && page.contains("bien-lai"), "{page}");
+    let csrf = crate::helpers::form_token(&page);
+    let r = browser.post_form(&format!("/thanh-toan/{}/bien-lai", bill.reference), &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let receipt = r.text().await.unwrap();
+    assert!(receipt.contains("Biên lai điện tử") && receipt.contains("15.000 ₫") && receipt.contains("<svg"));
+
+    let paid = payments::store::bill(&app.db.db, &bill.reference).await.unwrap().unwrap();
+    let (_, issued) =
+        payments::receipt::issue(&app.db.db, &app.keyring, &paid, &Actor::system("test")).await.unwrap();
+    let answer: Value = TestApp::client()
+        .post(app.url("/api/v1/verify"))
+        .json(&serde_json::json!({ "qr": issued.qr_text }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["verdict"], "valid", "{answer}");
+    let pending = bill_for(&app.db.db, CITIZEN, 15_000, 2).await;
+    assert!(payments::receipt::issue(&app.db.db, &app.keyring, &pending, &Actor::system("test")).await.is_err());
+}
+
+#[tokio::test]
+async fn a_finance_officer_reconciles_the_statement_with_their_agencys_payments() {
+    use identity::model::RoleAssignment;
+    let app = TestApp::spawn().await;
+    let matched = bill_for(&app.db.db, CITIZEN, 10_000, 1).await;
+    let mismatched = bill_for(&app.db.db, CITIZEN, 20_000, 2).await;
+    let unmatched = bill_for(&app.db.db, CITIZEN, 30_000, 3).await;
+    deliver(&app.base, &webhook(&matched.reference, 10_000, "FT1001"), now(), DEMO_SECRET).await;
+    deliver(&app.base, &webhook(&mismatched.reference, 2_000, "FT1002"), now(), DEMO_SECRET).await;
+    let line = |bill: &Bill, amount: i64, id: &str| payments::sandbox::store::Transfer {
+        reference: id.into(),
+        bin: "970403".into(),
+        account: "0011002345678".into(),
+        amount,
+        bill: bill.reference.to_string(),
+        purpose: "le phi".into(),
+        paid_at: now(),
+    };
+    let statement = payments::sandbox::statement_csv(&[
+        line(&matched, 10_000, "FT1001"),
+        line(&mismatched, 2_000, "FT1002"),
+        line(&unmatched, 30_000, "FT1003"),
+    ]);
+
+    let agency: kernel::AgencyCode = "UBND.00070".parse().unwrap();
+    let role = |agency: &kernel::AgencyCode| RoleAssignment {
+        role: identity::Role::FinanceOfficer,
+        agency: Some(agency.clone()),
+        territory: crate::helpers::unit("00070"),
+    };
+    for (code, unit) in [("UBND.00070", "00070"), ("UBND.00004", "00004")] {
+        let agency = identity::officials::Agency {
+            code: code.parse().unwrap(),
+            name: format!("Ủy ban nhân dân {unit}"),
+            territory: crate::helpers::unit(unit),
+        };
+        identity::officials::service::ensure_agency(&app.db.db, &agency, Actor::system("test")).await.unwrap();
+    }
+    app.account_with_token("ketoan.xa", AccountKind::Official, vec![role(&agency)]).await;
+    app.account_with_token("ketoan.khac", AccountKind::Official, vec![role(&"UBND.00004".parse().unwrap())]).await;
+    let mut browser = app.browser();
+    browser.sign_in("ketoan.xa", PASSWORD).await;
+    browser.enrol_totp().await;
+    let csrf = browser.csrf_of("/finance/reconciliation").await;
+    let fields = [("csrf", csrf.as_str()), ("provider", "sandbox"), ("statement", statement.as_str())];
+    let page = browser.post_form("/finance/reconciliation", &fields).await.text().await.unwrap();
+    assert!(page.contains("Khớp: 1 · Lệch: 1 · Không tìm thấy: 1"), "{page}");
+    let mut export = fields.to_vec();
+    export.push(("export", "csv"));
+    let csv = browser.post_form("/finance/reconciliation", &export).await.text().await.unwrap();
+    assert!(csv.contains("FT1001,") && csv.contains(",matched,applied,10000"), "{csv}");
+    assert!(csv.contains(",mismatched,held,2000") && csv.contains("FT1003,") && csv.contains(",unmatched,,"), "{csv}");
+
+    // Another agency's finance officer sees none of these lines; a citizen may not reconcile at all.
+    let mut other = app.browser();
+    other.sign_in("ketoan.khac", PASSWORD).await;
+    other.enrol_totp().await;
+    let csrf = other.csrf_of("/finance/reconciliation").await;
+    let fields = [("csrf", csrf.as_str()), ("provider", "sandbox"), ("statement", statement.as_str())];
+    let page = other.post_form("/finance/reconciliation", &fields).await.text().await.unwrap();
+    assert!(page.contains("Khớp: 0 · Lệch: 0 · Không tìm thấy: 0") && !page.contains("<td>FT1001</td>"), "{page}");
+    citizen(&app, "congdan", CITIZEN).await;
+    let mut citizen_browser = app.browser();
+    citizen_browser.sign_in("congdan", PASSWORD).await;
+    assert_eq!(citizen_browser.get("/finance/reconciliation").await.status(), StatusCode::FORBIDDEN);
+}
