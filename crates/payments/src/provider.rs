@@ -70,8 +70,10 @@ pub trait Provider: Send + Sync + 'static {
 #[serde(rename_all = "camelCase")]
 pub struct Webhook {
     /// `00` for a successful transfer.
+    #[schema(pattern = "^[0-9]{2}$")]
     pub code: String,
     /// In words.
+    #[schema(pattern = "^[ -~]{0,200}$")]
     pub desc: String,
     /// The transfer.
     pub data: WebhookData,
@@ -82,16 +84,22 @@ pub struct Webhook {
 #[serde(rename_all = "camelCase")]
 pub struct WebhookData {
     /// The bank's transaction id.
+    #[schema(pattern = "^[!-~]{1,64}$")]
     pub reference: String,
     /// The bill reference.
+    #[schema(pattern = "^[!-~]{1,64}$")]
     pub order_code: String,
     /// Whole đồng.
+    #[schema(minimum = 1, maximum = 9_999_999_999_999_i64)]
     pub amount: i64,
     /// The beneficiary account.
+    #[schema(pattern = "^[!-~]{1,19}$")]
     pub account_number: String,
     /// The transfer's description as the payer's bank wrote it.
+    #[schema(pattern = "^[ -~]{0,200}$")]
     pub description: String,
     /// Unix seconds.
+    #[schema(minimum = 0)]
     pub transaction_date_time: i64,
 }
 
