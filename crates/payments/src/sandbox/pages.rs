@@ -39,7 +39,7 @@ fn fail(e: impl std::fmt::Display) -> Response {
 }
 
 #[derive(Template)]
-#[template(path = "sandbox/home.html")]
+#[template(path = "sandbox_home.html")]
 struct Home {
     error: Option<String>,
     today: String,
@@ -54,7 +54,7 @@ async fn home() -> Response {
 }
 
 #[derive(Template)]
-#[template(path = "sandbox/confirm.html")]
+#[template(path = "sandbox_confirm.html")]
 struct Confirm {
     qr: VietQr,
     payload: String,
@@ -134,7 +134,7 @@ async fn pay(State(sandbox): State<Sandbox>, Form(form): Form<PayForm>) -> Respo
 }
 
 #[derive(Template)]
-#[template(path = "sandbox/transfer.html")]
+#[template(path = "sandbox_transfer.html")]
 struct TransferPage {
     transfer: store::Transfer,
     attempts: i64,
