@@ -394,8 +394,7 @@ async fn a_paid_bill_has_an_e_receipt_that_anyone_can_check_at_verify() {
     assert!(receipt.contains("Biên lai điện tử") && receipt.contains("15.000 ₫") && receipt.contains("<svg"));
 
     let paid = payments::store::bill(&app.db.db, &bill.reference).await.unwrap().unwrap();
-    let (_, issued) =
-        payments::receipt::issue(&app.db.db, &app.keyring, &paid, &Actor::system("test")).await.unwrap();
+    let (_, issued) = payments::receipt::issue(&app.db.db, &app.keyring, &paid, &Actor::system("test")).await.unwrap();
     let answer: Value = TestApp::client()
         .post(app.url("/api/v1/verify"))
         .json(&serde_json::json!({ "qr": issued.qr_text }))
