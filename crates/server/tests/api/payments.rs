@@ -475,3 +475,32 @@ async fn a_finance_officer_reconciles_the_statement_with_their_agencys_payments(
     citizen_browser.sign_in("congdan", PASSWORD).await;
     assert_eq!(citizen_browser.get("/finance/reconciliation").await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_sandbox_bank_reads_an_uploaded_image_of_the_vietqr() {
+    let app = TestApp::spawn().await;
+    let bill = bill_for(&app.db.db, CITIZEN, 20_000, 1).await;
+    let payload = payments::service::vietqr(&payments::PaymentsConfig::demo(), &bill).encode();
+    let png = trust::qr::render_png(&payload, 4).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (_bank, base) = sandbox(dir.path(), app.url("/api/v1/payments/callbacks/sandbox")).await;
+    let boundary = "congso-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"payload\"\r\n\r\n\r\n--{boundary}\r\n\
+         Content-Disposition: form-data; name=\"image\"; filename=\"qr.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&png);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let confirm = TestApp::client()
+        .post(format!("{base}/parse"))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(confirm.contains(bill.reference.as_str()) && confirm.contains("value=\"20000\""), "{confirm}");
+}
