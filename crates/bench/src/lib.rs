@@ -3,5 +3,6 @@
 
 pub mod credentials;
 pub mod ledger;
+pub mod payments;
 pub mod portal;
 pub mod registry;

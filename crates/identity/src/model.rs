@@ -73,11 +73,14 @@ pub enum Role {
     Teacher,
     /// Cán bộ thống kê — reads aggregate reports, never a person's record.
     Analyst,
+    /// Cán bộ tài chính — reconciles their agency's bills with the bank's statements and looks into the payments
+    /// held for review; sees who paid what.
+    FinanceOfficer,
 }
 
 impl Role {
     /// Every role, in the order forms list them.
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::OneStopReceiver,
         Role::Specialist,
         Role::Approver,
@@ -85,6 +88,7 @@ impl Role {
         Role::HealthWorker,
         Role::Teacher,
         Role::Analyst,
+        Role::FinanceOfficer,
         Role::Administrator,
     ];
 
@@ -99,6 +103,7 @@ impl Role {
             Role::HealthWorker => "health_worker",
             Role::Teacher => "teacher",
             Role::Analyst => "analyst",
+            Role::FinanceOfficer => "finance_officer",
         }
     }
 
@@ -113,7 +118,8 @@ impl Role {
             | Role::Approver
             | Role::RegistryClerk
             | Role::HealthWorker
-            | Role::Teacher => true,
+            | Role::Teacher
+            | Role::FinanceOfficer => true,
             Role::Analyst | Role::Administrator => false,
         }
     }
@@ -137,6 +143,7 @@ impl Role {
             Role::HealthWorker => "role.health_worker",
             Role::Teacher => "role.teacher",
             Role::Analyst => "role.analyst",
+            Role::FinanceOfficer => "role.finance_officer",
         }
     }
 }

@@ -42,6 +42,9 @@ pub enum Action {
     /// Change a citizen's assurance level after checking their identity in person, in the territory
     /// of the citizen's record (the nation for a citizen with no commune).
     ChangeAssurance(Territory),
+    /// Reconcile payments with the bank's statements and see the payments held for review: what it shows is
+    /// narrowed to the agencies the caller is finance officer of ([`agencies`]).
+    ReconcilePayments,
 }
 
 /// Whose account an action touches, as far as the policy cares: the caller's own or someone else's.
@@ -85,6 +88,15 @@ pub fn territories(principal: &Principal, role: Role) -> Option<Vec<kernel::Admi
     Some(units)
 }
 
+/// The agencies in which `principal` holds `role` (a role held with no agency counts for none): what a view of
+/// agencies' records (payments) is narrowed to.
+pub fn agencies(principal: &Principal, role: Role) -> Vec<kernel::AgencyCode> {
+    if principal.must_enrol_mfa() {
+        return Vec::new();
+    }
+    principal.roles.iter().filter(|r| r.role == role).filter_map(|r| r.agency.clone()).collect()
+}
+
 /// Decides whether `principal` may do `action`.
 pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
     if allows(principal, action) {
@@ -114,6 +126,7 @@ pub fn allows(principal: &Principal, action: Action) -> bool {
         Action::ReadPopulation(t) | Action::WritePopulation(t) => has_role(principal, Role::RegistryClerk, t),
         // The registry clerk who keeps the citizen's record is the one who sees them and their papers in person.
         Action::ChangeAssurance(t) => has_role(principal, Role::RegistryClerk, t),
+        Action::ReconcilePayments => !agencies(principal, Role::FinanceOfficer).is_empty(),
     }
 }
 
@@ -296,6 +309,27 @@ mod tests {
     }
 
     #[test]
+    fn finance_officers_reconcile_the_payments_of_their_own_agencies() {
+        let agency: kernel::AgencyCode = "UBND.00070".parse().unwrap();
+        let officer = principal(vec![RoleAssignment {
+            role: Role::FinanceOfficer,
+            agency: Some(agency.clone()),
+            territory: unit("00070"),
+        }]);
+        assert_eq!(authorize(&officer, Action::ReconcilePayments), Ok(()));
+        assert_eq!(agencies(&officer, Role::FinanceOfficer), [agency]);
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::FinanceOfficer) {
+            assert_eq!(
+                authorize(&holding(role, Territory::Nation), Action::ReconcilePayments),
+                Err(Denied),
+                "{role:?}"
+            );
+        }
+        let nowhere = holding(Role::FinanceOfficer, Territory::Nation);
+        assert_eq!(authorize(&nowhere, Action::ReconcilePayments), Err(Denied));
+    }
+
+    #[test]
     fn roles_that_read_personal_data_take_four_eyes() {
         let reads: Vec<Role> = Role::ALL.into_iter().filter(|r| r.reads_personal_data()).collect();
         assert_eq!(
@@ -306,7 +340,8 @@ mod tests {
                 Role::Approver,
                 Role::RegistryClerk,
                 Role::HealthWorker,
-                Role::Teacher
+                Role::Teacher,
+                Role::FinanceOfficer
             ]
         );
         let immediate: Vec<Role> = Role::ALL.into_iter().filter(|r| !r.needs_second_administrator()).collect();

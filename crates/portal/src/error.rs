@@ -82,6 +82,12 @@ pub enum PortalError {
     /// An attachment was refused or could not be stored.
     #[error("file: {0}")]
     File(#[from] files::FileError),
+    /// The fee's bill could not be made.
+    #[error("payments: {0}")]
+    Payments(#[from] payments::error::PaymentsError),
+    /// A procedure's fee that is no amount a bill can carry (a catalogue error).
+    #[error("the fee: {0}")]
+    Fee(String),
     /// A notice could not be queued or sent.
     #[error("notice: {0}")]
     Notice(String),
@@ -134,6 +140,8 @@ impl Localized for PortalError {
                 | Self::Catalogue(_)
                 | Self::Credential(_)
                 | Self::Notice(_)
+                | Self::Payments(_)
+                | Self::Fee(_)
                 | Self::Sql(_)
                 | Self::Ledger(_),
                 Lang::Vi,

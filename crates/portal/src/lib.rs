@@ -22,6 +22,7 @@ pub mod attachments;
 pub mod catalogue;
 pub mod deadlines;
 pub mod error;
+pub mod fees;
 pub mod model;
 pub mod notices;
 pub mod office;

@@ -22,6 +22,18 @@ fn directory() -> identity::directory::Directory {
     std::sync::Arc::new(registry::directory::Population)
 }
 
+/// Payments' accounts and banks, read from `CONGSO_PAYMENTS_*` (the start has already refused settings it cannot
+/// read, see `cli::run_server`), and the slices that hear of paid bills.
+fn payments() -> payments::Payments {
+    let config = payments::PaymentsConfig::load(&|k| std::env::var(k).ok()).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "no bank's callbacks are accepted");
+        payments::PaymentsConfig::refusing()
+    });
+    let listeners = payments::Listeners::default()
+        .with(payments::model::BillForKind::Dossier, portal::fees::DossierFees::listener());
+    payments::Payments::new(config, listeners)
+}
+
 /// Every slice's API, relative to `/api/v1`: routes and their OpenAPI operations together.
 pub fn api() -> ApiRouter {
     ApiRouter::new()
@@ -31,6 +43,7 @@ pub fn api() -> ApiRouter {
         .merge(ledger::api_routes())
         .merge(credentials::api_routes())
         .merge(portal::api_routes())
+        .merge(payments::api_routes(payments()))
 }
 
 /// The largest request body accepted anywhere but uploads (`/verify` takes photos up to
@@ -62,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ledger::routes())
         .merge(credentials::routes())
         .merge(portal::routes())
+        .merge(payments::routes(payments()))
         .merge(web::routes())
         .merge(api)
         .fallback(not_found)

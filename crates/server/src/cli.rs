@@ -96,6 +96,8 @@ enum Command {
         #[command(flatten)]
         store: Overrides,
     },
+    /// The sandbox bank: plays a bank for the demo and tests (pays VietQR codes, calls congso back).
+    SandboxBank(payments::sandbox::SandboxCommand),
     /// Measure performance against baselines (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(Bench),
@@ -124,6 +126,8 @@ enum Bench {
     Credentials(bench::credentials::CredentialBench),
     /// Dossiers end to end against bare registry writes.
     Portal(bench::portal::PortalBench),
+    /// Payments: banks' callbacks verified and applied per second, against the bare insert of a payment row.
+    Payments(bench::payments::PaymentsBench),
 }
 
 pub(crate) fn settings(overrides: &Overrides) -> anyhow::Result<Settings> {
@@ -176,6 +180,10 @@ impl Cli {
                 init_tracing();
                 let settings = settings(&overrides)?;
                 let public_url = settings.required_public_url()?;
+                // The published sandbox secret is warned of, not refused: the demo and test servers run with it.
+                if let Err(e) = payments::PaymentsConfig::load(&|k| std::env::var(k).ok())?.check_for_production() {
+                    tracing::warn!("{e}");
+                }
                 let db = open(&settings).await?;
                 let keyring = crate::trust_cli::open_keyring(&settings, &db).await?;
                 run_server(settings, public_url, db, keyring).await
@@ -221,10 +229,15 @@ impl Cli {
             Command::Verify(command) => command.run(),
             Command::Bench(Bench::Ledger(bench)) => bench.run().await,
             Command::Bench(Bench::Portal(bench)) => bench.run().await,
+            Command::Bench(Bench::Payments(bench)) => bench.run().await,
             Command::Import { command, store } => command.run(&open(&settings(&store)?).await?).await,
             Command::Openapi => {
                 println!("{}", serde_json::to_string_pretty(&crate::openapi::spec())?);
                 Ok(())
+            }
+            Command::SandboxBank(command) => {
+                init_tracing();
+                command.run().await
             }
             Command::Version => {
                 println!("congso {}", env!("CARGO_PKG_VERSION"));
@@ -243,6 +256,8 @@ pub(crate) async fn run_server(
 ) -> anyhow::Result<()> {
     // A broken procedure file stops the start, naming the file and the field.
     portal::Catalogue::builtin()?;
+    // Unreadable payments settings stop the start.
+    payments::PaymentsConfig::load(&|k| std::env::var(k).ok())?;
     let listener =
         TcpListener::bind(settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(listen = %settings.listen, database = %store::redact_url(&settings.database_url()), "congso serving");

@@ -108,6 +108,8 @@ pub async fn run(listen: String, data_dir: PathBuf) -> anyhow::Result<()> {
             png.display()
         );
     }
+    let bank = start_sandbox_bank(&settings).await?;
+    println!("\nSandbox bank (pays the VietQR of congdan's bills at {public_url}/me/payments): {bank}");
     println!("\nMail congso sends (password reset links) is written to {}", settings.data_dir.join("outbox").display());
     println!();
     crate::cli::run_server(settings, public_url, db, keyring).await
@@ -262,6 +264,29 @@ async fn seed_citizen(db: &Db, commune: &str) -> anyhow::Result<String> {
         Err(e) => return Err(e.into()),
     }
     Ok(format!("citizen {} ({})", person.full_name, person.personal_id))
+}
+
+/// The sandbox bank beside the demo, ten ports up, calling the demo back; its address.
+async fn start_sandbox_bank(settings: &Settings) -> anyhow::Result<String> {
+    let port = settings.listen.port().checked_add(10).ok_or_else(|| anyhow::anyhow!("no port for the sandbox bank"))?;
+    let listen = std::net::SocketAddr::new(settings.listen.ip(), port);
+    let config = payments::sandbox::SandboxConfig {
+        callback_url: format!("http://127.0.0.1:{}/api/v1/payments/callbacks/sandbox", settings.listen.port()),
+        secret: std::env::var("CONGSO_PAYMENTS_SANDBOX_SECRET")
+            .unwrap_or_else(|_| payments::config::DEMO_SECRET.to_owned()),
+        first_retry: std::time::Duration::from_secs(1),
+        max_retry: std::time::Duration::from_secs(60),
+    };
+    let sandbox = payments::sandbox::Sandbox::open(&settings.data_dir.join("sandbox-bank.db"), config).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("the sandbox bank cannot listen on {listen}: {e}"))?;
+    tokio::spawn(async move {
+        if let Err(e) = payments::sandbox::serve(listener, sandbox, std::future::pending()).await {
+            tracing::error!(error = %e, "the sandbox bank stopped");
+        }
+    });
+    Ok(format!("http://localhost:{port}"))
 }
 
 /// The demo citizen's (`congdan`) digital ID, issued at demo start and written into `dir` as `ID.txt`, `ID.png`

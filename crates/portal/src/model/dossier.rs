@@ -14,6 +14,8 @@ use super::ProcedureCode;
 pub enum DossierStatus {
     /// Opened by the applicant, not yet submitted: only they see it.
     Draft,
+    /// Submitted under a procedure with a fee: waiting for the payment, which moves it on by itself.
+    AwaitingPayment,
     /// Submitted, waiting at the receiving agency's counter.
     Submitted,
     /// Accepted: the clock runs, the current step's officials have it.
@@ -28,8 +30,9 @@ pub enum DossierStatus {
 
 impl DossierStatus {
     /// Every status.
-    pub const ALL: [DossierStatus; 6] = [
+    pub const ALL: [DossierStatus; 7] = [
         DossierStatus::Draft,
+        DossierStatus::AwaitingPayment,
         DossierStatus::Submitted,
         DossierStatus::Processing,
         DossierStatus::AwaitingSupplement,
@@ -41,6 +44,7 @@ impl DossierStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             DossierStatus::Draft => "draft",
+            DossierStatus::AwaitingPayment => "awaiting_payment",
             DossierStatus::Submitted => "submitted",
             DossierStatus::Processing => "processing",
             DossierStatus::AwaitingSupplement => "awaiting_supplement",

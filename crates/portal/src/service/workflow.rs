@@ -147,6 +147,11 @@ pub async fn submit(db: &Db, me: &Principal, code: &DossierCode, sent: &FormValu
     after.submitted_at = Some(now.unix_timestamp());
     after.version += 1;
     let actor = applicant_actor(me);
+    if procedure.fee_vnd > 0 {
+        // The fee is asked for with the submission; its payment moves the dossier on (`crate::fees`).
+        after.status = DossierStatus::AwaitingPayment;
+        crate::fees::bill_in(&mut tx, db.backend(), procedure, &after, &actor, now).await?;
+    }
     save(&mut tx, db.backend(), &after, Happened::new(&actor, "submitted", now.unix_timestamp())).await?;
     tx.commit().await?;
     tracing::info!(dossier = %after.code, "dossier submitted");

@@ -23,6 +23,8 @@ enum Rule {
     Admin,
     /// Dossiers: the applicant's own, or an official's where the dossier is at a step of theirs.
     Dossier,
+    /// A bank, by its signature over the body (no account can call it; unsigned, everyone gets 401).
+    Signed,
 }
 
 fn rule(method: &Method, path: &str) -> Rule {
@@ -35,6 +37,8 @@ fn rule(method: &Method, path: &str) -> Rule {
         ("GET", "/api/v1/dossiers/{code}/status") => Rule::Public,
         (_, p) if p.starts_with("/api/v1/dossiers") || p == "/api/v1/tasks" => Rule::Dossier,
         ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
+        ("GET", "/api/v1/payments/bills" | "/api/v1/payments/bills/{reference}") => Rule::Own,
+        ("POST", "/api/v1/payments/callbacks/{provider}") => Rule::Signed,
         ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
         (_, p)
             if ["/api/v1/admin/officials", "/api/v1/admin/agencies", "/api/v1/admin/role-grants"]
@@ -213,7 +217,9 @@ impl Cast {
             .replace("{kind}", "birth_certificate")
             .replace("{id}", &self.official.to_string())
             .replace("{assignment}", &self.official_assignment.to_string())
-            .replace("{grant}", &grant.to_string());
+            .replace("{grant}", &grant.to_string())
+            .replace("{provider}", "sandbox")
+            .replace("{reference}", "TT23456789ABCD");
         let query = match path.as_str() {
             "/api/v1/citizens" => "?q=n",
             p if p.starts_with("/api/v1/citizens/") || p.starts_with("/api/v1/households/") => "?purpose=verification",
@@ -251,6 +257,10 @@ impl Cast {
             "actOnDossier" => Some(json!({ "action": "accept", "version": 2 })),
             "rateDossier" => Some(json!({ "rating": 5 })),
             "attachToDossier" => Some(json!({})),
+            "paymentCallback" => Some(json!({ "code": "00", "desc": "success", "data": {
+                "reference": "FT1", "orderCode": "TT23456789ABCD", "amount": 1000, "accountNumber": "0011002345678",
+                "description": "x", "transactionDateTime": 0,
+            } })),
             other => panic!("give operation {other} a well-formed body in tests/api/access.rs"),
         }
     }
@@ -334,6 +344,11 @@ async fn every_api_operation_refuses_whoever_may_not_use_it() {
                     assert_eq!(clerk, StatusCode::FORBIDDEN, "{seen}");
                     assert!(admin.is_success(), "{seen}");
                 }
+                Rule::Signed => {
+                    for status in [anonymous, citizen, clerk, admin] {
+                        assert_eq!(status, StatusCode::UNAUTHORIZED, "{seen}");
+                    }
+                }
             }
             checked += 1;
         }
@@ -365,7 +380,7 @@ async fn every_unsafe_api_operation_refuses_a_session_without_its_csrf_token() {
         for (method, operation) in item.as_object().unwrap() {
             let method: Method = method.to_uppercase().parse().unwrap();
             // Public operations do not act as the session (verifying a QR code changes nothing).
-            if method.is_safe() || rule(&method, path) == Rule::Public {
+            if method.is_safe() || matches!(rule(&method, path), Rule::Public | Rule::Signed) {
                 continue;
             }
             let id = operation["operationId"].as_str().unwrap();

@@ -138,3 +138,51 @@ async fn on_a_phone_a_visitor_finds_a_procedure_from_the_navigation() {
     assert!(b.current_url().await.unwrap().query().unwrap_or_default().contains("procedures"));
     b.close().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
+async fn on_a_phone_a_citizen_pays_a_bill_through_the_sandbox_bank_and_sees_it_paid() {
+    use crate::payments::{CITIZEN, bill_for, citizen, sandbox};
+    let app = TestApp::spawn().await;
+    let bill = bill_for(&app.db.db, CITIZEN, 15_000, 1).await;
+    citizen(&app, "congdan", CITIZEN).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_bank, bank) = sandbox(dir.path(), app.url("/api/v1/payments/callbacks/sandbox")).await;
+    let (_driver, b) = browser().await;
+    b.set_window_size(390, 844).await.unwrap();
+    b.goto(&app.url("/")).await.unwrap();
+    b.find(Locator::LinkText("Khoản cần thanh toán")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Id("username")).await.unwrap().send_keys("congdan").await.unwrap();
+    b.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    b.find(Locator::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::LinkText(bill.reference.as_str())).await.unwrap().click().await.unwrap();
+    let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
+    assert_eq!(b.execute(fits, vec![]).await.unwrap(), serde_json::json!(true), "the bill is wider than a phone");
+    b.wait().for_element(Locator::Css(".qr svg")).await.unwrap();
+    b.find(Locator::Css("details summary")).await.unwrap().click().await.unwrap();
+    let payload = b.find(Locator::Id("vietqr-payload")).await.unwrap().text().await.unwrap();
+    let bill_page = b.current_url().await.unwrap();
+
+    // The citizen's "banking app": the sandbox bank's page, where the VietQR is pasted and paid.
+    b.goto(&bank).await.unwrap();
+    b.find(Locator::Id("payload")).await.unwrap().send_keys(&payload).await.unwrap();
+    b.find(Locator::Id("read")).await.unwrap().click().await.unwrap();
+    let amount = b.wait().for_element(Locator::Id("amount")).await.unwrap();
+    assert_eq!(amount.attr("value").await.unwrap().as_deref(), Some("15000"));
+    assert_eq!(b.find(Locator::Id("bill")).await.unwrap().text().await.unwrap(), bill.reference.as_str());
+    b.find(Locator::Id("pay")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Id("result")).await.unwrap();
+
+    // Back on congso, the bill is paid once the bank's callback is in.
+    let mut status = String::new();
+    for _ in 0..50 {
+        b.goto(bill_page.as_str()).await.unwrap();
+        status = b.find(Locator::Id("bill-status")).await.unwrap().text().await.unwrap();
+        if status == "Đã thanh toán" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "Đã thanh toán");
+    b.close().await.unwrap();
+}

@@ -19,6 +19,7 @@ mod mfa;
 mod officials;
 mod oidc;
 mod openapi;
+mod payments;
 mod portal;
 mod portal_browser;
 mod ratelimit;

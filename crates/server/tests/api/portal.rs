@@ -486,3 +486,62 @@ async fn at_the_one_stop_counter_a_receiver_files_for_a_citizen_who_came_in_pers
     let (status, _) = api.post(&receiver, &format!("/api/v1/dossiers/{code}/submit"), json!({ "form": {} })).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "once submitted, the receiver works it as an official");
 }
+
+#[tokio::test]
+async fn a_fee_is_asked_for_at_submission_and_its_payment_moves_the_dossier_on() {
+    let app = TestApp::spawn().await;
+    let (_, commune) = citizen(&app, 2).await;
+    let receiver =
+        official(&app, "tiepnhan", Role::OneStopReceiver, &format!("CA.{commune}"), crate::helpers::unit(&commune))
+            .await;
+    let token = citizen_token(&app).await;
+    let api = Api { app: &app };
+    let (_, dossier) = api.post(&token, "/api/v1/dossiers", json!({ "procedure": "tam-tru" })).await;
+    let code = dossier["code"].as_str().unwrap().to_owned();
+    let mut form = dossier["form"].clone();
+    form["address"] = json!("Số 5 ngõ 12 phố Huế");
+    form["months"] = json!("12");
+    let (status, submitted) =
+        api.post(&token, &format!("/api/v1/dossiers/{code}/submit"), json!({ "form": form })).await;
+    assert_eq!(status, StatusCode::OK, "{submitted}");
+    assert_eq!(submitted["status"], "awaiting_payment");
+    assert_eq!(api.get(&receiver, "/api/v1/tasks").await.1, json!([]), "not at the counter until paid");
+
+    // The bill is among the citizen's payments due; the bank's signed callback pays it.
+    let (_, bills) = api.get(&token, "/api/v1/payments/bills").await;
+    let bill = bills.as_array().unwrap().iter().find(|b| b["amount"] == 15000).expect("the fee's bill");
+    let reference: payments::model::BillRef = bill["reference"].as_str().unwrap().parse().unwrap();
+    let body = serde_json::to_vec(&payments::provider::Webhook {
+        code: "00".into(),
+        desc: "success".into(),
+        data: payments::provider::WebhookData {
+            reference: "FT26120100001".into(),
+            order_code: reference.to_string(),
+            amount: 15000,
+            account_number: "0011002345678".into(),
+            description: reference.to_string(),
+            transaction_date_time: time::OffsetDateTime::now_utc().unix_timestamp(),
+        },
+    })
+    .unwrap();
+    let at = time::OffsetDateTime::now_utc().unix_timestamp();
+    let r = TestApp::client()
+        .post(app.url("/api/v1/payments/callbacks/sandbox"))
+        .header("content-type", "application/json")
+        .header(payments::provider::TIMESTAMP_HEADER, at.to_string())
+        .header(
+            payments::provider::SIGNATURE_HEADER,
+            payments::provider::sign(payments::config::DEMO_SECRET.as_bytes(), at, &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let (_, view) = api.get(&token, &format!("/api/v1/dossiers/{code}")).await;
+    assert_eq!(view["dossier"]["status"], "submitted", "{view}");
+    let (_, tasks) = api.get(&receiver, "/api/v1/tasks").await;
+    assert_eq!(tasks[0]["dossier"]["code"], code.as_str());
+    let (ok, out) = crate::helpers::ledger_verify(&app, None);
+    assert!(ok, "{out}");
+}

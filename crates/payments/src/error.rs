@@ -1,0 +1,74 @@
+//! The payments' errors, and the one place they become HTTP answers.
+
+use std::borrow::Cow;
+
+use kernel::{Lang, Localized};
+
+use crate::provider::CallbackError;
+
+/// What payments refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentsError {
+    /// No bill has this reference, or it is not the caller's (the same answer, so that references cannot be
+    /// probed).
+    #[error("no such bill")]
+    NoBill,
+    /// Only a bill still waiting for payment can be cancelled.
+    #[error("the bill is no longer pending")]
+    NotPending,
+    /// Only a paid bill has a receipt.
+    #[error("the bill is not paid")]
+    NotPaid,
+    /// The receipt could not be signed or recorded.
+    #[error("receipt: {0}")]
+    Credential(#[from] credentials::CredentialError),
+    /// A bill's input is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// A callback was refused.
+    #[error(transparent)]
+    Callback(#[from] CallbackError),
+    /// The slice the bill pays for could not take the payment; nothing was written.
+    #[error("the paid record could not be moved on: {0}")]
+    Listener(anyhow::Error),
+    /// The database failed.
+    #[error(transparent)]
+    Sql(#[from] store::sqlx::Error),
+    /// The ledger could not record it, so nothing was written.
+    #[error("ledger: {0}")]
+    Ledger(#[from] trust::ledger::LedgerError),
+    /// A QR code could not be drawn.
+    #[error("QR: {0}")]
+    Qr(#[from] trust::qr::QrError),
+}
+
+impl Localized for PaymentsError {
+    fn message(&self, lang: Lang) -> Cow<'static, str> {
+        match (self, lang) {
+            (Self::NoBill, Lang::Vi) => "Không có khoản thu này.".into(),
+            (Self::NotPending, Lang::Vi) => "Khoản thu này không còn chờ thanh toán.".into(),
+            (Self::NotPaid, Lang::Vi) => "Khoản thu này chưa được thanh toán.".into(),
+            (Self::Credential(_), Lang::Vi) => "Chưa cấp được biên lai điện tử.".into(),
+            (Self::Invalid(_), Lang::Vi) => "Thông tin khoản thu không hợp lệ.".into(),
+            (Self::Callback(CallbackError::UnknownProvider(_)), Lang::Vi) => "Không có đơn vị thanh toán này.".into(),
+            (Self::Callback(_), Lang::Vi) => "Thông báo thanh toán không hợp lệ.".into(),
+            (Self::Listener(_) | Self::Sql(_) | Self::Ledger(_) | Self::Qr(_), Lang::Vi) => "Hệ thống gặp lỗi.".into(),
+            (other, Lang::En) => other.to_string().into(),
+        }
+    }
+}
+
+impl From<PaymentsError> for web::AppError {
+    fn from(e: PaymentsError) -> Self {
+        match e {
+            PaymentsError::NoBill | PaymentsError::Callback(CallbackError::UnknownProvider(_)) => {
+                web::AppError::NotFound
+            }
+            PaymentsError::NotPending | PaymentsError::NotPaid => web::AppError::conflict(e),
+            PaymentsError::Invalid(_) => web::AppError::invalid("bill", e),
+            PaymentsError::Callback(CallbackError::Body(_)) => web::AppError::bad_request(e),
+            PaymentsError::Callback(_) => web::AppError::Unauthenticated,
+            other => web::AppError::Internal(other.into()),
+        }
+    }
+}

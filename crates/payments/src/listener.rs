@@ -1,0 +1,44 @@
+//! How the slice a bill pays for hears that it is paid: inside the transaction that records the payment, so the
+//! dossier moves on together with its bill or not at all. Payments defines the question; the portal (and, later,
+//! the hospital and school slices) answers it, and the server hands the answers to payments' routes, as it hands
+//! the registry's directory to identity's.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use store::{Backend, Tx};
+
+use crate::model::{Bill, BillForKind};
+
+/// A boxed future, so that listeners can be trait objects.
+pub type Heard<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
+
+/// A slice that wants to know when its bills are paid.
+pub trait PaidListener: Send + Sync + 'static {
+    /// `bill` is paid. Runs in the payment's transaction `tx` (append ledger entries with `backend`); an error
+    /// rolls the payment back, and the bank's retry brings it again.
+    fn paid<'a>(&'a self, tx: &'a mut Tx, backend: Backend, bill: &'a Bill) -> Heard<'a>;
+}
+
+/// The listeners, by the kind of record a bill pays for. A kind with none is paid without telling anyone.
+#[derive(Clone, Default)]
+pub struct Listeners(Arc<BTreeMap<BillForKind, Arc<dyn PaidListener>>>);
+
+impl Listeners {
+    /// These listeners and `listener` for bills of `kind`.
+    pub fn with(self, kind: BillForKind, listener: Arc<dyn PaidListener>) -> Listeners {
+        let mut map = (*self.0).clone();
+        map.insert(kind, listener);
+        Listeners(Arc::new(map))
+    }
+
+    /// Tells the listener of the bill's kind, if there is one.
+    pub async fn paid(&self, tx: &mut Tx, backend: Backend, bill: &Bill) -> anyhow::Result<()> {
+        match self.0.get(&bill.pays_for.kind()) {
+            Some(listener) => listener.paid(tx, backend, bill).await,
+            None => Ok(()),
+        }
+    }
+}
