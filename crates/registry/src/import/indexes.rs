@@ -74,8 +74,10 @@ pub(super) async fn defer_if_empty(db: &Db) -> Result<bool, RegistryError> {
     Ok(empty)
 }
 
-/// Makes every deferred index that is missing, each in its own transaction, under the startup lock so that two
-/// processes never make the same one. When none is missing it only reads the catalogue.
+/// Makes every deferred index that is missing, each in its own write transaction that looks for it first. Two
+/// processes never make the same one: on SQLite write transactions take turns, on PostgreSQL each holds a
+/// transaction-scoped advisory lock of its own (not the startup lock, which the demo's first start already holds
+/// when its seed imports the synthetic population). When none is missing it only reads the catalogue.
 pub async fn restore(db: &Db) -> anyhow::Result<()> {
     let mut conn = db.pool().acquire().await?;
     let mut missing = false;
@@ -86,20 +88,22 @@ pub async fn restore(db: &Db) -> anyhow::Result<()> {
     if !missing {
         return Ok(());
     }
-    db.exclusive_startup(|| async {
-        for index in deferred(db.backend()) {
-            // Looked for in the transaction that makes it: the statement also brings the connection's copy of the
-            // schema up to date, which SQLite would otherwise consult as it was before another connection's drop.
-            let mut tx = db.begin_write().await?;
-            if !exists(&mut tx, db.backend(), index.name).await? {
-                sqlx::query(index.create).execute(&mut *tx).await?;
-                tracing::info!(index = index.name, "made a registry index that a bulk import had deferred");
-            }
-            tx.commit().await?;
+    for index in deferred(db.backend()) {
+        let mut tx = db.begin_write().await?;
+        if db.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext('congso.registry.deferred_indexes'))::text")
+                .execute(&mut *tx)
+                .await?;
         }
-        Ok(())
-    })
-    .await
+        // Looked for in the transaction that makes it: the statement also brings the connection's copy of the
+        // schema up to date, which SQLite would otherwise consult as it was before another connection's drop.
+        if !exists(&mut tx, db.backend(), index.name).await? {
+            sqlx::query(index.create).execute(&mut *tx).await?;
+            tracing::info!(index = index.name, "made a registry index that a bulk import had deferred");
+        }
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
