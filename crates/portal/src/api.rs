@@ -37,8 +37,8 @@ pub fn routes() -> ApiRouter {
 /// Attaches a paper of `kind` to the caller's draft (or dossier waiting for a supplement): the body is the file,
 /// its type sniffed from the bytes and checked, with the procedure's size limit for that paper.
 #[utoipa::path(post, path = "/dossiers/{code}/attachments/{kind}", operation_id = "attachToDossier", tag = "portal",
-    params(("code" = String, Path, description = CODE), ("kind" = String, Path, description = "The paper's kind, as the procedure names it"),
-        ("X-File-Name" = Option<String>, Header, description = "The file's name, kept to show back")),
+    params(("code" = String, Path, pattern = "^[A-Z][A-Z0-9.]{1,19}-[0-9]{6}-[0-9]{6}$", description = CODE), ("kind" = String, Path, pattern = "^[a-z0-9_]{1,40}$", description = "The paper's kind, as the procedure names it"),
+        ("X-File-Name" = Option<String>, Header, pattern = "^[^\\x00-\\x1f]{1,200}$", description = "The file's name, kept to show back")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 204, description = "Attached"), NotFound, Conflict, Invalid))]
 pub async fn attach(
@@ -77,17 +77,18 @@ pub async fn one(Path(code): Path<String>) -> AppResult<Json<Procedure>> {
 #[serde(deny_unknown_fields)]
 pub struct NewDossier {
     /// The procedure's code.
+    #[schema(pattern = "^[a-z0-9-]{2,64}$")]
     pub procedure: String,
     /// At the one-stop counter: the personal ID number of the citizen who came in person, for whom the receiver
     /// files it. Absent when a citizen files their own.
-    #[schema(value_type = Option<String>, example = "001203012345")]
+    #[schema(value_type = Option<String>, example = "001203012345", pattern = "^[0-9]{12}$")]
     pub applicant: Option<String>,
 }
 
 /// Opens a draft dossier under a procedure, its form prefilled from the registry. With an `Idempotency-Key`
 /// header, the same key again gives back the dossier it opened.
 #[utoipa::path(post, path = "/dossiers", operation_id = "openDossier", tag = "portal",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 64 characters; a retry with the same key opens nothing new")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,64}$", description = "Up to 64 characters; a retry with the same key opens nothing new")),
     request_body = NewDossier,
     responses((status = 201, body = Dossier), NotFound, Conflict))]
 pub async fn open(
@@ -137,7 +138,7 @@ const CODE: &str = "The dossier's code, such as UBND.00070-261201-000042";
 /// One dossier: the applicant's own, or one at an agency where the caller acts on it (that official's read is
 /// recorded in the ledger with the purpose "dossier"). Anyone else: 404.
 #[utoipa::path(get, path = "/dossiers/{code}", operation_id = "getDossier", tag = "portal",
-    params(("code" = String, Path, description = CODE)),
+    params(("code" = String, Path, pattern = "^[A-Z][A-Z0-9.]{1,19}-[0-9]{6}-[0-9]{6}$", description = CODE)),
     responses((status = 200, body = DossierView), NotFound))]
 pub async fn get_dossier(
     State(state): State<AppState>,
@@ -159,7 +160,7 @@ pub struct FormBody {
 /// Submits the caller's draft: every field parsed (422 names each problem), the required papers attached.
 /// Submitting one already submitted changes nothing.
 #[utoipa::path(post, path = "/dossiers/{code}/submit", operation_id = "submitDossier", tag = "portal",
-    params(("code" = String, Path, description = CODE)), request_body = FormBody,
+    params(("code" = String, Path, pattern = "^[A-Z][A-Z0-9.]{1,19}-[0-9]{6}-[0-9]{6}$", description = CODE)), request_body = FormBody,
     responses((status = 200, body = Dossier), NotFound, Conflict, Invalid))]
 pub async fn submit(
     State(state): State<AppState>,
@@ -172,7 +173,7 @@ pub async fn submit(
 
 /// Answers a request for a supplement with the corrected form; the clock starts again.
 #[utoipa::path(post, path = "/dossiers/{code}/supplement", operation_id = "supplementDossier", tag = "portal",
-    params(("code" = String, Path, description = CODE)), request_body = FormBody,
+    params(("code" = String, Path, pattern = "^[A-Z][A-Z0-9.]{1,19}-[0-9]{6}-[0-9]{6}$", description = CODE)), request_body = FormBody,
     responses((status = 200, body = Dossier), NotFound, Conflict, Invalid))]
 pub async fn supplement(
     State(state): State<AppState>,
@@ -188,8 +189,10 @@ pub async fn supplement(
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// `accept`, `request_supplement`, `reject`, `forward` or `approve`.
+    #[schema(pattern = "^(accept|request_supplement|reject|forward|approve)$")]
     pub action: String,
     /// The reason, required to reject or ask for a supplement.
+    #[schema(pattern = "^[\\s\\S]{0,1000}$")]
     pub note: Option<String>,
     /// The dossier's version the decision was made on: a dossier changed since is a 409.
     pub version: i64,
@@ -197,7 +200,7 @@ pub struct ActionBody {
 
 /// Acts on a dossier at its current step, as the step's role in the agency that has it.
 #[utoipa::path(post, path = "/dossiers/{code}/actions", operation_id = "actOnDossier", tag = "portal",
-    params(("code" = String, Path, description = CODE)), request_body = ActionBody,
+    params(("code" = String, Path, pattern = "^[A-Z][A-Z0-9.]{1,19}-[0-9]{6}-[0-9]{6}$", description = CODE)), request_body = ActionBody,
     responses((status = 200, body = Dossier), NotFound, Conflict, Invalid))]
 pub async fn act(
     State(state): State<AppState>,
@@ -217,12 +220,13 @@ pub struct RatingBody {
     /// 1 (poor) to 5 (excellent).
     pub rating: u8,
     /// A comment.
+    #[schema(pattern = "^[\\s\\S]{0,1000}$")]
     pub comment: Option<String>,
 }
 
 /// Rates a finished dossier, once.
 #[utoipa::path(post, path = "/dossiers/{code}/rating", operation_id = "rateDossier", tag = "portal",
-    params(("code" = String, Path, description = CODE)), request_body = RatingBody,
+    params(("code" = String, Path, pattern = "^[A-Z][A-Z0-9.]{1,19}-[0-9]{6}-[0-9]{6}$", description = CODE)), request_body = RatingBody,
     responses((status = 200, body = Dossier), NotFound, Conflict, Invalid))]
 pub async fn rate(
     State(state): State<AppState>,
@@ -236,7 +240,7 @@ pub async fn rate(
 
 /// A submitted dossier's status, for anyone who has its code: nothing personal.
 #[utoipa::path(get, path = "/dossiers/{code}/status", operation_id = "getDossierStatus", tag = "portal",
-    params(("code" = String, Path, description = CODE)),
+    params(("code" = String, Path, pattern = "^[A-Z][A-Z0-9.]{1,19}-[0-9]{6}-[0-9]{6}$", description = CODE)),
     responses((status = 200, body = PublicStatus), NotFound))]
 pub async fn status(State(state): State<AppState>, Path(text): Path<String>) -> AppResult<Json<PublicStatus>> {
     Ok(Json(service::public_status(&state.db, &code(&text)?).await?))

@@ -26,6 +26,7 @@ pub struct TestApp {
     /// The server's state, for tests that must take what requests compete for (the image decoders).
     pub state: AppState,
     _outbox_dir: tempfile::TempDir,
+    _files_dir: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -56,7 +57,8 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let public_url = public_url.unwrap_or(&base).parse().unwrap();
         let config = WebConfig { secure_cookies: false, public_url, mailer, rate_limit };
-        let files = files::Files::open(&files::Location::Folder(outbox.join("files"))).unwrap();
+        let files_dir = tempfile::tempdir().unwrap();
+        let files = files::Files::open(&files::Location::Folder(files_dir.path().to_path_buf())).unwrap();
         let state = AppState::new(db.db.clone(), config, keyring.clone(), files).unwrap();
         // The job worker, as `congso serve` starts it, polling often so that tests wait little for their mail.
         let mut handlers = jobs::Handlers::new();
@@ -67,7 +69,7 @@ impl TestApp {
         jobs::Worker::new(db.db.clone(), handlers, worker).spawn();
         let kept = state.clone();
         tokio::spawn(congso::app::serve(listener, state, std::future::pending()));
-        TestApp { base, db, keyring, outbox, state: kept, _outbox_dir: outbox_dir }
+        TestApp { base, db, keyring, outbox, state: kept, _outbox_dir: outbox_dir, _files_dir: files_dir }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -87,8 +87,9 @@ fn every_operation_lists_the_errors_it_can_answer_and_bounds_its_parameters() {
                     );
                 }
             }
-            if has_body {
-                let body = resolve(&doc, &operation["requestBody"]["content"]["application/json"]["schema"]);
+            // A JSON body's fields (a file sent as raw bytes has none).
+            if let Some(json) = operation["requestBody"]["content"].get("application/json") {
+                let body = resolve(&doc, &json["schema"]);
                 for (name, property) in body["properties"].as_object().unwrap() {
                     assert!(
                         is_bounded(&doc, property) || resolve(&doc, property)["type"] == "object",
