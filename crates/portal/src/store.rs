@@ -209,14 +209,19 @@ pub async fn attach(tx: &mut Tx, code: &DossierCode, kind: &str, file: &files::S
     Ok(())
 }
 
+const PAPERS: &str =
+    "SELECT kind, file_id, declared_name FROM dossier_files WHERE dossier_code = $1 ORDER BY added_at, file_id";
+
 /// A dossier's papers: (kind, file id, declared name).
 pub async fn attachments(db: &Db, code: &DossierCode) -> Result<Vec<(String, String, String)>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT kind, file_id, declared_name FROM dossier_files WHERE dossier_code = $1 ORDER BY added_at, file_id",
-    )
-    .bind(code.to_string())
-    .fetch_all(db.pool())
-    .await?;
+    let rows = sqlx::query(PAPERS).bind(code.to_string()).fetch_all(db.pool()).await?;
+    rows.iter().map(|r| Ok((r.try_get("kind")?, r.try_get("file_id")?, r.try_get("declared_name")?))).collect()
+}
+
+/// [`attachments`] read in the caller's transaction: a transaction that waited for a second connection from the
+/// pool could wait for ever once every connection is held by a transaction doing the same.
+pub async fn attachments_in(tx: &mut Tx, code: &DossierCode) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    let rows = sqlx::query(PAPERS).bind(code.to_string()).fetch_all(&mut **tx).await?;
     rows.iter().map(|r| Ok((r.try_get("kind")?, r.try_get("file_id")?, r.try_get("declared_name")?))).collect()
 }
 

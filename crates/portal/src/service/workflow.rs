@@ -135,7 +135,7 @@ pub async fn submit(db: &Db, me: &Principal, code: &DossierCode, sent: &FormValu
     let procedure = procedure_of(&before)?;
     let now = OffsetDateTime::now_utc();
     let values = form::parse(procedure, sent, today(now)).map_err(PortalError::Invalid)?;
-    let attached = sql::attachments(db, code).await?;
+    let attached = sql::attachments_in(&mut tx, code).await?;
     if let Some(missing) =
         procedure.attachments.iter().find(|a| a.required && !attached.iter().any(|(kind, _, _)| *kind == a.kind))
     {
