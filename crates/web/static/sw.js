@@ -12,12 +12,7 @@
 const CACHE = "congso-v1";
 const OFFLINE = "/static/offline.html";
 const SHELL = ["/static/app.css", "/static/app.js", "/static/icon-192.png", "/manifest.webmanifest", OFFLINE];
-const KEPT = [
-  /^\/me\/digital-id$/,
-  /^\/me\/digital-id\/qr\.(svg|png)$/,
-  /^\/me\/documents\/[0-9a-f]{32}$/,
-  /^\/me\/dossiers\/[A-Z0-9.]+-\d{6}-\d{6}\/result$/,
-];
+const KEPT = [/^\/me\/digital-id$/, /^\/me\/digital-id\/qr\.(svg|png)$/, /^\/me\/documents\/[0-9a-f]{32}$/, /^\/me\/dossiers\/[A-Z0-9.]+-\d{6}-\d{6}\/result$/];
 const ASSETS = /^\/static\/|^\/manifest\.webmanifest$/;
 
 self.addEventListener("install", (event) => {
