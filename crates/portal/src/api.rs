@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 use web::extract::{Json, Path};
-use web::openapi::{ApiRouter, Conflict, Invalid, NotFound};
+use web::openapi::{ApiRouter, Conflict, Forbidden, Invalid, NotFound};
 use web::{AppResult, AppState};
 
 use crate::catalogue::Catalogue;
@@ -81,7 +81,7 @@ pub struct NewDossier {
     pub procedure: String,
     /// At the one-stop counter: the personal ID number of the citizen who came in person, for whom the receiver
     /// files it. Absent when a citizen files their own.
-    #[schema(value_type = Option<String>, example = "001203012345", pattern = "^[0-9]{12}$")]
+    #[schema(schema_with = kernel::schema::blank_or_personal_id)]
     pub applicant: Option<String>,
 }
 
@@ -90,7 +90,7 @@ pub struct NewDossier {
 #[utoipa::path(post, path = "/dossiers", operation_id = "openDossier", tag = "portal",
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,64}$", description = "Up to 64 characters; a retry with the same key opens nothing new")),
     request_body = NewDossier,
-    responses((status = 201, body = Dossier), NotFound, Conflict))]
+    responses((status = 201, body = Dossier), Forbidden, NotFound, Conflict, Invalid))]
 pub async fn open(
     State(state): State<AppState>,
     Caller(me): Caller,
@@ -100,7 +100,7 @@ pub async fn open(
     let procedure = crate::pages::procedure(&new.procedure)?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim);
     let key = key.filter(|k| !k.is_empty() && k.len() <= 64);
-    let applicant = match new.applicant {
+    let applicant = match new.applicant.filter(|a| !a.trim().is_empty()) {
         Some(text) => {
             let personal_id =
                 text.parse().map_err(|e: kernel::PersonalIdError| web::AppError::invalid("applicant", e))?;
@@ -114,7 +114,7 @@ pub async fn open(
 
 /// The caller's own dossiers, newest first.
 #[utoipa::path(get, path = "/dossiers", operation_id = "listMyDossiers", tag = "portal",
-    responses((status = 200, body = Vec<Dossier>)))]
+    responses((status = 200, body = Vec<Dossier>), Forbidden))]
 pub async fn mine(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<Vec<Dossier>>> {
     let personal_id = me.personal_id.ok_or(PortalError::NotCitizen)?;
     Ok(Json(service::dossiers_of(&state.db, &personal_id).await?))
@@ -195,6 +195,7 @@ pub struct ActionBody {
     #[schema(pattern = "^[\\s\\S]{0,1000}$")]
     pub note: Option<String>,
     /// The dossier's version the decision was made on: a dossier changed since is a 409.
+    #[serde(deserialize_with = "web::extract::integer")]
     pub version: i64,
 }
 
@@ -218,7 +219,9 @@ pub async fn act(
 #[serde(deny_unknown_fields)]
 pub struct RatingBody {
     /// 1 (poor) to 5 (excellent).
-    pub rating: u8,
+    #[schema(minimum = 1, maximum = 5)]
+    #[serde(deserialize_with = "web::extract::integer")]
+    pub rating: i64,
     /// A comment.
     #[schema(pattern = "^[\\s\\S]{0,1000}$")]
     pub comment: Option<String>,
@@ -234,7 +237,8 @@ pub async fn rate(
     Path(text): Path<String>,
     Json(body): Json<RatingBody>,
 ) -> AppResult<Json<Dossier>> {
-    let dossier = workflow::rate(&state.db, &me, &code(&text)?, body.rating, body.comment.as_deref()).await?;
+    let rating = u8::try_from(body.rating).map_err(|_| PortalError::BadRating)?;
+    let dossier = workflow::rate(&state.db, &me, &code(&text)?, rating, body.comment.as_deref()).await?;
     Ok(Json(dossier))
 }
 

@@ -156,7 +156,7 @@ impl From<PortalError> for web::AppError {
         match e {
             PortalError::UnknownProcedure | PortalError::UnknownDossier => web::AppError::NotFound,
             PortalError::NotCitizen | PortalError::NotYourCounter => web::AppError::Forbidden,
-            PortalError::UnknownCitizen => web::AppError::Invalid(vec![web::FieldError::new("personal_id", e)]),
+            PortalError::UnknownCitizen => web::AppError::not_found(e),
             PortalError::Invalid(problems) => web::AppError::Invalid(problems),
             PortalError::NoteRequired | PortalError::BadNote | PortalError::BadRating | PortalError::UnknownPaper => {
                 web::AppError::Invalid(vec![web::FieldError::new(field_of(&e), e)])
