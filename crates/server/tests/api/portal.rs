@@ -101,6 +101,17 @@ async fn attach(app: &TestApp, token: &str, code: &str, kind: &str, bytes: Vec<u
         .unwrap()
 }
 
+/// What `/api/v1/verify` says of dossier `code`'s signed result.
+async fn verdict_on_result(app: &TestApp, code: &str) -> Value {
+    let qr = store::sqlx::query_scalar::<_, String>("SELECT result_qr FROM dossiers WHERE code = $1")
+        .bind(code)
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap();
+    let r = TestApp::client().post(app.url("/api/v1/verify")).json(&json!({ "qr": qr })).send().await.unwrap();
+    r.json().await.unwrap()
+}
+
 /// Opens and submits a birth registration with `form` (plus the prefilled fields) and its birth certificate: the
 /// dossier's code.
 async fn file_birth(api: &Api<'_>, token: &str, procedure: &str, form: Value) -> String {
@@ -233,20 +244,7 @@ async fn a_birth_is_registered_from_a_dossier_and_its_result_verifies() {
     assert_eq!(household, parents_household);
 
     // The signed result verifies; its ledger entries and the registry's are all there.
-    let qr = store::sqlx::query_scalar::<_, String>("SELECT result_qr FROM dossiers WHERE code = $1")
-        .bind(&code)
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
-    let verdict: Value = TestApp::client()
-        .post(app.url("/api/v1/verify"))
-        .json(&json!({ "qr": qr }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let verdict = verdict_on_result(&app, &code).await;
     assert_eq!(verdict["verdict"], "valid", "{verdict}");
     let (ok, out) = crate::helpers::ledger_verify(&app, None);
     assert!(ok, "{out}");
@@ -381,20 +379,7 @@ async fn a_supplement_stops_the_clock_and_the_package_crosses_three_agencies() {
     }
     let (status, done) = api.act(&approver, &code, "approve", None).await;
     assert_eq!(status, StatusCode::OK, "{done}");
-    let qr = store::sqlx::query_scalar::<_, String>("SELECT result_qr FROM dossiers WHERE code = $1")
-        .bind(&code)
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
-    let verdict: Value = TestApp::client()
-        .post(app.url("/api/v1/verify"))
-        .json(&json!({ "qr": qr }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let verdict = verdict_on_result(&app, &code).await;
     assert_eq!(verdict["verdict"], "valid", "{verdict}");
     assert!(verdict.to_string().contains("health_insurance_card"), "{verdict}");
 }
