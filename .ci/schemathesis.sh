@@ -8,7 +8,7 @@
 #   .ci/schemathesis.sh postgres://…/db     on that PostgreSQL database, which must be empty
 #
 # More options for `st run` (to look into a failure: `--include-operation-id ID --report vcr`) go in
-# CONGSO_SCHEMATHESIS_ARGS. Runs alone (it builds the binary) or from .ci/run. schemathesis is installed, pinned, into a virtual
+# CONGSO_SCHEMATHESIS_ARGS. Runs alone (it builds the binary) or from .ci/run (which gives it CONGSO_BIN). schemathesis is installed, pinned, into a virtual
 # environment under the user's cache folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,8 +24,14 @@ if [ ! -x "$venv/bin/st" ]; then
   "$venv/bin/pip" install -q "schemathesis==${SCHEMATHESIS_VERSION}"
 fi
 
-cargo build --locked -q -p congso
-congso="$(pwd)/target/debug/congso"
+# From .ci/run, the binary the tests built (CONGSO_BIN): building it again alone would resolve the crates'
+# features differently and compile much of the workspace a second time.
+if [ -n "${CONGSO_BIN:-}" ]; then
+  congso="$CONGSO_BIN"
+else
+  cargo build --locked -q -p congso
+  congso="$(pwd)/target/debug/congso"
+fi
 
 work="$(mktemp -d)"
 server=""

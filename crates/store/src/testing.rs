@@ -60,8 +60,11 @@ impl TestDb {
         sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.unwrap_or_else(|e| panic!("{e}"));
         let separator = if admin_url.contains('?') { '&' } else { '?' };
         // The application name lets the clean-up find this test's connections, including any a test left inside a
-        // transaction, which would otherwise hold locks that block dropping the schema.
-        let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}&application_name={schema}");
+        // transaction, which would otherwise hold locks that block dropping the schema. A test's commits need not
+        // wait for the disk: `synchronous_commit=off` loses nothing unless PostgreSQL itself crashes, which no test
+        // does (the tests that kill congso with `kill -9` leave the database server running).
+        let options = format!("-c%20search_path%3D{schema}%20-c%20synchronous_commit%3Doff");
+        let url = format!("{admin_url}{separator}options={options}&application_name={schema}");
         let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
         TestDb { db, url, cleanup: Cleanup::PostgresSchema { admin_url, schema } }
     }
