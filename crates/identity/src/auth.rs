@@ -69,7 +69,13 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
             Ok(n) => n,
             Err(e) => return AppError::Internal(e.into()).into_response(),
         };
-        request.extensions_mut().insert(UserBadge { display_name: p.display_name.clone(), unread });
+        let badge = UserBadge {
+            display_name: p.display_name.clone(),
+            unread,
+            citizen: p.kind == crate::AccountKind::Citizen,
+            roles: p.roles.iter().map(|r| r.role.as_str()).collect(),
+        };
+        request.extensions_mut().insert(badge);
         request.extensions_mut().insert(p);
     }
     let response = next.run(request).await;

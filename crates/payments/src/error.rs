@@ -19,6 +19,15 @@ pub enum PaymentsError {
     /// Only a paid bill has a receipt.
     #[error("the bill is not paid")]
     NotPaid,
+    /// No held payment has this id among those the caller reviews.
+    #[error("no such held payment")]
+    NoHeldPayment,
+    /// Another official decided this held payment first.
+    #[error("someone else decided this payment first")]
+    AlreadyDecided,
+    /// A decision on a held payment needs its reason.
+    #[error("write the reason for the decision")]
+    ReasonRequired,
     /// The receipt could not be signed or recorded.
     #[error("receipt: {0}")]
     Credential(#[from] credentials::CredentialError),
@@ -48,6 +57,9 @@ impl Localized for PaymentsError {
             (Self::NoBill, Lang::Vi) => "Không có khoản thu này.".into(),
             (Self::NotPending, Lang::Vi) => "Khoản thu này không còn chờ thanh toán.".into(),
             (Self::NotPaid, Lang::Vi) => "Khoản thu này chưa được thanh toán.".into(),
+            (Self::NoHeldPayment, Lang::Vi) => "Không có khoản tiền chờ xử lý này.".into(),
+            (Self::AlreadyDecided, Lang::Vi) => "Cán bộ khác vừa xử lý khoản tiền này.".into(),
+            (Self::ReasonRequired, Lang::Vi) => "Vui lòng ghi rõ lý do.".into(),
             (Self::Credential(_), Lang::Vi) => "Chưa cấp được biên lai điện tử.".into(),
             (Self::Invalid(_), Lang::Vi) => "Thông tin khoản thu không hợp lệ.".into(),
             (Self::Callback(CallbackError::UnknownProvider(_)), Lang::Vi) => "Không có đơn vị thanh toán này.".into(),
@@ -61,10 +73,13 @@ impl Localized for PaymentsError {
 impl From<PaymentsError> for web::AppError {
     fn from(e: PaymentsError) -> Self {
         match e {
-            PaymentsError::NoBill | PaymentsError::Callback(CallbackError::UnknownProvider(_)) => {
-                web::AppError::NotFound
+            PaymentsError::NoBill
+            | PaymentsError::NoHeldPayment
+            | PaymentsError::Callback(CallbackError::UnknownProvider(_)) => web::AppError::NotFound,
+            PaymentsError::NotPending | PaymentsError::NotPaid | PaymentsError::AlreadyDecided => {
+                web::AppError::conflict(e)
             }
-            PaymentsError::NotPending | PaymentsError::NotPaid => web::AppError::conflict(e),
+            PaymentsError::ReasonRequired => web::AppError::invalid("note", e),
             PaymentsError::Invalid(_) => web::AppError::invalid("bill", e),
             PaymentsError::Callback(CallbackError::Body(_)) => web::AppError::bad_request(e),
             PaymentsError::Callback(_) => web::AppError::Unauthenticated,

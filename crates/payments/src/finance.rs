@@ -1,25 +1,34 @@
-//! The finance official's page: reconcile a bank's statement with the recorded payments of their agencies, on
-//! screen or as a CSV file.
+//! The finance official's pages: reconcile a bank's statement with the recorded payments of their agencies, on
+//! screen or as a CSV file; decide the payments held for them ([`crate::review`]).
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::LOCATION;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use identity::{Action, Caller, Role, authorize, policy};
 use serde::Deserialize;
 use web::csrf::CsrfForm;
 use web::error::html;
-use web::{AppResult, AppState, PageCtx};
+use web::extract::Path;
+use web::{AppError, AppResult, AppState, PageCtx};
 
+use crate::error::PaymentsError;
 use crate::model::Dong;
 use crate::reconcile::{self, Reconciled, Verdict};
+use crate::review::{self, Decision};
 use crate::service::Payments;
 
 /// `/finance/reconciliation`.
 pub fn routes(payments: Payments) -> Router<AppState> {
-    Router::new().route("/finance/reconciliation", get(form).post(submit)).layer(Extension(payments))
+    Router::new()
+        .route("/finance/reconciliation", get(form).post(submit))
+        .route("/finance/held", get(held_page))
+        .route("/finance/held/{id}", post(decide))
+        .layer(Extension(payments))
 }
 
 /// A reconciled line as the page shows it.
@@ -105,4 +114,87 @@ async fn submit(
         lines: Some(lines),
         counts,
     }))
+}
+
+/// A held payment as the page shows it.
+struct HeldLine {
+    id: i64,
+    reference: String,
+    purpose: String,
+    billed: String,
+    paid: String,
+    bill_status: &'static str,
+    received: web::page::When,
+}
+
+#[derive(Template)]
+#[template(path = "held.html")]
+struct HeldPage {
+    page: PageCtx,
+    lines: Vec<HeldLine>,
+    problem: Option<String>,
+}
+
+async fn held_page(State(state): State<AppState>, page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
+    authorize(&me, Action::ReconcilePayments)?;
+    held_list(&state, page, &me, None, StatusCode::OK).await
+}
+
+async fn held_list(
+    state: &AppState,
+    page: PageCtx,
+    me: &identity::Principal,
+    problem: Option<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let money = |n: i64| Dong::new(n).map(Dong::display_vi).unwrap_or_else(|_| n.to_string());
+    let lines = review::held(&state.db, me)
+        .await?
+        .into_iter()
+        .map(|h| HeldLine {
+            id: h.id,
+            reference: h.bill.1.reference.to_string(),
+            purpose: h.bill.1.purpose.clone(),
+            billed: h.bill.1.amount.display_vi(),
+            paid: money(h.amount),
+            bill_status: crate::pages::status_key(h.bill.1.status),
+            received: page.when(h.received_at),
+        })
+        .collect();
+    Ok((status, html(&HeldPage { page, lines, problem })).into_response())
+}
+
+#[derive(Deserialize)]
+struct Decided {
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    Extension(payments): Extension<Payments>,
+    page: PageCtx,
+    Caller(me): Caller,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<Decided>,
+) -> AppResult<Response> {
+    authorize(&me, Action::ReconcilePayments)?;
+    let decision = match form.decision.as_str() {
+        "accept" => Decision::Accept,
+        "return" => Decision::Return,
+        _ => return Err(AppError::bad_request(kernel::Text::new("Quyết định không hợp lệ.", "Unknown decision."))),
+    };
+    match review::decide(&state.db, &payments.listeners, &me, id, decision, &form.note).await {
+        Ok(()) => Ok((StatusCode::SEE_OTHER, [(LOCATION, "/finance/held")]).into_response()),
+        Err(e @ (PaymentsError::NotPending | PaymentsError::AlreadyDecided | PaymentsError::ReasonRequired)) => {
+            let status = match e {
+                PaymentsError::ReasonRequired => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::CONFLICT,
+            };
+            let problem = kernel::Localized::message(&e, page.lang).into_owned();
+            held_list(&state, page, &me, Some(problem), status).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -7,11 +7,14 @@
 //! a bank is a [`provider::Provider`].
 
 web::catalog!();
-web::nav_link!("/me/payments", "payments.nav", 20);
+credentials::document_kind!(receipt::RECEIPT, "payments.receipt");
+web::nav_link!("/me/payments", "payments.nav", 20, Citizens);
+web::nav_link!("/finance/held", "payments.finance_nav", 30, AnyRole(&["finance_officer"]));
 
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod expiry;
 pub mod finance;
 pub mod listener;
 pub mod model;
@@ -19,6 +22,7 @@ pub mod pages;
 pub mod provider;
 pub mod receipt;
 pub mod reconcile;
+pub mod review;
 pub mod sandbox;
 pub mod service;
 pub mod store;

@@ -15,11 +15,16 @@ use crate::model::{Bill, BillForKind};
 /// A boxed future, so that listeners can be trait objects.
 pub type Heard<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
 
-/// A slice that wants to know when its bills are paid.
+/// A slice that wants to know when its bills are paid, or lapse unpaid.
 pub trait PaidListener: Send + Sync + 'static {
     /// `bill` is paid. Runs in the payment's transaction `tx` (append ledger entries with `backend`); an error
     /// rolls the payment back, and the bank's retry brings it again.
     fn paid<'a>(&'a self, tx: &'a mut Tx, backend: Backend, bill: &'a Bill) -> Heard<'a>;
+
+    /// `bill` lapsed unpaid at its due date, in the expiry's transaction; by default nothing follows.
+    fn expired<'a>(&'a self, _tx: &'a mut Tx, _backend: Backend, _bill: &'a Bill) -> Heard<'a> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// The listeners, by the kind of record a bill pays for. A kind with none is paid without telling anyone.
@@ -32,6 +37,14 @@ impl Listeners {
         let mut map = (*self.0).clone();
         map.insert(kind, listener);
         Listeners(Arc::new(map))
+    }
+
+    /// Tells the listener of the bill's kind that it lapsed, if there is one.
+    pub async fn expired(&self, tx: &mut Tx, backend: Backend, bill: &Bill) -> anyhow::Result<()> {
+        match self.0.get(&bill.pays_for.kind()) {
+            Some(listener) => listener.expired(tx, backend, bill).await,
+            None => Ok(()),
+        }
     }
 
     /// Tells the listener of the bill's kind, if there is one.

@@ -1,17 +1,20 @@
 //! Biên lai điện tử — the e-receipt of a paid bill: a signed document (`trust::document`) recorded through the
 //! credentials slice like the registry's confirmation of residence, so that anyone can check it at `/verify`
-//! and the issuing agency can revoke it.
+//! and the issuing agency can revoke it. Every bill that is paid gets one by itself: the payment's transaction
+//! enqueues a `payments.receipt` job ([`enqueue_in`]), which issues it and tells the payer in their inbox; the
+//! payer can also ask for a copy on the bill's page.
 
 use credentials::{CredentialError, Issued};
+use jobs::{Handlers, Job, JobFailure, NewJob};
 use serde::{Deserialize, Serialize};
-use store::Db;
+use store::{Db, Tx};
 use trust::document::{self, Document};
 use trust::keyring::Keyring;
 use trust::keys::Algorithm;
 use trust::ledger::Actor;
 
 use crate::error::PaymentsError;
-use crate::model::{Bill, BillStatus, Payer};
+use crate::model::{Bill, BillRef, BillStatus, Payer};
 
 /// The kind, and document type, of an e-receipt.
 pub const RECEIPT: &str = "vn.congso.payment-receipt";
@@ -82,4 +85,60 @@ pub async fn issue(
     // The bill's last change is the version of the record the receipt is about.
     credentials::store::record(db, RECEIPT, bill.updated_at, &issued, actor).await?;
     Ok((doc, issued))
+}
+
+/// The job kind that issues a paid bill's e-receipt.
+pub const RECEIPT_JOB: &str = "payments.receipt";
+
+#[derive(Serialize, Deserialize)]
+struct ReceiptJob {
+    bill: String,
+}
+
+/// Enqueues the e-receipt of a bill just paid, in the payment's transaction: it is issued if and only if the
+/// payment committed.
+pub async fn enqueue_in(tx: &mut Tx, bill: &BillRef) -> Result<(), PaymentsError> {
+    let job = NewJob::new(RECEIPT_JOB, &ReceiptJob { bill: bill.to_string() })
+        .map_err(|e| PaymentsError::Listener(e.into()))?;
+    jobs::enqueue_in(tx, job).await.map_err(|e| PaymentsError::Listener(e.into()))?;
+    Ok(())
+}
+
+/// Registers the handler that issues e-receipts; it signs with the site's keyring.
+pub fn register(handlers: &mut Handlers, state: web::AppState) {
+    handlers.register(RECEIPT_JOB, move |job: Job| {
+        let state = state.clone();
+        async move {
+            let what: ReceiptJob = job.payload()?;
+            issue_and_tell(&state, &what.bill).await.map_err(JobFailure::retry)
+        }
+    });
+}
+
+/// Issues the receipt of a paid bill and posts it to a citizen payer's inbox. A job that runs again after a crash
+/// between the two issues a second copy, which is harmless: each copy is a valid receipt of the same payment.
+async fn issue_and_tell(state: &web::AppState, reference: &str) -> Result<(), PaymentsError> {
+    let reference: BillRef = reference.parse().map_err(|_| PaymentsError::NoBill)?;
+    let Some(bill) = crate::store::bill(&state.db, &reference).await? else { return Ok(()) };
+    if bill.status != BillStatus::Paid {
+        return Ok(());
+    }
+    let (_, issued) = issue(&state.db, &state.keyring, &bill, &Actor::system("payments")).await?;
+    let Payer::Citizen(personal_id) = &bill.payer else { return Ok(()) };
+    let mut tx = state.db.begin_write().await?;
+    let failed = |e: &dyn std::fmt::Display| PaymentsError::Listener(anyhow::anyhow!("{e}"));
+    let contact = identity::service::citizen_contact_in(&mut tx, personal_id).await.map_err(|e| failed(&e))?;
+    let Some((account, _)) = contact else { return Ok(()) };
+    let link: notify::inbox::Link = "/me/documents".parse().map_err(|e| failed(&e))?;
+    let amount = bill.amount.display_vi();
+    let title = kernel::Text::new(format!("Biên lai điện tử: {amount}"), format!("E-receipt: {amount}"));
+    let body = kernel::Text::new(
+        format!("{}. Mã thanh toán {}, biên lai số {}.", bill.purpose, bill.reference, issued.id),
+        format!("{}. Payment reference {}, receipt {}.", bill.purpose, bill.reference, issued.id),
+    );
+    notify::inbox::post_in(&mut tx, notify::inbox::Recipient::account(account), &title, &body, Some(&link))
+        .await
+        .map_err(|e| failed(&e))?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -38,14 +38,14 @@ pub struct NewBill {
     pub due: time::Date,
 }
 
-fn subject(event: Event, payer: &Payer) -> Event {
+pub(crate) fn subject(event: Event, payer: &Payer) -> Event {
     match payer {
         Payer::Citizen(id) => event.subject(id.as_str()),
         Payer::Enterprise(_) => event,
     }
 }
 
-fn bill_event(bill: &Bill, actor: Actor, change: &str, detail: serde_json::Value) -> Event {
+pub(crate) fn bill_event(bill: &Bill, actor: Actor, change: &str, detail: serde_json::Value) -> Event {
     let record = RecordRef { kind: BILL.into(), key: bill.reference.to_string(), digest: Some(record_digest(bill)) };
     let mut detail = detail;
     if let Some(map) = detail.as_object_mut() {
@@ -245,6 +245,7 @@ pub async fn apply_in(
     let paid = bill_event(&bill, actor, "bill_paid", serde_json::json!({ "transaction": notice.transaction_id }));
     ledger::store::append(tx, backend, &mut [subject(held, &bill.payer), paid]).await?;
     listeners.paid(tx, backend, &bill).await.map_err(PaymentsError::Listener)?;
+    crate::receipt::enqueue_in(tx, &bill.reference).await?;
     Ok(Applied { outcome: Outcome::Applied, first: true })
 }
 

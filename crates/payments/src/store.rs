@@ -101,6 +101,14 @@ pub async fn bills_for(tx: &mut Tx, pays_for: &BillFor) -> Result<Vec<Bill>, sql
     rows.iter().map(bill_from_row).collect()
 }
 
+/// Up to `limit` bills still pending whose due date (`YYYY-MM-DD`) is before `today`, and their ids.
+pub async fn overdue(db: &Db, today: &str, limit: i64) -> Result<Vec<(i64, Bill)>, sqlx::Error> {
+    let sql =
+        format!("SELECT {BILL_COLUMNS} FROM bills WHERE status = 'pending' AND due_date < $1 ORDER BY id LIMIT $2");
+    let rows = sqlx::query(&sql).bind(today).bind(limit).fetch_all(db.pool()).await?;
+    rows.iter().map(|r| Ok((r.try_get("id")?, bill_from_row(r)?))).collect()
+}
+
 /// A bill's history, oldest first: (status, actor, note, at).
 pub async fn history_of(db: &Db, reference: &BillRef) -> Result<Vec<(BillStatus, String, String, i64)>, sqlx::Error> {
     let rows = sqlx::query(
@@ -132,6 +140,8 @@ pub enum Outcome {
     /// Held for a finance official: the amount differs from the bill's, the bill is no longer pending, or no
     /// bill has its reference.
     Held,
+    /// Held, then sent back to the payer by a finance official's decision (the bank makes the refund).
+    Returned,
 }
 
 impl Outcome {
@@ -140,6 +150,7 @@ impl Outcome {
         match self {
             Outcome::Applied => "applied",
             Outcome::Held => "held",
+            Outcome::Returned => "returned",
         }
     }
 }
@@ -208,6 +219,67 @@ pub async fn payment_count(db: &Db, reference: &BillRef) -> Result<i64, sqlx::Er
         .bind(reference.as_str())
         .fetch_one(db.pool())
         .await
+}
+
+/// A payment held for a finance official, with the bill it names.
+#[derive(Debug, Clone)]
+pub struct HeldPayment {
+    /// Its row.
+    pub id: i64,
+    /// The provider that reported it.
+    pub provider: String,
+    /// The bank's id of the transaction.
+    pub transaction_id: String,
+    /// How much was paid.
+    pub amount: i64,
+    /// When congso received it, Unix seconds.
+    pub received_at: i64,
+    /// The bill it names, and the bill's id.
+    pub bill: (i64, Bill),
+}
+
+const HELD: &str = "SELECT p.id AS payment_id, p.provider, p.transaction_id, p.amount AS paid, p.received_at, b.* \
+                    FROM bank_payments p JOIN bills b ON b.id = p.bill_id WHERE p.outcome = 'held'";
+
+/// The held payments naming bills of `agencies`, oldest first.
+pub async fn held_at(db: &Db, agencies: &[String]) -> Result<Vec<HeldPayment>, sqlx::Error> {
+    if agencies.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=agencies.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("{HELD} AND b.agency IN ({}) ORDER BY p.received_at, p.id LIMIT 500", marks.join(", "));
+    let mut query = sqlx::query(&sql);
+    for agency in agencies {
+        query = query.bind(agency);
+    }
+    query.fetch_all(db.pool()).await?.iter().map(held_from_row).collect()
+}
+
+/// One held payment, in the caller's transaction.
+pub async fn held_in(tx: &mut Tx, id: i64) -> Result<Option<HeldPayment>, sqlx::Error> {
+    let sql = format!("{HELD} AND p.id = $1");
+    sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?.as_ref().map(held_from_row).transpose()
+}
+
+/// Settles a held payment as `to`, only if it is still held: of two officials deciding at once, one wins.
+pub async fn settle_held(tx: &mut Tx, id: i64, to: Outcome) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE bank_payments SET outcome = $1 WHERE id = $2 AND outcome = 'held'")
+        .bind(to.as_str())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn held_from_row(row: &AnyRow) -> Result<HeldPayment, sqlx::Error> {
+    Ok(HeldPayment {
+        id: row.try_get("payment_id")?,
+        provider: row.try_get("provider")?,
+        transaction_id: row.try_get("transaction_id")?,
+        amount: row.try_get("paid")?,
+        received_at: row.try_get("received_at")?,
+        bill: (row.try_get("id")?, bill_from_row(row)?),
+    })
 }
 
 fn decode(column: &str, e: impl std::fmt::Display) -> sqlx::Error {

@@ -9,14 +9,14 @@ use kernel::DossierCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::routes;
-use web::extract::{Json, Path};
+use web::extract::{Json, Path, Query};
 use web::openapi::{ApiRouter, Conflict, Forbidden, Invalid, NotFound};
 use web::{AppResult, AppState};
 
 use crate::catalogue::Catalogue;
 use crate::error::PortalError;
 use crate::model::{Dossier, DossierEvent, FormValues, Procedure, PublicStatus, StepAction};
-use crate::service::{self, queue, workflow};
+use crate::service::{self, queue, stats, workflow};
 
 /// The routes and their operations, relative to `/api/v1`.
 pub fn routes() -> ApiRouter {
@@ -32,6 +32,7 @@ pub fn routes() -> ApiRouter {
         .routes(routes!(status))
         .routes(routes!(tasks))
         .routes(routes!(attach))
+        .routes(routes!(statistics))
 }
 
 /// Attaches a paper of `kind` to the caller's draft (or dossier waiting for a supplement): the body is the file,
@@ -256,4 +257,27 @@ pub async fn status(State(state): State<AppState>, Path(text): Path<String>) -> 
     responses((status = 200, body = Vec<queue::Task>)))]
 pub async fn tasks(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<Vec<queue::Task>>> {
     Ok(Json(queue::tasks(&state.db, &me).await?))
+}
+
+/// The period of [`statistics`].
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PeriodQuery {
+    /// The first day counted, `YYYY-MM-DD` (by default the first of January of `to`'s year).
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    pub from: Option<String>,
+    /// The last day counted (by default today, in Vietnam).
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    pub to: Option<String>,
+}
+
+/// How the dossiers submitted in a period were settled, for anyone: received, filed online, settled on time and
+/// late, overdue now and the applicants' ratings, per receiving agency, procedure and province.
+#[utoipa::path(get, path = "/dossier-statistics", operation_id = "getDossierStatistics", tag = "portal",
+    params(PeriodQuery), responses((status = 200, body = stats::Statistics), Invalid))]
+pub async fn statistics(
+    State(state): State<AppState>,
+    Query(q): Query<PeriodQuery>,
+) -> AppResult<Json<stats::Statistics>> {
+    let period = stats::Period::parse(q.from.as_deref(), q.to.as_deref(), time::OffsetDateTime::now_utc())?;
+    Ok(Json(stats::statistics(&state.db, period).await?))
 }

@@ -58,6 +58,9 @@ pub enum PortalError {
     /// A rating outside 1–5.
     #[error("a rating is 1 to 5")]
     BadRating,
+    /// A statistics period that is no period: days not written `YYYY-MM-DD`, or the end before the start.
+    #[error("a period runs from one day (YYYY-MM-DD) to the same or a later day")]
+    BadPeriod,
     /// The result is not issued (yet).
     #[error("this dossier has no result")]
     NoResult,
@@ -130,6 +133,9 @@ impl Localized for PortalError {
             (Self::NoteRequired, Lang::Vi) => "Vui lòng ghi rõ lý do để công dân biết.".into(),
             (Self::BadNote, Lang::Vi) => "Nội dung quá dài hoặc có ký tự không được phép.".into(),
             (Self::BadRating, Lang::Vi) => "Mức đánh giá từ 1 đến 5.".into(),
+            (Self::BadPeriod, Lang::Vi) => {
+                "Kỳ thống kê từ một ngày (YYYY-MM-DD) đến cùng ngày đó hoặc ngày sau.".into()
+            }
             (Self::NoResult, Lang::Vi) => "Hồ sơ chưa có kết quả.".into(),
             (Self::NoHousehold, Lang::Vi) => "Bạn chưa có hộ thường trú để đăng ký cho trẻ.".into(),
             (Self::Registry(e), lang) => e.message(lang),
@@ -158,9 +164,11 @@ impl From<PortalError> for web::AppError {
             PortalError::NotCitizen | PortalError::NotYourCounter => web::AppError::Forbidden,
             PortalError::UnknownCitizen => web::AppError::not_found(e),
             PortalError::Invalid(problems) => web::AppError::Invalid(problems),
-            PortalError::NoteRequired | PortalError::BadNote | PortalError::BadRating | PortalError::UnknownPaper => {
-                web::AppError::Invalid(vec![web::FieldError::new(field_of(&e), e)])
-            }
+            PortalError::NoteRequired
+            | PortalError::BadNote
+            | PortalError::BadRating
+            | PortalError::UnknownPaper
+            | PortalError::BadPeriod => web::AppError::Invalid(vec![web::FieldError::new(field_of(&e), e)]),
             PortalError::Assurance(_)
             | PortalError::NoResidence
             | PortalError::MissingAttachment(_)
@@ -194,6 +202,7 @@ fn field_of(e: &PortalError) -> &'static str {
     match e {
         PortalError::BadRating => "rating",
         PortalError::UnknownPaper => "kind",
+        PortalError::BadPeriod => "from",
         _ => "note",
     }
 }

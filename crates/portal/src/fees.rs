@@ -1,6 +1,7 @@
 //! Lệ phí — a procedure's fee: asked for at submission with a bill in the submission's transaction, and paid
 //! through the payments slice, whose callback tells [`DossierFees`] in the payment's transaction, which moves
-//! the dossier on to the receiving agency by itself.
+//! the dossier on to the receiving agency by itself; a fee left unpaid past its bill's due date sends the dossier
+//! back to the applicant's drafts.
 
 use std::sync::Arc;
 
@@ -63,6 +64,26 @@ impl payments::PaidListener for DossierFees {
             let actor = Actor::system("payments");
             crate::service::workflow::record(tx, backend, &after, &actor, "paid", Some(bill.reference.to_string()))
                 .await?;
+            Ok(())
+        })
+    }
+
+    /// The fee was not paid in time: the dossier goes back to its applicant's drafts, to submit again for a new
+    /// bill (nothing was received, so no clock ran).
+    fn expired<'a>(&'a self, tx: &'a mut Tx, backend: Backend, bill: &'a Bill) -> Heard<'a> {
+        Box::pin(async move {
+            let BillFor::Dossier(code) = &bill.pays_for;
+            let Some(before) = sql::one_in(tx, code).await? else { return Ok(()) };
+            if before.status != DossierStatus::AwaitingPayment {
+                return Ok(());
+            }
+            let mut after = before.clone();
+            after.status = DossierStatus::Draft;
+            after.submitted_at = None;
+            after.version += 1;
+            let actor = Actor::system("payments");
+            let note = Some(bill.reference.to_string());
+            crate::service::workflow::record(tx, backend, &after, &actor, "fee_expired", note).await?;
             Ok(())
         })
     }

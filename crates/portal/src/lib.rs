@@ -28,6 +28,7 @@ pub mod notices;
 pub mod office;
 pub mod pages;
 pub mod service;
+pub mod statistics;
 pub mod store;
 
 use axum::Router;

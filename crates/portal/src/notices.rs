@@ -21,13 +21,13 @@ pub const NOTICE: &str = "portal.notice";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Notice {
     dossier: String,
-    /// The action that changed it (`submitted`, `request_supplement`, `approve`, `reject`).
+    /// The action that changed it (`submitted`, `request_supplement`, `approve`, `reject`, `fee_expired`).
     what: String,
 }
 
 /// Whether an action is one the applicant is told of.
 pub fn tells_applicant(action: &str) -> bool {
-    matches!(action, "submitted" | "request_supplement" | "approve" | "reject")
+    matches!(action, "submitted" | "request_supplement" | "approve" | "reject" | "fee_expired")
 }
 
 /// Enqueues the notice of `what` about `code` in the caller's transaction.
@@ -77,6 +77,12 @@ async fn send(state: &AppState, notice: &Notice) -> Result<(), PortalError> {
             "was refused",
             "Hồ sơ không được giải quyết. Lý do có trong quá trình xử lý của hồ sơ.",
             "Your dossier was refused. The reason is in its timeline.",
+        ),
+        "fee_expired" => (
+            "hết hạn nộp lệ phí",
+            "was not paid for in time",
+            "Lệ phí chưa được nộp trong thời hạn nên hồ sơ trở về bản nháp. Nộp lại hồ sơ để nhận khoản thu mới.",
+            "The fee was not paid in time, so the dossier is a draft again. Submit it again for a new bill.",
         ),
         _ => return Ok(()),
     };

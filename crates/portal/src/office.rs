@@ -22,7 +22,7 @@ use crate::pages::{dossier_code, procedure};
 use crate::service::queue::{self, Bucket, Task};
 use crate::service::workflow;
 
-web::nav_link!("/office/dossiers", "portal.office_nav", 20);
+web::nav_link!("/office/dossiers", "portal.office_nav", 20, AnyRole(&["one_stop_receiver", "specialist", "approver"]));
 
 /// `/office/dossiers…`.
 pub fn routes() -> Router<AppState> {

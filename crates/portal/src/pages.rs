@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/dossiers/{code}/result", get(result_page))
         .route("/me/dossiers/{code}/rating", post(rate))
         .route("/dossiers/status", get(status_page))
+        .route("/dossiers/statistics", get(crate::statistics::page))
         .merge(crate::office::routes())
         .merge(crate::attachments::routes())
 }

@@ -6,7 +6,7 @@ use store::sqlx::{self, Row};
 use store::{Db, Tx};
 use time::Date;
 
-use crate::model::{Dossier, DossierEvent, DossierStatus};
+use crate::model::{Dossier, DossierEvent, DossierStatus, Tally};
 
 const COLUMNS: &str = "code, procedure_code, agency, applicant, counter, commune, status, step, office, form, created_at, \
                        submitted_at, due_on, days_left_at_pause, finished_at, result_id, rating, version";
@@ -62,7 +62,7 @@ pub async fn update(tx: &mut Tx, after: &Dossier, result_qr: Option<&str>, now: 
     let done = sqlx::query(
         "UPDATE dossiers SET status = $1, step = $2, office = $3, form = $4, submitted_at = $5, due_on = $6, \
          days_left_at_pause = $7, finished_at = $8, result_id = $9, rating = $10, version = $11, updated_at = $12, \
-         result_qr = COALESCE($13, result_qr) WHERE code = $14 AND version = $15",
+         result_qr = COALESCE($13, result_qr), on_time = $16 WHERE code = $14 AND version = $15",
     )
     .bind(after.status.as_str())
     .bind(i64::from(after.step))
@@ -79,6 +79,7 @@ pub async fn update(tx: &mut Tx, after: &Dossier, result_qr: Option<&str>, now: 
     .bind(result_qr)
     .bind(after.code.to_string())
     .bind(after.version - 1)
+    .bind(after.on_time().map(i64::from))
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -223,6 +224,59 @@ pub async fn attachments(db: &Db, code: &DossierCode) -> Result<Vec<(String, Str
 pub async fn attachments_in(tx: &mut Tx, code: &DossierCode) -> Result<Vec<(String, String, String)>, sqlx::Error> {
     let rows = sqlx::query(PAPERS).bind(code.to_string()).fetch_all(&mut **tx).await?;
     rows.iter().map(|r| Ok((r.try_get("kind")?, r.try_get("file_id")?, r.try_get("declared_name")?))).collect()
+}
+
+/// Dossiers submitted in `[from, until)` (Unix seconds) counted by receiving agency, procedure and commune; those
+/// still worked with a due date before `today` (`YYYY-MM-DD`) are overdue. Casts keep every sum a 64-bit integer on
+/// PostgreSQL too (its `SUM` of a `BIGINT` is a `NUMERIC`).
+pub async fn tallies(db: &Db, from: i64, until: i64, today: &str) -> Result<Vec<TallyRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT agency, procedure_code, commune, COUNT(*) AS received, \
+         CAST(SUM(CASE WHEN counter IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS online, \
+         CAST(SUM(CASE WHEN status IN ('completed', 'rejected') THEN 1 ELSE 0 END) AS BIGINT) AS settled, \
+         CAST(SUM(CASE WHEN on_time = 1 THEN 1 ELSE 0 END) AS BIGINT) AS on_time, \
+         CAST(SUM(CASE WHEN on_time = 0 THEN 1 ELSE 0 END) AS BIGINT) AS late, \
+         CAST(SUM(CASE WHEN status = 'processing' AND due_on < $3 THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
+         COUNT(rating) AS ratings, CAST(SUM(COALESCE(rating, 0)) AS BIGINT) AS rating_sum \
+         FROM dossiers WHERE submitted_at >= $1 AND submitted_at < $2 GROUP BY agency, procedure_code, commune",
+    )
+    .bind(from)
+    .bind(until)
+    .bind(today)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let count = |c: &str| r.try_get::<i64, _>(c).and_then(|n| small::<u64>(n, c));
+            Ok(TallyRow {
+                agency: r.try_get("agency")?,
+                procedure: r.try_get("procedure_code")?,
+                commune: r.try_get("commune")?,
+                tally: Tally {
+                    received: count("received")?,
+                    online: count("online")?,
+                    settled: count("settled")?,
+                    on_time: count("on_time")?,
+                    late: count("late")?,
+                    overdue: count("overdue")?,
+                    ratings: count("ratings")?,
+                    rating_sum: count("rating_sum")?,
+                },
+            })
+        })
+        .collect()
+}
+
+/// One group of [`tallies`].
+pub struct TallyRow {
+    /// The receiving agency's code.
+    pub agency: String,
+    /// The procedure's code.
+    pub procedure: String,
+    /// The applicant's commune, if they had one.
+    pub commune: Option<String>,
+    /// The counts.
+    pub tally: Tally,
 }
 
 fn form_json(dossier: &Dossier) -> String {

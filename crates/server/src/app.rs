@@ -24,7 +24,7 @@ fn directory() -> identity::directory::Directory {
 
 /// Payments' accounts and banks, read from `CONGSO_PAYMENTS_*` (the start has already refused settings it cannot
 /// read, see `cli::run_server`), and the slices that hear of paid bills.
-fn payments() -> payments::Payments {
+pub fn payments() -> payments::Payments {
     let config = payments::PaymentsConfig::load(&|k| std::env::var(k).ok()).unwrap_or_else(|e| {
         tracing::error!(error = %e, "no bank's callbacks are accepted");
         payments::PaymentsConfig::refusing()
@@ -32,6 +32,16 @@ fn payments() -> payments::Payments {
     let listeners = payments::Listeners::default()
         .with(payments::model::BillForKind::Dossier, portal::fees::DossierFees::listener());
     payments::Payments::new(config, listeners)
+}
+
+/// Every slice's background jobs: what the worker of every server runs.
+pub fn job_handlers(state: &AppState) -> jobs::Handlers {
+    let mut handlers = jobs::Handlers::new();
+    notify::queue::register(&mut handlers, state.config.mailer.clone());
+    portal::notices::register(&mut handlers, state.clone());
+    portal::deadlines::register(&mut handlers, state.clone());
+    payments::receipt::register(&mut handlers, state.clone());
+    handlers
 }
 
 /// Every slice's API, relative to `/api/v1`: routes and their OpenAPI operations together.

@@ -270,11 +270,9 @@ pub(crate) async fn run_server(
     tracing::info!(files = %files.describe(), "files are stored here");
     let state = AppState::new(db, config, keyring, files)?;
     tokio::spawn(ledger::housekeeping(state.clone()));
-    let mut handlers = jobs::Handlers::new();
-    notify::queue::register(&mut handlers, state.config.mailer.clone());
-    portal::notices::register(&mut handlers, state.clone());
-    portal::deadlines::register(&mut handlers, state.clone());
     tokio::spawn(portal::deadlines::watch(state.db.clone()));
+    tokio::spawn(payments::expiry::watch(state.db.clone(), crate::app::payments().listeners));
+    let handlers = crate::app::job_handlers(&state);
     let worker = jobs::Worker::new(state.db.clone(), handlers, jobs::WorkerConfig::default()).spawn();
     // The worker stops first, so that the jobs it runs can finish before the server closes the database.
     let shutdown = async move {

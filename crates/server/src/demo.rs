@@ -161,6 +161,8 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
         ("lanhdao.xa", "Vũ Thị Lan", role(Role::Approver, &committee), "approver"),
         ("congan.xa", "Hoàng Văn Nam", role(Role::Specialist, &commune_police), "specialist (residence)"),
         ("bhxh.hanoi", "Ngô Thị Hoa", role(Role::Specialist, &insurance), "specialist (health insurance)"),
+        // The fees of the police's procedures (temporary residence) are paid to the commune police.
+        ("ketoan.xa", "Bùi Thị Thu", role(Role::FinanceOfficer, &commune_police), "finance officer (fees)"),
     ];
     for (username, name, held, _) in &workers {
         ensure(db, username, name, official, vec![held.clone()], "congso-demo-clerk").await?;

@@ -18,6 +18,34 @@ pub struct UserBadge {
     pub display_name: String,
     /// How many of their notifications are unread, for the link to them.
     pub unread: u64,
+    /// Whether it is a citizen's account.
+    pub citizen: bool,
+    /// The roles they hold (`finance_officer`, …), whatever the agency.
+    pub roles: Vec<&'static str>,
+}
+
+/// Who a link of the main navigation is shown to: a link nobody signed in could use only clutters a phone's
+/// screen. The pages behind the links still check their callers themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Anyone, signed in or not.
+    Everyone,
+    /// Anyone but an official: a citizen, or a visitor not signed in yet (most are citizens about to).
+    Citizens,
+    /// A signed-in official holding any of these roles.
+    AnyRole(&'static [&'static str]),
+}
+
+impl Audience {
+    fn includes(self, user: Option<&UserBadge>) -> bool {
+        match (self, user) {
+            (Audience::Everyone, _) => true,
+            (Audience::Citizens, None) => true,
+            (Audience::Citizens, Some(u)) => u.citizen,
+            (Audience::AnyRole(roles), Some(u)) => roles.iter().any(|r| u.roles.contains(r)),
+            (_, None) => false,
+        }
+    }
 }
 
 /// A link of the site's main navigation, declared by the slice whose page it is.
@@ -28,17 +56,23 @@ pub struct NavLink {
     pub label: &'static str,
     /// Its place: lower comes first.
     pub order: u16,
+    /// Who sees it.
+    pub audience: Audience,
 }
 
 inventory::collect!(NavLink);
 
 /// Adds a link to the site's main navigation: `web::nav_link!("/procedures", "portal.nav", 10);` once in the
-/// slice's `lib.rs`. Links are shown by their order.
+/// slice's `lib.rs`, for everyone, or with an [`Audience`] last (`Citizens`, `AnyRole(&["specialist"])`). Links are
+/// shown by their order.
 #[macro_export]
 macro_rules! nav_link {
     ($path:expr, $label:expr, $order:expr) => {
+        $crate::nav_link!($path, $label, $order, Everyone);
+    };
+    ($path:expr, $label:expr, $order:expr, $($audience:tt)+) => {
         $crate::inventory::submit! {
-            $crate::page::NavLink { path: $path, label: $label, order: $order }
+            $crate::page::NavLink { path: $path, label: $label, order: $order, audience: $crate::page::Audience::$($audience)+ }
         }
     };
 }
@@ -70,7 +104,8 @@ impl PageCtx {
     /// The site's main navigation, as the slices declared it with [`nav_link!`](crate::nav_link), in their
     /// order: `(path, label)`.
     pub fn nav(&self) -> Vec<(&'static str, &'static str)> {
-        let mut links: Vec<&NavLink> = inventory::iter::<NavLink>.into_iter().collect();
+        let mut links: Vec<&NavLink> =
+            inventory::iter::<NavLink>.into_iter().filter(|l| l.audience.includes(self.user.as_ref())).collect();
         links.sort_by_key(|l| (l.order, l.path));
         links.into_iter().map(|l| (l.path, self.t(l.label))).collect()
     }
@@ -256,6 +291,19 @@ impl PageCtx {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_is_shown_to_its_audience_only() {
+        let badge =
+            |citizen: bool, roles: Vec<&'static str>| UserBadge { display_name: "x".into(), unread: 0, citizen, roles };
+        let (citizen, finance) = (badge(true, vec![]), badge(false, vec!["finance_officer"]));
+        let officials = Audience::AnyRole(&["specialist", "finance_officer"]);
+        assert!(Audience::Everyone.includes(None) && Audience::Everyone.includes(Some(&citizen)));
+        assert!(Audience::Citizens.includes(Some(&citizen)) && !Audience::Citizens.includes(Some(&finance)));
+        assert!(Audience::Citizens.includes(None), "a visitor may be a citizen about to sign in");
+        assert!(officials.includes(Some(&finance)) && !officials.includes(Some(&citizen)) && !officials.includes(None));
+        assert!(!Audience::AnyRole(&["approver"]).includes(Some(&finance)));
+    }
 
     /// 2026-11-29T21:13:52.916Z, the moment the "who used my data" page once showed raw.
     const LATE_EVENING_UTC_MS: i64 = 1_795_986_832_916;

@@ -129,6 +129,15 @@ impl Dossier {
         me.personal_id == Some(self.applicant)
             || (self.status == DossierStatus::Draft && self.counter.as_deref() == Some(me.username.as_str()))
     }
+
+    /// Whether it ended within its legal time limit (đúng hạn), on the day in Vietnam it ended: `None` while it
+    /// runs. A dossier refused at the counter ended before any clock started, so in time.
+    pub fn on_time(&self) -> Option<bool> {
+        let finished = time::OffsetDateTime::from_unix_timestamp(self.finished_at?).ok()?;
+        let Some(due) = self.due_on.as_deref() else { return Some(true) };
+        let day = finished.to_offset(time::macros::offset!(+7)).date().to_string();
+        Some(day.as_str() <= due)
+    }
 }
 
 /// One thing that happened to a dossier, for its timeline.

@@ -3,9 +3,11 @@
 
 mod dossier;
 mod procedure;
+mod tally;
 
 pub use dossier::*;
 pub use procedure::*;
+pub use tally::Tally;
 
 use std::fmt;
 use std::str::FromStr;

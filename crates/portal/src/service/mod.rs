@@ -6,6 +6,7 @@ pub mod form;
 pub mod offices;
 pub mod outcome;
 pub mod queue;
+pub mod stats;
 pub mod workflow;
 
 use identity::{AccountKind, Principal};

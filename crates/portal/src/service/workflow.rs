@@ -195,7 +195,35 @@ pub async fn supplement(
 /// the dossier, over the applicant's commune (otherwise the dossier is not found, as if it did not exist); the
 /// action must be one the step allows, at a status it applies to. An approval applies the outcome to the
 /// registries and issues the signed result in the same transaction: if applying fails, nothing changes.
+///
+/// An attempt on a dossier the caller may not work, or with an action its step does not offer, is refused and
+/// recorded in the ledger as a refusal, with the applicant as its subject, so that "who used my data" shows it.
+/// A race lost to another official is no refusal and is not recorded.
 pub async fn act(
+    db: &Db,
+    keyring: &Keyring,
+    me: &Principal,
+    code: &DossierCode,
+    decision: Decision,
+) -> Result<Dossier, PortalError> {
+    let action = decision.action.as_str();
+    let result = decide(db, keyring, me, code, decision).await;
+    if let Err(e @ (PortalError::UnknownDossier | PortalError::ActionNotAllowed(_))) = &result
+        && let Some(dossier) = sql::one(db, code).await?
+    {
+        let record = trust::ledger::RecordRef { kind: super::DOSSIER.into(), key: code.to_string(), digest: None };
+        let refused = trust::ledger::Event::new(trust::ledger::EventKind::AccessRefused, applicant_actor(me))
+            .subject(dossier.applicant.as_str())
+            .record(record)
+            .detail(serde_json::json!({ "action": action, "reason": e.to_string() }));
+        let mut tx = db.begin_write().await?;
+        trust::ledger::store::append(&mut tx, db.backend(), &mut [refused]).await?;
+        tx.commit().await?;
+    }
+    result
+}
+
+async fn decide(
     db: &Db,
     keyring: &Keyring,
     me: &Principal,

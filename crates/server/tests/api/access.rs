@@ -34,7 +34,7 @@ fn rule(method: &Method, path: &str) -> Rule {
             Rule::Public
         }
         ("POST", "/api/v1/verify") | ("GET", "/api/v1/procedures" | "/api/v1/procedures/{code}") => Rule::Public,
-        ("GET", "/api/v1/dossiers/{code}/status") => Rule::Public,
+        ("GET", "/api/v1/dossiers/{code}/status" | "/api/v1/dossier-statistics") => Rule::Public,
         (_, p) if p.starts_with("/api/v1/dossiers") || p == "/api/v1/tasks" => Rule::Dossier,
         ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
         ("GET", "/api/v1/payments/bills" | "/api/v1/payments/bills/{reference}") => Rule::Own,

@@ -141,21 +141,25 @@ async fn on_a_phone_a_visitor_finds_a_procedure_from_the_navigation() {
 
 #[tokio::test]
 #[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
-async fn on_a_phone_a_citizen_pays_a_bill_through_the_sandbox_bank_and_sees_it_paid() {
-    use crate::payments::{CITIZEN, bill_for, citizen, sandbox};
+async fn on_a_phone_a_citizen_pays_a_dossiers_fee_through_the_sandbox_bank_and_the_dossier_moves_on() {
+    use crate::payments::sandbox;
+    use crate::portal::fees::{fee_bill, file_temporary_residence};
     let app = TestApp::spawn().await;
-    let bill = bill_for(&app.db.db, CITIZEN, 15_000, 1).await;
-    citizen(&app, "congdan", CITIZEN).await;
+    crate::portal::citizen(&app, 2).await;
+    let token = crate::portal::citizen_token(&app).await;
+    let api = crate::portal::Api { app: &app };
+    let code = file_temporary_residence(&api, &token).await;
+    let reference = fee_bill(&api, &token).await;
     let dir = tempfile::tempdir().unwrap();
     let (_bank, bank) = sandbox(dir.path(), app.url("/api/v1/payments/callbacks/sandbox")).await;
     let (_driver, b) = browser().await;
     b.set_window_size(390, 844).await.unwrap();
     b.goto(&app.url("/")).await.unwrap();
     b.find(Locator::LinkText("Khoản cần thanh toán")).await.unwrap().click().await.unwrap();
-    b.find(Locator::Id("username")).await.unwrap().send_keys("congdan").await.unwrap();
+    b.find(Locator::Id("username")).await.unwrap().send_keys("dan").await.unwrap();
     b.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     b.find(Locator::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
-    b.wait().for_element(Locator::LinkText(bill.reference.as_str())).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::LinkText(reference.as_str())).await.unwrap().click().await.unwrap();
     let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
     assert_eq!(b.execute(fits, vec![]).await.unwrap(), serde_json::json!(true), "the bill is wider than a phone");
     b.wait().for_element(Locator::Css(".qr svg")).await.unwrap();
@@ -169,7 +173,7 @@ async fn on_a_phone_a_citizen_pays_a_bill_through_the_sandbox_bank_and_sees_it_p
     b.find(Locator::Id("read")).await.unwrap().click().await.unwrap();
     let amount = b.wait().for_element(Locator::Id("amount")).await.unwrap();
     assert_eq!(amount.attr("value").await.unwrap().as_deref(), Some("15000"));
-    assert_eq!(b.find(Locator::Id("bill")).await.unwrap().text().await.unwrap(), bill.reference.as_str());
+    assert_eq!(b.find(Locator::Id("bill")).await.unwrap().text().await.unwrap(), reference.as_str());
     b.find(Locator::Id("pay")).await.unwrap().click().await.unwrap();
     b.wait().for_element(Locator::Id("result")).await.unwrap();
 
@@ -184,5 +188,9 @@ async fn on_a_phone_a_citizen_pays_a_bill_through_the_sandbox_bank_and_sees_it_p
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(status, "Đã thanh toán");
+    // The payment sent the dossier to the counter by itself.
+    b.goto(&app.url(&format!("/me/dossiers/{code}"))).await.unwrap();
+    let page = b.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("Đã nộp, chờ tiếp nhận"), "{page}");
     b.close().await.unwrap();
 }

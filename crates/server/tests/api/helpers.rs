@@ -61,10 +61,7 @@ impl TestApp {
         let files = files::Files::open(&files::Location::Folder(files_dir.path().to_path_buf())).unwrap();
         let state = AppState::new(db.db.clone(), config, keyring.clone(), files).unwrap();
         // The job worker, as `congso serve` starts it, polling often so that tests wait little for their mail.
-        let mut handlers = jobs::Handlers::new();
-        notify::queue::register(&mut handlers, state.config.mailer.clone());
-        portal::notices::register(&mut handlers, state.clone());
-        portal::deadlines::register(&mut handlers, state.clone());
+        let handlers = congso::app::job_handlers(&state);
         let worker = jobs::WorkerConfig { idle_sleep: std::time::Duration::from_millis(20), ..Default::default() };
         jobs::Worker::new(db.db.clone(), handlers, worker).spawn();
         let kept = state.clone();

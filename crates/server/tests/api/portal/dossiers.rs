@@ -8,127 +8,8 @@ use identity::{AccountKind, Role, Territory};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use super::{Api, PDF, attach, birth_form, citizen, citizen_token, file_birth, official, verdict_on_result};
 use crate::helpers::{PASSWORD, TestApp, agency, form_token};
-
-/// A living citizen with a commune and a household, their account (`dan`) bound to them, at assurance level
-/// `level`: `(personal ID, commune)`.
-async fn citizen(app: &TestApp, level: i64) -> (String, String) {
-    registry::cli::generate_into(&app.db.db, 40, 9, false).await.unwrap();
-    let (pid, commune): (String, String) = store::sqlx::query_as(
-        "SELECT personal_id, commune_code FROM citizens WHERE status = 'living' AND commune_code IS NOT NULL \
-         AND household_id IS NOT NULL ORDER BY personal_id LIMIT 1",
-    )
-    .fetch_one(app.db.db.pool())
-    .await
-    .unwrap();
-    let id = app.create_account("dan", AccountKind::Citizen, false).await;
-    identity::service::bind_personal_id(&app.db.db, id, &pid.parse().unwrap()).await.unwrap();
-    if level == 2 {
-        let roles = vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }];
-        let (_, token) = app.account_with_token("clerk", AccountKind::Official, roles).await;
-        let r = TestApp::client()
-            .post(app.url("/api/v1/accounts/dan/assurance"))
-            .bearer_auth(token)
-            .json(&json!({ "level": 2 }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-    }
-    (pid, commune)
-}
-
-/// An API token for `dan`.
-async fn citizen_token(app: &TestApp) -> String {
-    identity::service::create_token(&app.db.db, "dan", 1).await.unwrap().1
-}
-
-/// An official holding `role` in `agency` over `territory`, with an API token.
-async fn official(app: &TestApp, name: &str, role: Role, agency_code: &str, territory: Territory) -> String {
-    agency(app, agency_code, territory).await;
-    let roles = vec![RoleAssignment { role, agency: Some(agency_code.parse().unwrap()), territory }];
-    app.account_with_token(name, AccountKind::Official, roles).await.1
-}
-
-struct Api<'a> {
-    app: &'a TestApp,
-}
-
-impl Api<'_> {
-    async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = TestApp::client().request(method, self.app.url(path)).bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let r = request.send().await.unwrap();
-        let status = r.status();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, token, path, Some(body)).await
-    }
-
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        self.send(reqwest::Method::GET, token, path, None).await
-    }
-
-    async fn act(&self, token: &str, code: &str, action: &str, note: Option<&str>) -> (StatusCode, Value) {
-        let (_, view) = self.get(token, &format!("/api/v1/dossiers/{code}")).await;
-        let version = view["dossier"]["version"].as_i64().unwrap_or(0);
-        let body = json!({ "action": action, "note": note, "version": version });
-        self.post(token, &format!("/api/v1/dossiers/{code}/actions"), body).await
-    }
-}
-
-fn birth_form(name: &str) -> Value {
-    json!({ "child_full_name": name, "child_birth_date": "2026-11-20", "child_sex": "female" })
-}
-
-/// The smallest file that is a PDF by its bytes.
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
-
-/// Attaches `bytes` as the paper `kind` of dossier `code`.
-async fn attach(app: &TestApp, token: &str, code: &str, kind: &str, bytes: Vec<u8>) -> reqwest::Response {
-    TestApp::client()
-        .post(app.url(&format!("/api/v1/dossiers/{code}/attachments/{kind}")))
-        .bearer_auth(token)
-        .header("content-type", "application/octet-stream")
-        .header("x-file-name", "giay-chung-sinh.pdf")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// What `/api/v1/verify` says of dossier `code`'s signed result.
-async fn verdict_on_result(app: &TestApp, code: &str) -> Value {
-    let qr = store::sqlx::query_scalar::<_, String>("SELECT result_qr FROM dossiers WHERE code = $1")
-        .bind(code)
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
-    let r = TestApp::client().post(app.url("/api/v1/verify")).json(&json!({ "qr": qr })).send().await.unwrap();
-    r.json().await.unwrap()
-}
-
-/// Opens and submits a birth registration with `form` (plus the prefilled fields) and its birth certificate: the
-/// dossier's code.
-async fn file_birth(api: &Api<'_>, token: &str, procedure: &str, form: Value) -> String {
-    let (status, dossier) = api.post(token, "/api/v1/dossiers", json!({ "procedure": procedure })).await;
-    assert_eq!(status, StatusCode::CREATED, "{dossier}");
-    let code = dossier["code"].as_str().unwrap().to_owned();
-    assert_eq!(attach(api.app, token, &code, "birth_certificate", PDF.to_vec()).await.status(), StatusCode::NO_CONTENT);
-    let mut values = dossier["form"].clone();
-    for (k, v) in form.as_object().unwrap() {
-        values[k] = v.clone();
-    }
-    let (status, submitted) =
-        api.post(token, &format!("/api/v1/dossiers/{code}/submit"), json!({ "form": values })).await;
-    assert_eq!(status, StatusCode::OK, "{submitted}");
-    assert_eq!(submitted["status"], "submitted");
-    code
-}
 
 #[tokio::test]
 async fn a_birth_is_registered_from_a_dossier_and_its_result_verifies() {
@@ -197,6 +78,20 @@ async fn a_birth_is_registered_from_a_dossier_and_its_result_verifies() {
     assert_eq!(tasks[0]["dossier"]["code"], code.as_str());
     assert_eq!(tasks[0]["bucket"], "new");
     assert_eq!(api.get(&elsewhere, "/api/v1/tasks").await.1, json!([]));
+    // An official of another commune who tries to act on it is refused as if it did not exist, and the attempt is
+    // in the ledger under the applicant, for "who used my data".
+    let tried = json!({ "action": "accept", "version": 1 });
+    let (status, _) = api.post(&elsewhere, &format!("/api/v1/dossiers/{code}/actions"), tried).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let refusals: i64 = store::sqlx::query_scalar(
+        "SELECT COUNT(*) FROM ledger_entries WHERE kind = 'access_refused' AND subject = $1 AND record_key = $2",
+    )
+    .bind(&pid)
+    .bind(&code)
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(refusals, 1);
 
     let (status, accepted) = api.act(&receiver, &code, "accept", None).await;
     assert_eq!(status, StatusCode::OK, "{accepted}");
@@ -470,63 +365,4 @@ async fn at_the_one_stop_counter_a_receiver_files_for_a_citizen_who_came_in_pers
     assert_eq!(tasks[0]["dossier"]["code"], code);
     let (status, _) = api.post(&receiver, &format!("/api/v1/dossiers/{code}/submit"), json!({ "form": {} })).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "once submitted, the receiver works it as an official");
-}
-
-#[tokio::test]
-async fn a_fee_is_asked_for_at_submission_and_its_payment_moves_the_dossier_on() {
-    let app = TestApp::spawn().await;
-    let (_, commune) = citizen(&app, 2).await;
-    let receiver =
-        official(&app, "tiepnhan", Role::OneStopReceiver, &format!("CA.{commune}"), crate::helpers::unit(&commune))
-            .await;
-    let token = citizen_token(&app).await;
-    let api = Api { app: &app };
-    let (_, dossier) = api.post(&token, "/api/v1/dossiers", json!({ "procedure": "tam-tru" })).await;
-    let code = dossier["code"].as_str().unwrap().to_owned();
-    let mut form = dossier["form"].clone();
-    form["address"] = json!("Số 5 ngõ 12 phố Huế");
-    form["months"] = json!("12");
-    let (status, submitted) =
-        api.post(&token, &format!("/api/v1/dossiers/{code}/submit"), json!({ "form": form })).await;
-    assert_eq!(status, StatusCode::OK, "{submitted}");
-    assert_eq!(submitted["status"], "awaiting_payment");
-    assert_eq!(api.get(&receiver, "/api/v1/tasks").await.1, json!([]), "not at the counter until paid");
-
-    // The bill is among the citizen's payments due; the bank's signed callback pays it.
-    let (_, bills) = api.get(&token, "/api/v1/payments/bills").await;
-    let bill = bills.as_array().unwrap().iter().find(|b| b["amount"] == 15000).expect("the fee's bill");
-    let reference: payments::model::BillRef = bill["reference"].as_str().unwrap().parse().unwrap();
-    let body = serde_json::to_vec(&payments::provider::Webhook {
-        code: "00".into(),
-        desc: "success".into(),
-        data: payments::provider::WebhookData {
-            reference: "FT26120100001".into(),
-            order_code: reference.to_string(),
-            amount: 15000,
-            account_number: "0011002345678".into(),
-            description: reference.to_string(),
-            transaction_date_time: time::OffsetDateTime::now_utc().unix_timestamp(),
-        },
-    })
-    .unwrap();
-    let at = time::OffsetDateTime::now_utc().unix_timestamp();
-    let r = TestApp::client()
-        .post(app.url("/api/v1/payments/callbacks/sandbox"))
-        .header("content-type", "application/json")
-        .header(payments::provider::TIMESTAMP_HEADER, at.to_string())
-        .header(
-            payments::provider::SIGNATURE_HEADER,
-            payments::provider::sign(payments::config::DEMO_SECRET.as_bytes(), at, &body),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-    let (_, view) = api.get(&token, &format!("/api/v1/dossiers/{code}")).await;
-    assert_eq!(view["dossier"]["status"], "submitted", "{view}");
-    let (_, tasks) = api.get(&receiver, "/api/v1/tasks").await;
-    assert_eq!(tasks[0]["dossier"]["code"], code.as_str());
-    let (ok, out) = crate::helpers::ledger_verify(&app, None);
-    assert!(ok, "{out}");
 }
