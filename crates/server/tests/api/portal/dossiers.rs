@@ -3,13 +3,12 @@
 //! transaction and issues a signed result that `/api/v1/verify` accepts. Refusals, the clock, supplements, two
 //! officials at once, and an outcome that fails without changing anything.
 
-use identity::model::RoleAssignment;
 use identity::{AccountKind, Role, Territory};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::{Api, PDF, attach, birth_form, citizen, citizen_token, file_birth, official, verdict_on_result};
-use crate::helpers::{PASSWORD, TestApp, agency, form_token};
+use crate::helpers::{PASSWORD, TestApp, form_token};
 
 #[tokio::test]
 async fn a_birth_is_registered_from_a_dossier_and_its_result_verifies() {

@@ -10,7 +10,7 @@ use identity::{AccountKind, Role, Territory};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, agency, form_token};
+use crate::helpers::{TestApp, agency};
 
 /// A living citizen with a commune and a household, their account (`dan`) bound to them, at assurance level
 /// `level`: `(personal ID, commune)`.
