@@ -263,10 +263,10 @@ pub async fn tasks(State(state): State<AppState>, Caller(me): Caller) -> AppResu
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct PeriodQuery {
     /// The first day counted, `YYYY-MM-DD` (by default the first of January of `to`'s year).
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[param(format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub from: Option<String>,
-    /// The last day counted (by default today, in Vietnam).
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    /// The last day counted (by default today, in Vietnam); not before `from`.
+    #[param(format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub to: Option<String>,
 }
 
