@@ -256,3 +256,24 @@ pub async fn agency(app: &TestApp, code: &str, territory: Territory) -> identity
         .unwrap();
     agency
 }
+
+/// How many notifications `username` has whose Vietnamese title is like `title` (SQL `LIKE`), waiting up to five
+/// seconds for the job worker to post the first.
+pub async fn notifications_to(app: &TestApp, username: &str, title: &str) -> i64 {
+    for _ in 0..200 {
+        let found: i64 = store::sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications n JOIN accounts a ON a.id = n.recipient \
+             WHERE a.username = $1 AND n.title_vi LIKE $2",
+        )
+        .bind(username)
+        .bind(title)
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap();
+        if found > 0 {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    0
+}

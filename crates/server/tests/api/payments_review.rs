@@ -110,20 +110,7 @@ async fn a_paid_bill_gets_its_e_receipt_by_itself_in_the_payers_documents_and_in
     let body = webhook(&bill.reference, 30_000, "FT4001");
     assert_eq!(deliver(&app.base, &body, now(), DEMO_SECRET).await.status(), StatusCode::OK);
     assert_eq!(deliver(&app.base, &body, now(), DEMO_SECRET).await.status(), StatusCode::OK, "delivered twice");
-    let mut told = 0;
-    for _ in 0..200 {
-        told = store::sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM notifications n JOIN accounts a ON a.id = n.recipient \
-             WHERE a.username = 'congdan' AND n.title_vi LIKE 'Biên lai điện tử%'",
-        )
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
-        if told > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    let told = crate::helpers::notifications_to(&app, "congdan", "Biên lai điện tử%").await;
     assert_eq!(told, 1, "one payment, one receipt, whatever the deliveries");
     let receipts: Vec<String> =
         store::sqlx::query_scalar("SELECT qr_text FROM credentials WHERE kind = $1 AND personal_id = $2")

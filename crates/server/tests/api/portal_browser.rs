@@ -59,21 +59,7 @@ async fn act(b: &Client, app: &TestApp, code: &str, action: &str) {
 #[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
 async fn a_newborn_is_registered_through_three_agencies_and_the_result_verifies() {
     let app = TestApp::spawn_generous().await;
-    registry::cli::generate_into(&app.db.db, 40, 9, false).await.unwrap();
-    let (pid, commune): (String, String) = store::sqlx::query_as(
-        "SELECT personal_id, commune_code FROM citizens WHERE status = 'living' AND commune_code IS NOT NULL \
-         AND household_id IS NOT NULL ORDER BY personal_id LIMIT 1",
-    )
-    .fetch_one(app.db.db.pool())
-    .await
-    .unwrap();
-    let account = app.create_account("dan", AccountKind::Citizen, false).await;
-    identity::service::bind_personal_id(&app.db.db, account, &pid.parse().unwrap()).await.unwrap();
-    store::sqlx::query("UPDATE accounts SET assurance_level = 2 WHERE id = $1")
-        .bind(account)
-        .execute(app.db.db.pool())
-        .await
-        .unwrap();
+    let (pid, commune) = crate::portal::citizen(&app, 2).await;
     let here = crate::helpers::unit(&commune);
     let province = commune.parse::<kernel::AdminUnitCode>().unwrap().province();
     let ubnd = format!("UBND.{commune}");

@@ -201,20 +201,7 @@ async fn two_officials_at_once_one_wins_and_a_failed_outcome_changes_nothing() {
         .unwrap();
     assert_eq!(portal::deadlines::sweep(&app.db.db).await.unwrap(), 1);
     assert_eq!(portal::deadlines::sweep(&app.db.db).await.unwrap(), 1);
-    let mut told = 0;
-    for _ in 0..100 {
-        told = store::sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM notifications n JOIN accounts a ON a.id = n.recipient \
-             WHERE a.username = 'chuyenvien' AND n.title_vi LIKE '%quá hạn%'",
-        )
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
-        if told > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let told = crate::helpers::notifications_to(&app, "chuyenvien", "%quá hạn%").await;
     assert_eq!(told, 1, "the specialist whose step it is was told once");
     let (_, tasks) = api.get(&specialist, "/api/v1/tasks").await;
     assert_eq!(tasks[0]["bucket"], "overdue");
