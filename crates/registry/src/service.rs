@@ -81,6 +81,13 @@ pub async fn citizen(db: &Db, personal_id: &PersonalId) -> Result<Citizen, Regis
     sql::citizen(db.pool(), personal_id).await?.map(|(_, c)| c).ok_or(RegistryError::NotFound)
 }
 
+/// A citizen by ID number, read in the caller's transaction: another registry checking, inside its own change,
+/// that a person it names exists and is alive (the enterprise registry's legal representatives), sees the record
+/// as that change will commit against.
+pub async fn citizen_in(tx: &mut Tx, personal_id: &PersonalId) -> Result<Citizen, RegistryError> {
+    sql::citizen(&mut **tx, personal_id).await?.map(|(_, c)| c).ok_or(RegistryError::NotFound)
+}
+
 /// Every version of a citizen's record, oldest first.
 pub async fn history(db: &Db, personal_id: &PersonalId) -> Result<Vec<Version>, RegistryError> {
     let (id, current) = sql::citizen(db.pool(), personal_id).await?.ok_or(RegistryError::NotFound)?;
@@ -152,6 +159,24 @@ pub async fn busiest_commune(db: &Db, province: &str) -> Result<Option<String>, 
     .bind(province)
     .fetch_optional(db.pool())
     .await?)
+}
+
+/// Up to `limit` living citizens with a commune of residence, by ID number, starting after `after`: the pool
+/// other registries draw synthetic people from (the enterprise registry's representatives and members).
+pub async fn living_residents(
+    db: &Db,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(PersonalId, kernel::AdminUnitCode)>, RegistryError> {
+    let rows: Vec<(String, String)> = store::sqlx::query_as(
+        "SELECT personal_id, commune_code FROM citizens WHERE status = 'living' AND commune_code IS NOT NULL AND personal_id > $1 \
+         ORDER BY personal_id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().filter_map(|(id, commune)| Some((id.parse().ok()?, commune.parse().ok()?))).collect())
 }
 
 /// The first resident of a commune by ID number, if any (the demo binds its citizen account to one).

@@ -38,10 +38,10 @@ enum Command {
         #[command(flatten)]
         store: Overrides,
     },
-    /// Make a synthetic population.
+    /// Make synthetic data: a population, then enterprises.
     Generate {
         #[command(subcommand)]
-        command: registry::cli::Generate,
+        command: Generate,
         #[command(flatten)]
         store: Overrides,
     },
@@ -114,6 +114,15 @@ enum CredentialCommand {
     Issue(registry::credential::cli::IssueCommand),
     /// Revoke a credential or signed document by its id (the hex `cti`); verifiers see it in the next list.
     Revoke(credentials::cli::RevokeCommand),
+}
+
+/// What `congso generate` makes: each registry's own subcommands, side by side.
+#[derive(Debug, Subcommand)]
+enum Generate {
+    #[command(flatten)]
+    Population(registry::cli::Generate),
+    #[command(flatten)]
+    Enterprise(enterprise::cli::Generate),
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,9 +208,12 @@ impl Cli {
                 Ok(())
             }
             Command::Admin { command, store } => command.run(&open(&settings(&store)?).await?).await,
-            Command::Generate { command, store } => {
+            Command::Generate { command: Generate::Population(command), store } => {
                 let db = if command.needs_database() { Some(open(&settings(&store)?).await?) } else { None };
                 command.run(db.as_ref()).await
+            }
+            Command::Generate { command: Generate::Enterprise(command), store } => {
+                command.run(&open(&settings(&store)?).await?).await
             }
             Command::Keys { command, store } => crate::trust_cli::keys(command, &store).await,
             Command::OidcClient { command, store } => command.run(&open(&settings(&store)?).await?).await,
