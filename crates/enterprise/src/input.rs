@@ -106,6 +106,9 @@ fn schema_vsic() -> utoipa::openapi::schema::Object {
         .description(Some("A VSIC 2018 code of the registry's list (2 to 5 digits)."))
         .build()
 }
+fn schema_lines() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new().items(schema_vsic()).min_items(Some(1)).max_items(Some(MAX_LINES)).build()
+}
 fn schema_optional_tax_code() -> utoipa::openapi::schema::Object {
     kernel::schema::blank_or("[0-9]{10}(-?[0-9]{3})?")
 }
@@ -140,12 +143,12 @@ pub struct MemberInput {
     pub name: Option<String>,
     /// Vốn góp, whole đồng.
     #[serde(deserialize_with = "web::extract::integer")]
-    #[schema(minimum = 1, maximum = 1_000_000_000_000_000_i64)]
+    #[schema(minimum = 1, maximum = 1e15)]
     pub contribution: i64,
 }
 
 /// An enterprise to register, as a client sends it.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnterpriseInput {
     /// For a branch: the parent enterprise's ten-digit tax code.
@@ -174,14 +177,14 @@ pub struct EnterpriseInput {
     /// Vốn điều lệ, whole đồng: the members' contributions must add up to it, except for a private enterprise or a
     /// household business (and a branch, which has none).
     #[serde(deserialize_with = "web::extract::integer")]
-    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
+    #[schema(minimum = 0, maximum = 1e15)]
     pub charter_capital: i64,
     /// Ngành nghề chính: one of `lines`.
     #[schema(schema_with = schema_vsic)]
     pub main_line: String,
-    /// Ngành nghề kinh doanh.
-    #[schema(inline, max_items = 300, min_items = 1)]
-    pub lines: Vec<VsicInput>,
+    /// Ngành nghề kinh doanh: 1 to 300 VSIC 2018 codes.
+    #[schema(schema_with = schema_lines)]
+    pub lines: Vec<String>,
     /// Người đại diện theo pháp luật: 1 to 10.
     #[schema(max_items = 10, min_items = 1)]
     pub representatives: Vec<RepresentativeInput>,
@@ -190,11 +193,6 @@ pub struct EnterpriseInput {
     #[schema(max_items = 500)]
     pub members: Vec<MemberInput>,
 }
-
-/// A VSIC code in a list.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(transparent)]
-pub struct VsicInput(#[schema(schema_with = schema_vsic)] pub String);
 
 /// Collects the problems of one input.
 #[derive(Default)]
@@ -370,13 +368,13 @@ pub(crate) fn capital(p: &mut Problems, form: LegalForm, charter_capital: i64, m
 }
 
 /// Parses business lines against the VSIC catalogue: known codes, no repeats, the main line among them.
-pub(crate) fn lines(p: &mut Problems, main: &str, input: &[VsicInput]) -> (String, Vec<String>) {
+pub(crate) fn lines(p: &mut Problems, main: &str, input: &[String]) -> (String, Vec<String>) {
     let catalogue = crate::vsic::catalogue();
     if input.is_empty() || input.len() > MAX_LINES {
         p.add("lines", Text::new("Cần từ 1 đến 300 ngành nghề kinh doanh.", "Give 1 to 300 business lines."));
     }
     let mut out: Vec<String> = Vec::new();
-    for (i, VsicInput(code)) in input.iter().enumerate() {
+    for (i, code) in input.iter().enumerate() {
         let code = code.trim();
         match catalogue.get(code) {
             Some(line) if line.level >= 2 && !out.iter().any(|c| c == code) => out.push(code.to_owned()),
@@ -447,7 +445,8 @@ impl EnterpriseInput {
                     ),
                 );
             }
-        } else {
+        } else if members.len() == self.members.len() {
+            // A member that did not parse is reported at its field; their sum would only repeat it.
             capital(&mut p, self.legal_form, self.charter_capital, &members, self.members.len());
         }
         let Some(office) = office else { return Err(p.0) };
@@ -529,7 +528,7 @@ impl OfficeInput {
 pub struct CapitalInput {
     /// The new charter capital, whole đồng.
     #[serde(deserialize_with = "web::extract::integer")]
-    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
+    #[schema(minimum = 0, maximum = 1e15)]
     pub charter_capital: i64,
     /// Every member and their contribution from now on.
     #[schema(max_items = 500)]
@@ -597,13 +596,16 @@ mod tests {
 
     pub(crate) fn valid() -> EnterpriseInput {
         EnterpriseInput {
+            parent: None,
+            foreign_name: None,
+            abbreviation: None,
             name: "Công ty TNHH Thương mại Hoàng Phát".into(),
             legal_form: LegalForm::MultiMemberLlc,
             office_address: "00070-7PH72VH3+CM-1-8".into(),
             office_street: "12 Tràng Tiền".into(),
             charter_capital: 1_000_000_000,
             main_line: "4610".into(),
-            lines: vec![VsicInput("4610".into()), VsicInput("62".into())],
+            lines: vec!["4610".into(), "62".into()],
             representatives: vec![RepresentativeInput { personal_id: "001203012345".into(), title: "Giám đốc".into() }],
             members: vec![
                 MemberInput { personal_id: Some("001203012345".into()), contribution: 600_000_000, ..Default::default() },
@@ -614,7 +616,6 @@ mod tests {
                     ..Default::default()
                 },
             ],
-            ..Default::default()
         }
     }
 
@@ -648,7 +649,7 @@ mod tests {
         input.name = "  ".into();
         input.office_address = "00070-7PH72VH3+CM-1-9".into();
         input.main_line = "0000".into();
-        input.lines.push(VsicInput("9999".into()));
+        input.lines.push("9999".into());
         input.representatives[0].personal_id = "12".into();
         input.members[1].tax_code = Some("0100112438".into());
         let got = fields(input.parse(today()).unwrap_err());

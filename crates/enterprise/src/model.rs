@@ -117,7 +117,7 @@ impl Status {
 
     /// The interface-string key of its name.
     pub fn label_key(self) -> String {
-        format!("enterprise.status.{}", self.as_str())
+        format!("enterprise.state.{}", self.as_str())
     }
 
     /// Whether the record may still change (representatives, office, capital): not once dissolution began.

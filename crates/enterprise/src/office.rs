@@ -38,8 +38,16 @@ struct SearchPage {
 }
 
 impl SearchPage {
-    fn value(field: &Option<String>) -> &str {
-        field.as_deref().unwrap_or_default()
+    /// What the form's field `name` held, to show it again.
+    fn field(&self, name: &str) -> &str {
+        let value = match name {
+            "q" => &self.q.q,
+            "tax_code" => &self.q.tax_code,
+            "representative" => &self.q.representative,
+            "province" => &self.q.province,
+            _ => &self.q.line,
+        };
+        value.as_deref().unwrap_or_default()
     }
 }
 
@@ -95,8 +103,8 @@ struct EnterprisePage {
 }
 
 impl EnterprisePage {
-    fn money(amount: &i64) -> String {
-        let digits = amount.to_string();
+    fn money(amount: impl std::borrow::Borrow<i64>) -> String {
+        let digits = amount.borrow().to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
             if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -142,7 +150,7 @@ async fn enterprise_page(
 mod tests {
     #[test]
     fn amounts_are_grouped_by_thousands() {
-        assert_eq!(super::EnterprisePage::money(&1_500_000_000), "1.500.000.000 đ");
-        assert_eq!(super::EnterprisePage::money(&0), "0 đ");
+        assert_eq!(super::EnterprisePage::money(1_500_000_000), "1.500.000.000 đ");
+        assert_eq!(super::EnterprisePage::money(0), "0 đ");
     }
 }

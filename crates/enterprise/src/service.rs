@@ -48,7 +48,7 @@ async fn living_citizen(
     field: String,
     personal_id: &PersonalId,
 ) -> Result<Option<registry::model::Citizen>, EnterpriseError> {
-    match registry::service::citizen_in(tx, personal_id).await {
+    match registry::life_events::citizen_in(tx, personal_id).await {
         Ok(c) if c.status == registry::model::CitizenStatus::Living && c.death_date.is_none() => Ok(Some(c)),
         Ok(_) => {
             p.add(

@@ -8,12 +8,12 @@ use store::sqlx::{self, AnyConnection, Row};
 use crate::model::{Enterprise, LegalForm, Office, StatusEntry, Version};
 
 /// The columns every enterprise query selects, in the order [`from_row`] reads them.
-pub(crate) const COLUMNS: &str = "e.id, e.tax_code, p.tax_code AS parent_code, e.name_vi, e.name_foreign, e.name_abbr, \
+pub const COLUMNS: &str = "e.id, e.tax_code, p.tax_code AS parent_code, e.name_vi, e.name_foreign, e.name_abbr, \
     e.legal_form, e.office_address, e.office_street, e.charter_capital, e.main_line, e.lines, e.representatives, \
     e.members, e.status, e.status_since, e.registered_on, e.version";
 
 /// The join [`COLUMNS`] needs.
-pub(crate) const JOINS: &str = "LEFT JOIN enterprises p ON p.id = e.parent_id";
+pub const JOINS: &str = "LEFT JOIN enterprises p ON p.id = e.parent_id";
 
 fn bad(column: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("column {column}: bad value {value:?}").into())

@@ -81,13 +81,6 @@ pub async fn citizen(db: &Db, personal_id: &PersonalId) -> Result<Citizen, Regis
     sql::citizen(db.pool(), personal_id).await?.map(|(_, c)| c).ok_or(RegistryError::NotFound)
 }
 
-/// A citizen by ID number, read in the caller's transaction: another registry checking, inside its own change,
-/// that a person it names exists and is alive (the enterprise registry's legal representatives), sees the record
-/// as that change will commit against.
-pub async fn citizen_in(tx: &mut Tx, personal_id: &PersonalId) -> Result<Citizen, RegistryError> {
-    sql::citizen(&mut **tx, personal_id).await?.map(|(_, c)| c).ok_or(RegistryError::NotFound)
-}
-
 /// Every version of a citizen's record, oldest first.
 pub async fn history(db: &Db, personal_id: &PersonalId) -> Result<Vec<Version>, RegistryError> {
     let (id, current) = sql::citizen(db.pool(), personal_id).await?.ok_or(RegistryError::NotFound)?;

@@ -129,6 +129,8 @@ enum Generate {
 enum Bench {
     /// The population registry: import, lookups, search, memory.
     Registry(bench::registry::RegistryBench),
+    /// The enterprise registry: lookups and searches at a million enterprises.
+    Enterprise(bench::enterprise::EnterpriseBench),
     /// The audit ledger: registry writes with and without it, proof generation as the log grows.
     Ledger(bench::ledger::LedgerBench),
     /// Credentials issued and verified per second on one core, against raw Ed25519.
@@ -219,6 +221,7 @@ impl Cli {
             Command::OidcClient { command, store } => command.run(&open(&settings(&store)?).await?).await,
             Command::Ledger { command, store } => crate::trust_cli::ledger(command, &store).await,
             Command::Bench(Bench::Registry(bench)) => bench.run(crate::app::router).await,
+            Command::Bench(Bench::Enterprise(bench)) => bench.run(crate::app::router).await,
             Command::Jobs { command, store } => {
                 Ok(command.run(&open(&settings(&store)?).await?, &mut std::io::stdout()).await?)
             }
