@@ -77,10 +77,16 @@ enum Native {
 
 /// The bare handler: the same point query on the same database, its text columns as JSON, nothing around it.
 async fn bare(State(pool): State<Native>, UrlPath(code): UrlPath<String>) -> Response {
-    let sql = format!("SELECT {} FROM enterprises e {} WHERE e.tax_code = $1", enterprise::store::COLUMNS, enterprise::store::JOINS);
+    let sql = format!(
+        "SELECT {} FROM enterprises e {} WHERE e.tax_code = $1",
+        enterprise::store::COLUMNS,
+        enterprise::store::JOINS
+    );
     let found = match &pool {
         Native::Sqlite(pool) => sqlx::query(&sql).bind(code).fetch_optional(pool).await.map(|r| r.map(|r| json_of(&r))),
-        Native::Postgres(pool) => sqlx::query(&sql).bind(code).fetch_optional(pool).await.map(|r| r.map(|r| json_of(&r))),
+        Native::Postgres(pool) => {
+            sqlx::query(&sql).bind(code).fetch_optional(pool).await.map(|r| r.map(|r| json_of(&r)))
+        }
     };
     match found {
         Ok(Some(response)) => response,
@@ -121,9 +127,12 @@ async fn load(db: &Db, count: u64) -> anyhow::Result<Duration> {
     let name_of = |p: &PersonalId| names.get(p.as_str()).cloned().unwrap_or_default();
     while (id as u64) < count {
         let batch = (count - id as u64).min(400);
-        let mut main = Sql::new(backend, "INSERT INTO enterprises (id, tax_code, name_vi, name_folded, legal_form, office_address, \
+        let mut main = Sql::new(
+            backend,
+            "INSERT INTO enterprises (id, tax_code, name_vi, name_folded, legal_form, office_address, \
             office_street, commune_code, province_code, charter_capital, main_line, lines, representatives, members, status, \
-            status_since, registered_on, version, changed_by, change_reason, updated_at) ");
+            status_since, registered_on, version, changed_by, change_reason, updated_at) ",
+        );
         if backend == Backend::Postgres {
             main.push("OVERRIDING SYSTEM VALUE ");
         }
@@ -157,15 +166,22 @@ async fn load(db: &Db, count: u64) -> anyhow::Result<Duration> {
                 representatives: new
                     .representatives
                     .iter()
-                    .map(|r| Representative { personal_id: r.personal_id, full_name: name_of(&r.personal_id), title: r.title.clone() })
+                    .map(|r| Representative {
+                        personal_id: r.personal_id,
+                        full_name: name_of(&r.personal_id),
+                        title: r.title.clone(),
+                    })
                     .collect(),
                 members: new
                     .members
                     .iter()
                     .filter_map(|m| match m.who {
-                        enterprise::input::Contributor::Citizen(p) => {
-                            Some(Member { personal_id: Some(p), tax_code: None, name: name_of(&p), contribution: m.contribution })
-                        }
+                        enterprise::input::Contributor::Citizen(p) => Some(Member {
+                            personal_id: Some(p),
+                            tax_code: None,
+                            name: name_of(&p),
+                            contribution: m.contribution,
+                        }),
                         enterprise::input::Contributor::Organisation(..) => None,
                     })
                     .collect(),
@@ -264,16 +280,22 @@ impl EnterpriseBench {
             Err(e) => return Err(e.into()),
         }
         let (_, token) = service::create_token(&db, "bench", 1).await?;
-        let mut sample: Vec<String> = sqlx::query_scalar("SELECT tax_code FROM enterprises ORDER BY random() LIMIT 20000")
-            .fetch_all(db.pool())
-            .await?;
+        let mut sample: Vec<String> =
+            sqlx::query_scalar("SELECT tax_code FROM enterprises ORDER BY random() LIMIT 20000")
+                .fetch_all(db.pool())
+                .await?;
         sample.shuffle(&mut rand::thread_rng());
         let codes = Arc::new(sample);
 
         let (master, _) = MasterKey::load_or_create(&self.dir.join("master.key"))?;
         let keyring = Arc::new(Keyring::open(&db, master).await?);
         let mailer = notify::Mailer::file(self.dir.join("outbox"), "congso <no-reply@congso.invalid>")?;
-        let config = WebConfig { secure_cookies: false, public_url: "http://localhost".parse()?, mailer, rate_limit: Default::default() };
+        let config = WebConfig {
+            secure_cookies: false,
+            public_url: "http://localhost".parse()?,
+            mailer,
+            rate_limit: Default::default(),
+        };
         let files = files::Files::open(&files::Location::Folder(self.dir.join("files")))?;
         let state = AppState::new(db.clone(), config, keyring, files)?;
         let bare_pool = if target.backend() == Backend::Sqlite {
@@ -281,9 +303,11 @@ impl EnterpriseBench {
         } else {
             Native::Postgres(sqlx::postgres::PgPoolOptions::new().max_connections(16).connect(&url).await?)
         };
-        let bare_base = serve_in_background(Router::new().route("/enterprises/{code}", get(bare)).with_state(bare_pool)).await?;
+        let bare_base =
+            serve_in_background(Router::new().route("/enterprises/{code}", get(bare)).with_state(bare_pool)).await?;
         let app_base = serve_in_background(app(state)).await?;
-        let bare_url: Arc<dyn Fn(&str) -> String + Send + Sync> = Arc::new(move |c| format!("{bare_base}/enterprises/{c}"));
+        let bare_url: Arc<dyn Fn(&str) -> String + Send + Sync> =
+            Arc::new(move |c| format!("{bare_base}/enterprises/{c}"));
         let base = app_base.clone();
         let public_url: Arc<dyn Fn(&str) -> String + Send + Sync> =
             Arc::new(move |c| format!("{base}/api/v1/enterprises/lookup/{c}"));
@@ -295,7 +319,9 @@ impl EnterpriseBench {
         for _ in 0..ROUNDS {
             bare_rps.push(throughput(bare_url.clone(), None, codes.clone(), self.clients, seconds).await?);
             public_rps.push(throughput(public_url.clone(), None, codes.clone(), self.clients, seconds).await?);
-            official_rps.push(throughput(official_url.clone(), Some(token.clone()), codes.clone(), self.clients, seconds).await?);
+            official_rps.push(
+                throughput(official_url.clone(), Some(token.clone()), codes.clone(), self.clients, seconds).await?,
+            );
         }
 
         eprintln!("… searches");
@@ -304,9 +330,10 @@ impl EnterpriseBench {
         )
         .fetch_all(db.pool())
         .await?;
-        let reps: Vec<String> = sqlx::query_scalar("SELECT personal_id FROM enterprise_representatives ORDER BY random() LIMIT 300")
-            .fetch_all(db.pool())
-            .await?;
+        let reps: Vec<String> =
+            sqlx::query_scalar("SELECT personal_id FROM enterprise_representatives ORDER BY random() LIMIT 300")
+                .fetch_all(db.pool())
+                .await?;
         let mut kinds: Vec<(&str, Vec<Duration>)> =
             ["name: brand", "name: trade + brand", "tax code", "representative", "province", "line", "name + province"]
                 .into_iter()

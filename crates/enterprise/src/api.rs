@@ -13,15 +13,22 @@ use serde::{Deserialize, Serialize};
 use trust::ledger::{Event, EventKind, Purpose};
 use utoipa_axum::routes;
 use web::extract::{Json, Path, Query};
-use web::openapi::{ApiRouter, ApiRouterExt, Conflict, Forbidden, Invalid, NotFound};
+use web::openapi::{ApiRouter, ApiRouterExt, Forbidden, Invalid, NotFound};
 use web::{AppError, AppResult, AppState, FieldError};
 
 use crate::audit;
 use crate::error::EnterpriseError;
-use crate::input::{CapitalInput, EnterpriseInput, OfficeInput, RepresentativesInput, StatusInput};
+use crate::input::EnterpriseInput;
 use crate::model::{Enterprise, PublicEnterprise, StatusEntry, Version};
 use crate::search::{self, Search};
 use crate::service::{self, Change};
+
+mod changes;
+
+use changes::{
+    __path_change_capital, __path_change_representatives, __path_change_status, __path_mine, __path_move_office,
+    change_capital, change_representatives, change_status, mine, move_office,
+};
 
 /// The longest search query, in characters.
 const MAX_QUERY: usize = 200;
@@ -85,7 +92,13 @@ pub async fn visible(state: &AppState, me: &Principal, code: &str) -> AppResult<
 
 /// Writes the caller's look at the citizens an enterprise's record names to the ledger, one entry each, before
 /// the record leaves the server.
-pub async fn record_read(state: &AppState, me: &Principal, e: &Enterprise, purpose: &Purpose, view: &str) -> AppResult<()> {
+pub async fn record_read(
+    state: &AppState,
+    me: &Principal,
+    e: &Enterprise,
+    purpose: &Purpose,
+    view: &str,
+) -> AppResult<()> {
     let actor = me.actor(Role::BusinessRegistrar);
     let reads = audit::people(e).into_iter().map(|id| state.ledger.record(audit::read(id, e, &actor, purpose, view)));
     for read in futures_util::future::join_all(reads).await {
@@ -217,7 +230,10 @@ impl SearchQuery {
             Some(v) => {
                 errors.push(FieldError::new(
                     "line",
-                    Text::new(format!("Mã ngành {v} không có trong VSIC 2018."), format!("{v} is not a VSIC 2018 code.")),
+                    Text::new(
+                        format!("Mã ngành {v} không có trong VSIC 2018."),
+                        format!("{v} is not a VSIC 2018 code."),
+                    ),
                 ));
                 None
             }
@@ -256,12 +272,19 @@ pub struct SearchPage {
 
 /// Writes a registrar's search to the ledger: its filters and how many were found; a search by a representative
 /// names them as its subject, so they see it among the uses of their data.
-pub async fn record_search(state: &AppState, me: &Principal, q: &SearchQuery, search: &Search, found: usize) -> AppResult<()> {
-    let mut event = Event::new(EventKind::RegistrySearched, me.actor(Role::BusinessRegistrar)).detail(serde_json::json!({
-        "registry": "enterprise", "q": q.q.as_deref().and_then(|q| free_text::clean(q, MAX_QUERY).ok()),
-        "tax_code": search.tax_code.map(|c| c.to_string()), "province": q.province, "commune": q.commune,
-        "line": q.line, "page": search.page, "found": found,
-    }));
+pub async fn record_search(
+    state: &AppState,
+    me: &Principal,
+    q: &SearchQuery,
+    search: &Search,
+    found: usize,
+) -> AppResult<()> {
+    let mut event =
+        Event::new(EventKind::RegistrySearched, me.actor(Role::BusinessRegistrar)).detail(serde_json::json!({
+            "registry": "enterprise", "q": q.q.as_deref().and_then(|q| free_text::clean(q, MAX_QUERY).ok()),
+            "tax_code": search.tax_code.map(|c| c.to_string()), "province": q.province, "commune": q.commune,
+            "line": q.line, "page": search.page, "found": found,
+        }));
     if let Some(id) = search.representative {
         event = event.subject(id.as_str());
     }
@@ -344,86 +367,4 @@ pub async fn history(
         record_read(&state, &me, record, &purpose, "history").await?;
     }
     Ok(Json(History { versions, statuses }))
-}
-
-/// The enterprise a registrar may change, and the actor they change it as.
-async fn writable(state: &AppState, me: &Principal, code: &str) -> AppResult<(Enterprise, trust::ledger::Actor)> {
-    let e = visible(state, me, code).await?;
-    authorize(me, Action::WriteEnterprises(territory_of(&e)))?;
-    Ok((e, me.actor(Role::BusinessRegistrar)))
-}
-
-/// Replace the legal representatives (each a living citizen of the population registry).
-#[utoipa::path(post, path = "/enterprises/{tax_code}/representatives", operation_id = "changeEnterpriseRepresentatives", tag = "enterprises", security(("bearer" = [])),
-    params(("tax_code" = TaxCode, Path)), request_body = RepresentativesInput,
-    responses((status = 200, body = Enterprise), Forbidden, NotFound, Conflict, Invalid))]
-pub async fn change_representatives(
-    State(state): State<AppState>,
-    Caller(me): Caller,
-    Path(code): Path<String>,
-    Json(input): Json<RepresentativesInput>,
-) -> AppResult<Json<Enterprise>> {
-    let (e, actor) = writable(&state, &me, &code).await?;
-    let (reps, reason) = input.parse().map_err(AppError::Invalid)?;
-    let change = Change { actor: &actor, reason: &reason };
-    Ok(Json(service::change_representatives(&state.db, &e.tax_code, &reps, &change).await?))
-}
-
-/// Move the registered office (both communes must be in the caller's territory).
-#[utoipa::path(post, path = "/enterprises/{tax_code}/office", operation_id = "moveEnterpriseOffice", tag = "enterprises", security(("bearer" = [])),
-    params(("tax_code" = TaxCode, Path)), request_body = OfficeInput,
-    responses((status = 200, body = Enterprise), Forbidden, NotFound, Conflict, Invalid))]
-pub async fn move_office(
-    State(state): State<AppState>,
-    Caller(me): Caller,
-    Path(code): Path<String>,
-    Json(input): Json<OfficeInput>,
-) -> AppResult<Json<Enterprise>> {
-    let (e, actor) = writable(&state, &me, &code).await?;
-    let (office, reason) = input.parse().map_err(AppError::Invalid)?;
-    authorize(&me, Action::WriteEnterprises(Territory::Unit(office.commune)))?;
-    let change = Change { actor: &actor, reason: &reason };
-    Ok(Json(service::change_office(&state.db, &e.tax_code, &office, &change).await?))
-}
-
-/// Change the charter capital, with every member's contribution from now on.
-#[utoipa::path(post, path = "/enterprises/{tax_code}/capital", operation_id = "changeEnterpriseCapital", tag = "enterprises", security(("bearer" = [])),
-    params(("tax_code" = TaxCode, Path)), request_body = CapitalInput,
-    responses((status = 200, body = Enterprise), Forbidden, NotFound, Conflict, Invalid))]
-pub async fn change_capital(
-    State(state): State<AppState>,
-    Caller(me): Caller,
-    Path(code): Path<String>,
-    Json(input): Json<CapitalInput>,
-) -> AppResult<Json<Enterprise>> {
-    let (e, actor) = writable(&state, &me, &code).await?;
-    let (capital, members, reason) = input.parse().map_err(AppError::Invalid)?;
-    let change = Change { actor: &actor, reason: &reason };
-    Ok(Json(service::change_capital(&state.db, &e.tax_code, capital, &members, &change).await?))
-}
-
-/// Suspend, resume, begin or complete dissolution, or record bankruptcy.
-#[utoipa::path(post, path = "/enterprises/{tax_code}/status", operation_id = "changeEnterpriseStatus", tag = "enterprises", security(("bearer" = [])),
-    params(("tax_code" = TaxCode, Path)), request_body = StatusInput,
-    responses((status = 200, body = Enterprise), Forbidden, NotFound, Conflict, Invalid))]
-pub async fn change_status(
-    State(state): State<AppState>,
-    Caller(me): Caller,
-    Path(code): Path<String>,
-    Json(input): Json<StatusInput>,
-) -> AppResult<Json<Enterprise>> {
-    let (e, actor) = writable(&state, &me, &code).await?;
-    let (to, on, reason) = input.parse().map_err(AppError::Invalid)?;
-    let change = Change { actor: &actor, reason: &reason };
-    Ok(Json(service::change_status(&state.db, &e.tax_code, to, on, &change).await?))
-}
-
-/// The enterprises the signed-in citizen represents now.
-#[utoipa::path(get, path = "/me/enterprises", operation_id = "myEnterprises", tag = "enterprises", security(("bearer" = [])),
-    responses((status = 200, body = Vec<Enterprise>)))]
-pub async fn mine(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<Vec<Enterprise>>> {
-    match me.personal_id {
-        Some(id) => Ok(Json(service::represented_by(&state.db, &id).await?)),
-        None => Ok(Json(Vec::new())),
-    }
 }

@@ -41,10 +41,10 @@ impl Localized for EnterpriseError {
         match (self, lang) {
             (Self::Invalid(_), Lang::Vi) => "Dữ liệu chưa hợp lệ.".into(),
             (Self::NotFound, Lang::Vi) => "Không tìm thấy doanh nghiệp.".into(),
-            (Self::Stale, Lang::Vi) => "Hồ sơ doanh nghiệp vừa được người khác thay đổi. Vui lòng tải lại và thử lại.".into(),
-            (Self::Closed(_), Lang::Vi) => {
-                "Tình trạng hiện tại của doanh nghiệp không cho phép thay đổi này.".into()
+            (Self::Stale, Lang::Vi) => {
+                "Hồ sơ doanh nghiệp vừa được người khác thay đổi. Vui lòng tải lại và thử lại.".into()
             }
+            (Self::Closed(_), Lang::Vi) => "Tình trạng hiện tại của doanh nghiệp không cho phép thay đổi này.".into(),
             (Self::Exhausted(_), Lang::Vi) => "Đã hết mã số thuế để cấp cho tỉnh này.".into(),
             (Self::Sql(_) | Self::Ledger(_) | Self::Registry(_), Lang::Vi) => "Hệ thống gặp lỗi.".into(),
             (other, Lang::En) => other.to_string().into(),

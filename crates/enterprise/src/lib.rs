@@ -41,5 +41,8 @@ pub fn routes() -> axum::Router<web::AppState> {
 /// The slice's API, relative to `/api/v1`.
 pub fn api_routes() -> web::openapi::ApiRouter {
     use web::openapi::ApiRouterExt;
-    api::routes().with_tag("enterprises", "The enterprise registry: a public lookup, and the full record for business registrars within their territory")
+    api::routes().with_tag(
+        "enterprises",
+        "The enterprise registry: a public lookup, and the full record for business registrars within their territory",
+    )
 }

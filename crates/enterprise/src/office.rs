@@ -59,7 +59,8 @@ async fn search_page(
 ) -> AppResult<Response> {
     let scope = require_registrar(&me)?;
     let searched = [&q.q, &q.tax_code, &q.representative, &q.province, &q.commune, &q.line].iter().any(|v| v.is_some());
-    let mut view = SearchPage { results: vec![], searched, more: false, errors: vec![], page, q: SearchQuery::default() };
+    let mut view =
+        SearchPage { results: vec![], searched, more: false, errors: vec![], page, q: SearchQuery::default() };
     if searched {
         match q.parse(scope) {
             Ok(s) => {
@@ -132,17 +133,20 @@ async fn enterprise_page(
                 (true, err) => Some(problems(&page, err)?.join(" ")),
             };
             let chosen = why.purpose.clone().unwrap_or_default();
-            return Ok(html(&PurposePage { page, target: e.tax_code.to_string(), codes: Purpose::CODES, chosen, error }));
+            return Ok(html(&PurposePage {
+                page,
+                target: e.tax_code.to_string(),
+                codes: Purpose::CODES,
+                chosen,
+                error,
+            }));
         }
     };
     record_read(&state, &me, &e, &purpose, "record").await?;
     let (versions, statuses) = service::history(&state.db, &e.tax_code).await?;
     let catalogue = crate::vsic::catalogue();
-    let line_names = e
-        .lines
-        .iter()
-        .map(|c| (c.clone(), catalogue.get(c).map(|l| l.name.clone()).unwrap_or_default()))
-        .collect();
+    let line_names =
+        e.lines.iter().map(|c| (c.clone(), catalogue.get(c).map(|l| l.name.clone()).unwrap_or_default())).collect();
     Ok(html(&EnterprisePage { page, e, versions, statuses, line_names }))
 }
 

@@ -43,7 +43,11 @@ struct LookupPage {
     errors: Vec<String>,
 }
 
-async fn lookup_page(State(state): State<AppState>, page: PageCtx, Query(q): Query<LookupQuery>) -> AppResult<Response> {
+async fn lookup_page(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Query(q): Query<LookupQuery>,
+) -> AppResult<Response> {
     let searched = q.q.is_some();
     let mut view =
         LookupPage { q: q.q.clone().unwrap_or_default(), results: vec![], searched, next: None, errors: vec![], page };

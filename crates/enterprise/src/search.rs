@@ -88,7 +88,11 @@ pub async fn run(db: &store::Db, search: &Search) -> Result<(Vec<Enterprise>, bo
 }
 
 /// [`run`] on a connection the caller holds.
-pub async fn run_in(db: &mut AnyConnection, backend: Backend, search: &Search) -> Result<(Vec<Enterprise>, bool), sqlx::Error> {
+pub async fn run_in(
+    db: &mut AnyConnection,
+    backend: Backend,
+    search: &Search,
+) -> Result<(Vec<Enterprise>, bool), sqlx::Error> {
     let mut sql = statement(backend, search);
     let offset = (search.page.max(1) - 1) * PAGE_SIZE;
     let (limit, offset) = (sql.bind_int(PAGE_SIZE + 1), sql.bind_int(offset));
@@ -155,7 +159,9 @@ fn statement(backend: Backend, search: &Search) -> Sql {
         if from.contains("enterprise_lines") {
             sql.push(&format!(" AND l.vsic = {p}"));
         } else {
-            sql.push(&format!(" AND EXISTS (SELECT 1 FROM enterprise_lines y WHERE y.enterprise_id = e.id AND y.vsic = {p})"));
+            sql.push(&format!(
+                " AND EXISTS (SELECT 1 FROM enterprise_lines y WHERE y.enterprise_id = e.id AND y.vsic = {p})"
+            ));
         }
     }
     if let Some(province) = search.province {

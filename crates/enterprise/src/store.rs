@@ -225,7 +225,11 @@ fn rfc3339(at: i64) -> String {
 }
 
 /// Every version, oldest first: the superseded ones, then `current`.
-pub(crate) async fn versions(db: &mut AnyConnection, id: i64, current: &Enterprise) -> Result<Vec<Version>, sqlx::Error> {
+pub(crate) async fn versions(
+    db: &mut AnyConnection,
+    id: i64,
+    current: &Enterprise,
+) -> Result<Vec<Version>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT version, snapshot, changed_by, reason, changed_at FROM enterprise_versions \
          WHERE enterprise_id = $1 ORDER BY version",
@@ -247,7 +251,13 @@ pub(crate) async fn versions(db: &mut AnyConnection, id: i64, current: &Enterpri
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let (by, reason, at) = change_of(db, id).await?;
-    out.push(Version { version: current.version, record: current.clone(), changed_by: by, reason, changed_at: rfc3339(at) });
+    out.push(Version {
+        version: current.version,
+        record: current.clone(),
+        changed_by: by,
+        reason,
+        changed_at: rfc3339(at),
+    });
     Ok(out)
 }
 
@@ -327,7 +337,10 @@ pub(crate) async fn index_new(db: &mut AnyConnection, id: i64, e: &Enterprise) -
 }
 
 /// The tax codes of the enterprises a citizen represents now, by name.
-pub(crate) async fn represented_by(db: &mut AnyConnection, personal_id: &str) -> Result<Vec<(i64, Enterprise)>, sqlx::Error> {
+pub(crate) async fn represented_by(
+    db: &mut AnyConnection,
+    personal_id: &str,
+) -> Result<Vec<(i64, Enterprise)>, sqlx::Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM enterprise_representatives r JOIN enterprises e ON e.id = r.enterprise_id {JOINS} \
          WHERE r.personal_id = $1 ORDER BY e.name_folded"

@@ -39,11 +39,37 @@ const TRADES: &[(&str, &[&str])] = &[
 ];
 
 const FIRST: &[&str] = &[
-    "An", "Bảo", "Đại", "Đức", "Gia", "Hải", "Hoàng", "Hưng", "Khang", "Kim", "Long", "Minh", "Nam", "Ngọc", "Phú",
-    "Phúc", "Quang", "Sao", "Tân", "Thành", "Thiên", "Thịnh", "Trường", "Việt", "Vĩnh", "Xuân",
+    "An",
+    "Bảo",
+    "Đại",
+    "Đức",
+    "Gia",
+    "Hải",
+    "Hoàng",
+    "Hưng",
+    "Khang",
+    "Kim",
+    "Long",
+    "Minh",
+    "Nam",
+    "Ngọc",
+    "Phú",
+    "Phúc",
+    "Quang",
+    "Sao",
+    "Tân",
+    "Thành",
+    "Thiên",
+    "Thịnh",
+    "Trường",
+    "Việt",
+    "Vĩnh",
+    "Xuân",
 ];
-const SECOND: &[&str] =
-    &["An", "Đạt", "Hưng", "Khang", "Lộc", "Long", "Minh", "Phát", "Phong", "Thành", "Thịnh", "Tiến", "Trí", "Việt", "Vượng"];
+const SECOND: &[&str] = &[
+    "An", "Đạt", "Hưng", "Khang", "Lộc", "Long", "Minh", "Phát", "Phong", "Thành", "Thịnh", "Tiến", "Trí", "Việt",
+    "Vượng",
+];
 
 /// Legal forms, per thousand enterprises (most are limited liability companies).
 const FORMS: &[(LegalForm, u32)] = &[
@@ -92,7 +118,11 @@ impl Generator {
     }
 
     fn name(&mut self, form: LegalForm, trade: &str) -> String {
-        let brand = format!("{} {}", FIRST.choose(&mut self.rng).unwrap_or(&"An"), SECOND.choose(&mut self.rng).unwrap_or(&"Phát"));
+        let brand = format!(
+            "{} {}",
+            FIRST.choose(&mut self.rng).unwrap_or(&"An"),
+            SECOND.choose(&mut self.rng).unwrap_or(&"Phát")
+        );
         let base = format!("{} {trade} {brand}", prefix(form));
         let mut name = base.clone();
         let mut n = 1;
@@ -117,7 +147,8 @@ impl Generator {
         let (first, commune) = *people.first()?;
         let (lat, lng) = (self.rng.gen_range(8.6..23.3), self.rng.gen_range(102.2..109.4));
         let address = DigitalAddress::new(commune, PlusCode::at(lat, lng), self.rng.gen_range(1..=999))?;
-        let street = format!("Số {} đường {}", self.rng.gen_range(1..400), SECOND.choose(&mut self.rng).unwrap_or(&"An"));
+        let street =
+            format!("Số {} đường {}", self.rng.gen_range(1..400), SECOND.choose(&mut self.rng).unwrap_or(&"An"));
         // Log-uniform from 100 million to 100 billion đồng, in whole millions.
         let capital = (10f64.powf(self.rng.gen_range(8.0..11.0)) / 1e6).round() as i64 * 1_000_000;
         let members = if form.contributions_make_the_capital() || form.members().0 == 1 {

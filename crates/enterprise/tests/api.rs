@@ -113,7 +113,14 @@ fn message<'a>(body: &'a Value, field: &str) -> &'a str {
 #[tokio::test]
 async fn a_registered_enterprise_gets_a_valid_tax_code_and_the_public_sees_only_what_the_portal_shows() {
     let app = app().await;
-    let (status, e) = app.json(Method::POST, "/api/v1/enterprises", Some(&app.nation), Some(app.company("Công ty TNHH Thương mại Hoàng Phát"))).await;
+    let (status, e) = app
+        .json(
+            Method::POST,
+            "/api/v1/enterprises",
+            Some(&app.nation),
+            Some(app.company("Công ty TNHH Thương mại Hoàng Phát")),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{e}");
     let code = e["tax_code"].as_str().unwrap().to_owned();
     assert_eq!(code.len(), 10);
@@ -147,10 +154,19 @@ async fn a_registered_enterprise_gets_a_valid_tax_code_and_the_public_sees_only_
     assert!(html.contains("Công ty TNHH hai thành viên trở lên") && html.contains("Đang hoạt động"));
 
     // A second enterprise takes the next code; the same name is refused.
-    let (status, body) = app.json(Method::POST, "/api/v1/enterprises", Some(&app.nation), Some(app.company("CÔNG TY TNHH THƯƠNG MẠI HOÀNG PHÁT"))).await;
+    let (status, body) = app
+        .json(
+            Method::POST,
+            "/api/v1/enterprises",
+            Some(&app.nation),
+            Some(app.company("CÔNG TY TNHH THƯƠNG MẠI HOÀNG PHÁT")),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fields(&body), ["name"]);
-    let (status, second) = app.json(Method::POST, "/api/v1/enterprises", Some(&app.nation), Some(app.company("Công ty TNHH Minh Long"))).await;
+    let (status, second) = app
+        .json(Method::POST, "/api/v1/enterprises", Some(&app.nation), Some(app.company("Công ty TNHH Minh Long")))
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_ne!(second["tax_code"], code.as_str());
 
@@ -188,9 +204,15 @@ async fn bad_input_is_refused_at_its_field_and_nothing_is_written() {
     let actor = trust::ledger::Actor::system("test");
     let mut tx = app.server.state.db.begin_write().await.unwrap();
     let change = registry::service::Change { actor: &actor, reason: "khai tử" };
-    registry::life_events::record_death_in(&mut tx, app.server.state.db.backend(), &dead, time::macros::date!(2026 - 01 - 02), &change)
-        .await
-        .unwrap();
+    registry::life_events::record_death_in(
+        &mut tx,
+        app.server.state.db.backend(),
+        &dead,
+        time::macros::date!(2026 - 01 - 02),
+        &change,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let before = (before.0, app.count("ledger_entries").await);
     let mut body = app.company("Công ty TNHH Người Đã Mất");
@@ -216,18 +238,22 @@ async fn bad_input_is_refused_at_its_field_and_nothing_is_written() {
 #[tokio::test]
 async fn changes_keep_every_version_and_follow_the_status_rules() {
     let app = app().await;
-    let (_, e) = app.json(Method::POST, "/api/v1/enterprises", Some(&app.nation), Some(app.company("Công ty TNHH Việt Tiến"))).await;
+    let (_, e) = app
+        .json(Method::POST, "/api/v1/enterprises", Some(&app.nation), Some(app.company("Công ty TNHH Việt Tiến")))
+        .await;
     let code = e["tax_code"].as_str().unwrap().to_owned();
     let base = format!("/api/v1/enterprises/{code}");
     let reps = json!({ "representatives": [{ "personal_id": app.people[3].0, "title": "Tổng giám đốc" }], "reason": "Nghị quyết HĐTV số 2" });
-    let (status, after) = app.json(Method::POST, &format!("{base}/representatives"), Some(&app.nation), Some(reps)).await;
+    let (status, after) =
+        app.json(Method::POST, &format!("{base}/representatives"), Some(&app.nation), Some(reps)).await;
     assert_eq!(status, StatusCode::OK, "{after}");
     assert_eq!(after["version"], 2);
     let capital = json!({ "charter_capital": 2_500_000_000_i64, "reason": "tăng vốn", "members": [
         { "personal_id": app.people[0].0, "contribution": 1_500_000_000_i64 },
         { "personal_id": app.people[1].0, "contribution": 900_000_000_i64 },
     ] });
-    let (status, err) = app.json(Method::POST, &format!("{base}/capital"), Some(&app.nation), Some(capital.clone())).await;
+    let (status, err) =
+        app.json(Method::POST, &format!("{base}/capital"), Some(&app.nation), Some(capital.clone())).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fields(&err), ["members"]);
     let mut capital = capital;
@@ -236,7 +262,8 @@ async fn changes_keep_every_version_and_follow_the_status_rules() {
     assert_eq!(status, StatusCode::OK, "{after}");
     assert_eq!(after["charter_capital"], 2_500_000_000_i64);
     let office = json!({ "office_address": office_in(&app.people[4].1), "office_street": "5 Lý Thái Tổ", "reason": "chuyển trụ sở" });
-    let (status, after) = app.json(Method::POST, &format!("{base}/office"), Some(&app.nation), Some(office.clone())).await;
+    let (status, after) =
+        app.json(Method::POST, &format!("{base}/office"), Some(&app.nation), Some(office.clone())).await;
     assert_eq!(status, StatusCode::OK, "{after}");
     // Dissolution: begun, then completed; a dissolved enterprise's office does not move.
     let today = enterprise::service::today();
@@ -247,34 +274,52 @@ async fn changes_keep_every_version_and_follow_the_status_rules() {
         assert_eq!(status, StatusCode::OK, "{after}");
         assert_eq!(after["status"], to);
     }
-    let body = json!({ "status": "active", "effective_on": (later + time::Duration::days(1)).to_string(), "reason": "x" });
-    assert_eq!(app.json(Method::POST, &format!("{base}/status"), Some(&app.nation), Some(body)).await.0, StatusCode::CONFLICT);
-    assert_eq!(app.json(Method::POST, &format!("{base}/office"), Some(&app.nation), Some(office)).await.0, StatusCode::CONFLICT);
+    let body =
+        json!({ "status": "active", "effective_on": (later + time::Duration::days(1)).to_string(), "reason": "x" });
+    assert_eq!(
+        app.json(Method::POST, &format!("{base}/status"), Some(&app.nation), Some(body)).await.0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        app.json(Method::POST, &format!("{base}/office"), Some(&app.nation), Some(office)).await.0,
+        StatusCode::CONFLICT
+    );
 
-    let (status, history) = app.json(Method::GET, &format!("{base}/history?purpose=verification"), Some(&app.nation), None).await;
+    let (status, history) =
+        app.json(Method::GET, &format!("{base}/history?purpose=verification"), Some(&app.nation), None).await;
     assert_eq!(status, StatusCode::OK);
     let versions = history["versions"].as_array().unwrap();
     assert_eq!(versions.len(), 6);
-    assert_eq!(versions[0]["record"]["representatives"][0]["personal_id"], app.people[0].0, "the first version kept whole");
+    assert_eq!(
+        versions[0]["record"]["representatives"][0]["personal_id"], app.people[0].0,
+        "the first version kept whole"
+    );
     assert_eq!(versions[1]["reason"], "Nghị quyết HĐTV số 2");
-    let statuses: Vec<&str> = history["statuses"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        history["statuses"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["active", "in_dissolution", "dissolved"]);
     // Every version's digest is in the ledger.
-    let changes: i64 = store::sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries WHERE record_kind = 'enterprise'")
-        .fetch_one(app.server.state.db.pool())
-        .await
-        .unwrap_or(-1);
+    let changes: i64 =
+        store::sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries WHERE record_kind = 'enterprise'")
+            .fetch_one(app.server.state.db.pool())
+            .await
+            .unwrap_or(-1);
     assert!(changes == -1 || changes >= 6, "{changes}");
 }
 
 #[tokio::test]
 async fn registrars_see_their_territory_and_every_read_of_people_is_in_the_ledger_with_its_purpose() {
     let app = app().await;
-    let (_, e) = app.json(Method::POST, "/api/v1/enterprises", Some(&app.nation), Some(app.company("Công ty TNHH Gia Khang"))).await;
+    let (_, e) = app
+        .json(Method::POST, "/api/v1/enterprises", Some(&app.nation), Some(app.company("Công ty TNHH Gia Khang")))
+        .await;
     let code = e["tax_code"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/enterprises/{code}");
     // Outside the territory the record does not exist; a search finds nothing there.
-    assert_eq!(app.json(Method::GET, &format!("{path}?purpose=verification"), Some(&app.hcm), None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.json(Method::GET, &format!("{path}?purpose=verification"), Some(&app.hcm), None).await.0,
+        StatusCode::NOT_FOUND
+    );
     let (status, page) = app.json(Method::GET, "/api/v1/enterprises?q=gia%20khang", Some(&app.hcm), None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page["results"].as_array().unwrap().is_empty());
@@ -301,7 +346,12 @@ async fn registrars_see_their_territory_and_every_read_of_people_is_in_the_ledge
         assert!(bodies[0].contains("verification"), "{}", bodies[0]);
     }
     // Search by representative, by line, by province.
-    for q in [format!("representative={}", app.people[0].0), "line=6201".into(), "province=01".into(), format!("tax_code={code}")] {
+    for q in [
+        format!("representative={}", app.people[0].0),
+        "line=6201".into(),
+        "province=01".into(),
+        format!("tax_code={code}"),
+    ] {
         let (status, page) = app.json(Method::GET, &format!("/api/v1/enterprises?{q}"), Some(&app.nation), None).await;
         assert_eq!(status, StatusCode::OK, "{q}");
         assert_eq!(page["results"][0]["tax_code"], code.as_str(), "{q}");
@@ -311,13 +361,16 @@ async fn registrars_see_their_territory_and_every_read_of_people_is_in_the_ledge
 #[tokio::test]
 async fn a_citizen_sees_the_enterprises_they_represent() {
     let app = app().await;
-    let (_, e) = app.json(Method::POST, "/api/v1/enterprises", Some(&app.nation), Some(app.company("Công ty TNHH Bảo Lộc"))).await;
+    let (_, e) = app
+        .json(Method::POST, "/api/v1/enterprises", Some(&app.nation), Some(app.company("Công ty TNHH Bảo Lộc")))
+        .await;
     let (id, citizen) = account(&app.server, "giamdoc", AccountKind::Citizen, vec![]).await;
     service::bind_personal_id(&app.server.state.db, id, &app.people[0].0.parse().unwrap()).await.unwrap();
     let (status, mine) = app.json(Method::GET, "/api/v1/me/enterprises", Some(&citizen), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(mine[0]["tax_code"], e["tax_code"]);
-    let html = app.send(Method::GET, "/me/enterprises", Some(&citizen), None).send().await.unwrap().text().await.unwrap();
+    let html =
+        app.send(Method::GET, "/me/enterprises", Some(&citizen), None).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Công ty TNHH Bảo Lộc"), "{html}");
     let (_, other) = account(&app.server, "nguoikhac", AccountKind::Citizen, vec![]).await;
     let (_, none) = app.json(Method::GET, "/api/v1/me/enterprises", Some(&other), None).await;
@@ -327,13 +380,17 @@ async fn a_citizen_sees_the_enterprises_they_represent() {
 #[tokio::test]
 async fn the_back_office_asks_why_before_it_opens_a_record() {
     let app = app().await;
-    let (_, e) = app.json(Method::POST, "/api/v1/enterprises", Some(&app.nation), Some(app.company("Công ty TNHH Kim Phát"))).await;
+    let (_, e) = app
+        .json(Method::POST, "/api/v1/enterprises", Some(&app.nation), Some(app.company("Công ty TNHH Kim Phát")))
+        .await;
     let code = e["tax_code"].as_str().unwrap();
     let page = |path: String| app.send(Method::GET, &path, Some(&app.nation), None).send();
     let html = page(format!("/office/enterprises/{code}")).await.unwrap().text().await.unwrap();
     assert!(html.contains("name=\"purpose\"") && !html.contains(&app.people[0].0));
     let html = page(format!("/office/enterprises/{code}?purpose=verification")).await.unwrap().text().await.unwrap();
-    assert!(html.contains(&app.people[0].0) && html.contains("2.000.000.000 đ") && html.contains("Lập trình máy vi tính"));
+    assert!(
+        html.contains(&app.people[0].0) && html.contains("2.000.000.000 đ") && html.contains("Lập trình máy vi tính")
+    );
     let html = page("/office/enterprises?q=kim%20phat".into()).await.unwrap().text().await.unwrap();
     assert!(html.contains(code));
 }

@@ -164,10 +164,8 @@ async fn cast() -> Cast {
     }
     let outsider_dossier = submitted_dossier(&app, &outsider).await;
     enterprise::synthetic::generate_into(&app.db.db, 3, 1).await.unwrap();
-    let enterprise: String = store::sqlx::query_scalar("SELECT MIN(tax_code) FROM enterprises")
-        .fetch_one(app.db.db.pool())
-        .await
-        .unwrap();
+    let enterprise: String =
+        store::sqlx::query_scalar("SELECT MIN(tax_code) FROM enterprises").fetch_one(app.db.db.pool()).await.unwrap();
     Cast {
         enterprise,
         app,
