@@ -142,7 +142,7 @@ async fn load(db: &Db, count: u64) -> anyhow::Result<Duration> {
         let mut lines = Sql::new(backend, "INSERT INTO enterprise_lines (vsic, enterprise_id) VALUES ");
         let mut seen = std::collections::HashSet::new();
         for _ in 0..batch {
-            let Some(new) = generator.next() else { continue };
+            let Some(new) = generator.next_enterprise() else { continue };
             id += 1;
             let prefix = new.office.province.to_string();
             let code = loop {

@@ -15,8 +15,8 @@ mod tests;
 
 pub use changes::{CapitalInput, OfficeInput, RepresentativesInput, StatusInput};
 pub use fields::reason;
-use fields::{blank, optional_text, required_text};
 pub(crate) use fields::{Problems, capital, date, lines, members, office, representatives};
+use fields::{blank, optional_text, required_text};
 
 /// The longest name, foreign name or street address, in characters.
 pub const MAX_NAME: usize = 255;

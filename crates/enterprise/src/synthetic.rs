@@ -138,7 +138,7 @@ impl Generator {
     }
 
     /// The next enterprise, its office in its representative's commune.
-    pub fn next(&mut self) -> Option<NewEnterprise> {
+    pub fn next_enterprise(&mut self) -> Option<NewEnterprise> {
         let form = self.form();
         let (trade, codes) = TRADES[self.rng.gen_range(0..TRADES.len())];
         let (least, _) = form.members();
@@ -207,7 +207,7 @@ pub async fn generate_into(db: &Db, count: u64, seed: u64) -> Result<u64, anyhow
         let mut tx = db.begin_write().await?;
         for _ in 0..count.saturating_sub(made).min(200) {
             tries += 1;
-            let Some(new) = generator.next() else { continue };
+            let Some(new) = generator.next_enterprise() else { continue };
             match service::register_in(&mut tx, db.backend(), &new, &change).await {
                 Ok(_) => made += 1,
                 // A name another enterprise took first: the next one gets another.

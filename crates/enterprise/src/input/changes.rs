@@ -5,8 +5,8 @@ use time::Date;
 use web::FieldError;
 
 use super::{
-    MAX_CAPITAL, MemberInput, NewMember, NewRepresentative, Problems, RepresentativeInput, date, members, office, reason,
-    representatives, schema_name, schema_reason,
+    MAX_CAPITAL, MemberInput, NewMember, NewRepresentative, Problems, RepresentativeInput, date, members, office,
+    reason, representatives, schema_name, schema_reason,
 };
 use crate::model::{Office, Status};
 
@@ -91,7 +91,10 @@ impl CapitalInput {
             String::new()
         });
         if !(0..=MAX_CAPITAL).contains(&self.charter_capital) {
-            p.add("charter_capital", kernel::Text::new("Vốn điều lệ không hợp lệ.", "The charter capital is out of range."));
+            p.add(
+                "charter_capital",
+                kernel::Text::new("Vốn điều lệ không hợp lệ.", "The charter capital is out of range."),
+            );
         }
         p.finish((self.charter_capital, members, reason))
     }

@@ -19,15 +19,9 @@ pub(crate) fn valid() -> EnterpriseInput {
         charter_capital: 1_000_000_000,
         main_line: "4610".into(),
         lines: vec!["4610".into(), "62".into()],
-        representatives: vec![RepresentativeInput {
-            personal_id: "001203012345".into(), title: "Giám đốc".into()
-        }],
+        representatives: vec![RepresentativeInput { personal_id: "001203012345".into(), title: "Giám đốc".into() }],
         members: vec![
-            MemberInput {
-                personal_id: Some("001203012345".into()),
-                contribution: 600_000_000,
-                ..Default::default()
-            },
+            MemberInput { personal_id: Some("001203012345".into()), contribution: 600_000_000, ..Default::default() },
             MemberInput {
                 tax_code: Some("0100112437".into()),
                 name: Some("Công ty cổ phần Mẹ".into()),
