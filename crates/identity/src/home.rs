@@ -39,6 +39,7 @@ const CITIZEN: &[Entry] = &[
     Entry { path: "/me/documents", label: "mine.documents", text: "mine.documents_text" },
     Entry { path: "/me/digital-id", label: "mine.digital_id", text: "mine.digital_id_text" },
     Entry { path: "/me/payments", label: "mine.payments", text: "mine.payments_text" },
+    Entry { path: "/me/enterprises", label: "mine.enterprises", text: "mine.enterprises_text" },
     Entry { path: "/me/data-usage", label: "mine.data_usage", text: "mine.data_usage_text" },
 ];
 

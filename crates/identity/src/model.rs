@@ -73,6 +73,9 @@ pub enum Role {
     Teacher,
     /// Cán bộ thống kê — reads aggregate reports, never a person's record.
     Analyst,
+    /// Chuyên viên đăng ký kinh doanh (Phòng Đăng ký kinh doanh) — keeps the enterprise registry of a territory:
+    /// registers enterprises and their changes, and reads their representatives and members.
+    BusinessRegistrar,
     /// Cán bộ tài chính — reconciles their agency's bills with the bank's statements and looks into the payments
     /// held for review; sees who paid what.
     FinanceOfficer,
@@ -80,11 +83,12 @@ pub enum Role {
 
 impl Role {
     /// Every role, in the order forms list them.
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::OneStopReceiver,
         Role::Specialist,
         Role::Approver,
         Role::RegistryClerk,
+        Role::BusinessRegistrar,
         Role::HealthWorker,
         Role::Teacher,
         Role::Analyst,
@@ -100,6 +104,7 @@ impl Role {
             Role::Specialist => "specialist",
             Role::Approver => "approver",
             Role::RegistryClerk => "registry_clerk",
+            Role::BusinessRegistrar => "business_registrar",
             Role::HealthWorker => "health_worker",
             Role::Teacher => "teacher",
             Role::Analyst => "analyst",
@@ -117,6 +122,7 @@ impl Role {
             | Role::Specialist
             | Role::Approver
             | Role::RegistryClerk
+            | Role::BusinessRegistrar
             | Role::HealthWorker
             | Role::Teacher
             | Role::FinanceOfficer => true,
@@ -140,6 +146,7 @@ impl Role {
             Role::Specialist => "role.specialist",
             Role::Approver => "role.approver",
             Role::RegistryClerk => "role.registry_clerk",
+            Role::BusinessRegistrar => "role.business_registrar",
             Role::HealthWorker => "role.health_worker",
             Role::Teacher => "role.teacher",
             Role::Analyst => "role.analyst",

@@ -45,6 +45,12 @@ pub enum Action {
     /// Reconcile payments with the bank's statements and see the payments held for review: what it shows is
     /// narrowed to the agencies the caller is finance officer of ([`agencies`]).
     ReconcilePayments,
+    /// Read an enterprise's full record (its representatives' and members' personal data) in a territory: the
+    /// commune of its registered office.
+    ReadEnterprises(Territory),
+    /// Register an enterprise or change its record (representatives, office, capital, status) in a territory:
+    /// for a move, both the office's old commune and its new one.
+    WriteEnterprises(Territory),
 }
 
 /// Whose account an action touches, as far as the policy cares: the caller's own or someone else's.
@@ -127,6 +133,7 @@ pub fn allows(principal: &Principal, action: Action) -> bool {
         // The registry clerk who keeps the citizen's record is the one who sees them and their papers in person.
         Action::ChangeAssurance(t) => has_role(principal, Role::RegistryClerk, t),
         Action::ReconcilePayments => !agencies(principal, Role::FinanceOfficer).is_empty(),
+        Action::ReadEnterprises(t) | Action::WriteEnterprises(t) => has_role(principal, Role::BusinessRegistrar, t),
     }
 }
 
@@ -330,6 +337,17 @@ mod tests {
     }
 
     #[test]
+    fn business_registrars_keep_the_enterprises_of_their_territory_only() {
+        let hanoi = holding(Role::BusinessRegistrar, unit("01"));
+        assert_eq!(authorize(&hanoi, Action::ReadEnterprises(unit("00070"))), Ok(()));
+        assert_eq!(authorize(&hanoi, Action::WriteEnterprises(unit("00070"))), Ok(()));
+        assert_eq!(authorize(&hanoi, Action::WriteEnterprises(unit("79"))), Err(Denied));
+        assert_eq!(authorize(&hanoi, Action::ReadPopulation(unit("00070"))), Err(Denied));
+        let clerk = holding(Role::RegistryClerk, Territory::Nation);
+        assert_eq!(authorize(&clerk, Action::ReadEnterprises(unit("00070"))), Err(Denied));
+    }
+
+    #[test]
     fn roles_that_read_personal_data_take_four_eyes() {
         let reads: Vec<Role> = Role::ALL.into_iter().filter(|r| r.reads_personal_data()).collect();
         assert_eq!(
@@ -339,6 +357,7 @@ mod tests {
                 Role::Specialist,
                 Role::Approver,
                 Role::RegistryClerk,
+                Role::BusinessRegistrar,
                 Role::HealthWorker,
                 Role::Teacher,
                 Role::FinanceOfficer

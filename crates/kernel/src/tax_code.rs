@@ -65,6 +65,26 @@ impl TaxCode {
         TaxCode { digits, len: 10 }
     }
 
+    /// Issues the ten-digit code whose first nine digits are `first_nine`, with its check digit: `None` for
+    /// anything but nine ASCII digits, digits 3 to 9 all zero, or nine digits whose check digit would be 10 (such a
+    /// sequence is skipped, never issued).
+    pub fn issue(first_nine: &str) -> Option<TaxCode> {
+        let bytes = first_nine.as_bytes();
+        if bytes.len() != 9 || !bytes.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let check = check_digit(bytes)?;
+        format!("{first_nine}{check}").parse().ok()
+    }
+
+    /// The code of this enterprise's dependent unit (chi nhánh) number `number`, 1 to 999: `0100112437-001`.
+    pub fn branch_code(&self, number: u16) -> Option<TaxCode> {
+        if !(1..=999).contains(&number) {
+            return None;
+        }
+        format!("{}-{number:03}", self.enterprise()).parse().ok()
+    }
+
     /// The branch suffix, for a dependent unit.
     pub fn branch(&self) -> Option<&str> {
         (self.len == 13).then(|| self.str_of(10..13))
@@ -162,7 +182,28 @@ mod tests {
         assert_eq!("0100112437-".parse::<TaxCode>(), Err(TaxCodeError::Format));
     }
 
+    #[test]
+    fn issued_codes_parse_and_carry_their_check_digit() {
+        assert_eq!(TaxCode::issue("010011243").unwrap().to_string(), "0100112437");
+        assert_eq!(TaxCode::issue("010000000"), None);
+        assert_eq!(TaxCode::issue("01001124"), None);
+        let parent = TaxCode::issue("010011243").unwrap();
+        assert_eq!(parent.branch_code(11).unwrap().to_string(), "0100112437-011");
+        assert_eq!(parent.branch_code(0), None);
+    }
+
     proptest! {
+        #[test]
+        fn an_issued_code_is_valid_or_skipped(first9 in "[0-9]{9}") {
+            if let Some(code) = TaxCode::issue(&first9) {
+                prop_assert_eq!(code.to_string().parse::<TaxCode>(), Ok(code));
+                prop_assert!(code.to_string().starts_with(&first9));
+            } else {
+                let zero = first9.as_bytes()[2..9].iter().all(|&d| d == b'0');
+                prop_assert!(zero || check_digit(first9.as_bytes()).is_none());
+            }
+        }
+
         #[test]
         fn parse_never_panics(s in "\\PC{0,20}") {
             let _ = s.parse::<TaxCode>();

@@ -154,6 +154,24 @@ pub async fn busiest_commune(db: &Db, province: &str) -> Result<Option<String>, 
     .await?)
 }
 
+/// Up to `limit` living citizens with a commune of residence, by ID number, starting after `after`: the pool
+/// other registries draw synthetic people from (the enterprise registry's representatives and members).
+pub async fn living_residents(
+    db: &Db,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(PersonalId, kernel::AdminUnitCode)>, RegistryError> {
+    let rows: Vec<(String, String)> = store::sqlx::query_as(
+        "SELECT personal_id, commune_code FROM citizens WHERE status = 'living' AND commune_code IS NOT NULL AND personal_id > $1 \
+         ORDER BY personal_id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().filter_map(|(id, commune)| Some((id.parse().ok()?, commune.parse().ok()?))).collect())
+}
+
 /// The first resident of a commune by ID number, if any (the demo binds its citizen account to one).
 pub async fn first_resident(db: &Db, commune: &str) -> Result<Option<Citizen>, RegistryError> {
     let id: Option<String> = store::sqlx::query_scalar(

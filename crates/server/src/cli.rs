@@ -38,10 +38,10 @@ enum Command {
         #[command(flatten)]
         store: Overrides,
     },
-    /// Make a synthetic population.
+    /// Make synthetic data: a population, then enterprises.
     Generate {
         #[command(subcommand)]
-        command: registry::cli::Generate,
+        command: Generate,
         #[command(flatten)]
         store: Overrides,
     },
@@ -116,10 +116,21 @@ enum CredentialCommand {
     Revoke(credentials::cli::RevokeCommand),
 }
 
+/// What `congso generate` makes: each registry's own subcommands, side by side.
+#[derive(Debug, Subcommand)]
+enum Generate {
+    #[command(flatten)]
+    Population(registry::cli::Generate),
+    #[command(flatten)]
+    Enterprise(enterprise::cli::Generate),
+}
+
 #[derive(Debug, Subcommand)]
 enum Bench {
     /// The population registry: import, lookups, search, memory.
     Registry(bench::registry::RegistryBench),
+    /// The enterprise registry: lookups and searches at a million enterprises.
+    Enterprise(bench::enterprise::EnterpriseBench),
     /// The audit ledger: registry writes with and without it, proof generation as the log grows.
     Ledger(bench::ledger::LedgerBench),
     /// Credentials issued and verified per second on one core, against raw Ed25519.
@@ -199,14 +210,18 @@ impl Cli {
                 Ok(())
             }
             Command::Admin { command, store } => command.run(&open(&settings(&store)?).await?).await,
-            Command::Generate { command, store } => {
+            Command::Generate { command: Generate::Population(command), store } => {
                 let db = if command.needs_database() { Some(open(&settings(&store)?).await?) } else { None };
                 command.run(db.as_ref()).await
+            }
+            Command::Generate { command: Generate::Enterprise(command), store } => {
+                command.run(&open(&settings(&store)?).await?).await
             }
             Command::Keys { command, store } => crate::trust_cli::keys(command, &store).await,
             Command::OidcClient { command, store } => command.run(&open(&settings(&store)?).await?).await,
             Command::Ledger { command, store } => crate::trust_cli::ledger(command, &store).await,
             Command::Bench(Bench::Registry(bench)) => bench.run(crate::app::router).await,
+            Command::Bench(Bench::Enterprise(bench)) => bench.run(crate::app::router).await,
             Command::Jobs { command, store } => {
                 Ok(command.run(&open(&settings(&store)?).await?, &mut std::io::stdout()).await?)
             }

@@ -25,6 +25,8 @@ enum Rule {
     Dossier,
     /// A bank, by its signature over the body (no account can call it; unsigned, everyone gets 401).
     Signed,
+    /// Business registrars, within their territory (none of the cast is one).
+    Enterprise,
 }
 
 fn rule(method: &Method, path: &str) -> Rule {
@@ -35,6 +37,9 @@ fn rule(method: &Method, path: &str) -> Rule {
         }
         ("POST", "/api/v1/verify") | ("GET", "/api/v1/procedures" | "/api/v1/procedures/{code}") => Rule::Public,
         ("GET", "/api/v1/dossiers/{code}/status" | "/api/v1/dossier-statistics") => Rule::Public,
+        ("GET", "/api/v1/enterprises/lookup" | "/api/v1/enterprises/lookup/{tax_code}") => Rule::Public,
+        ("GET", "/api/v1/me/enterprises") => Rule::Own,
+        (_, p) if p.starts_with("/api/v1/enterprises") => Rule::Enterprise,
         (_, p) if p.starts_with("/api/v1/dossiers") || p == "/api/v1/tasks" => Rule::Dossier,
         ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
         ("GET", "/api/v1/payments/bills" | "/api/v1/payments/bills/{reference}") => Rule::Own,
@@ -78,6 +83,8 @@ struct Cast {
     grant_to_reject: i64,
     /// A submitted dossier of the outsider's.
     outsider_dossier: String,
+    /// A registered enterprise's tax code.
+    enterprise: String,
 }
 
 async fn token(app: &TestApp, username: &str, kind: AccountKind, roles: Vec<RoleAssignment>) -> (i64, String) {
@@ -156,7 +163,11 @@ async fn cast() -> Cast {
         grants.push(r.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
     }
     let outsider_dossier = submitted_dossier(&app, &outsider).await;
+    enterprise::synthetic::generate_into(&app.db.db, 3, 1).await.unwrap();
+    let enterprise: String =
+        store::sqlx::query_scalar("SELECT MIN(tax_code) FROM enterprises").fetch_one(app.db.db.pool()).await.unwrap();
     Cast {
+        enterprise,
         app,
         outsider_dossier,
         citizen,
@@ -212,6 +223,7 @@ impl Cast {
         let grant = if path.ends_with("/reject") { self.grant_to_reject } else { self.grant_to_approve };
         let path = path
             .replace("{personal_id}", &self.outsider)
+            .replace("{tax_code}", &self.enterprise)
             .replace("{seq}", &self.outsider_entry.to_string())
             .replace("{code}", code)
             .replace("{kind}", "birth_certificate")
@@ -222,7 +234,11 @@ impl Cast {
             .replace("{reference}", "TT23456789ABCD");
         let query = match path.as_str() {
             "/api/v1/citizens" => "?q=n",
+            "/api/v1/enterprises" | "/api/v1/enterprises/lookup" => "?q=cong",
             p if p.starts_with("/api/v1/citizens/") || p.starts_with("/api/v1/households/") => "?purpose=verification",
+            p if p.starts_with("/api/v1/enterprises/") && !p.starts_with("/api/v1/enterprises/lookup") => {
+                "?purpose=verification"
+            }
             "/api/v1/ledger/proof/inclusion" => "?index=0&tree_size=1",
             "/api/v1/ledger/proof/consistency" => "?first=1&second=1",
             _ => "",
@@ -257,6 +273,22 @@ impl Cast {
             "actOnDossier" => Some(json!({ "action": "accept", "version": 2 })),
             "rateDossier" => Some(json!({ "rating": 5 })),
             "attachToDossier" => Some(json!({})),
+            "registerEnterprise" => Some(json!({
+                "name": "Công ty TNHH Kiểm Thử", "legal_form": "single_member_llc",
+                "office_address": "00070-7PH72VH3+CM-1-8", "office_street": "1 Tràng Tiền", "charter_capital": 1000,
+                "main_line": "62", "lines": ["62"], "representatives": [{ "personal_id": self.outsider, "title": "Giám đốc" }],
+                "members": [{ "personal_id": self.outsider, "contribution": 1000 }],
+            })),
+            "changeEnterpriseRepresentatives" => Some(json!({
+                "representatives": [{ "personal_id": self.outsider, "title": "Giám đốc" }], "reason": "kiểm thử",
+            })),
+            "moveEnterpriseOffice" => Some(json!({
+                "office_address": "00070-7PH72VH3+CM-1-8", "office_street": "1 Tràng Tiền", "reason": "kiểm thử",
+            })),
+            "changeEnterpriseCapital" => Some(json!({ "charter_capital": 1000, "members": [], "reason": "kiểm thử" })),
+            "changeEnterpriseStatus" => {
+                Some(json!({ "status": "suspended", "effective_on": "2030-01-01", "reason": "kiểm thử" }))
+            }
             "paymentCallback" => Some(json!({ "code": "00", "desc": "success", "data": {
                 "reference": "FT1", "orderCode": "TT23456789ABCD", "amount": 1000, "accountNumber": "0011002345678",
                 "description": "x", "transactionDateTime": 0,
@@ -347,6 +379,13 @@ async fn every_api_operation_refuses_whoever_may_not_use_it() {
                 Rule::Signed => {
                     for status in [anonymous, citizen, clerk, admin] {
                         assert_eq!(status, StatusCode::UNAUTHORIZED, "{seen}");
+                    }
+                }
+                // The registry clerk and the administrator are no business registrars.
+                Rule::Enterprise => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{seen}");
+                    for other in [citizen, clerk, admin] {
+                        assert_eq!(other, StatusCode::FORBIDDEN, "{seen}");
                     }
                 }
             }

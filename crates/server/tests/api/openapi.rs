@@ -40,9 +40,14 @@ fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
     }
 }
 
-/// Whether a schema bounds what it takes: a pattern, a format or a list for text, or a type that is its own bound.
+/// Whether a schema bounds what it takes: a pattern, a format or a list for text, or a type that is its own bound;
+/// an array, by its most items and items that are bounded (or objects, whose fields are checked where they are).
 fn is_bounded(doc: &Value, schema: &Value) -> bool {
     let schema = resolve(doc, schema);
+    if schema["type"] == "array" {
+        let items = resolve(doc, &schema["items"]);
+        return schema["maxItems"].is_u64() && (is_bounded(doc, items) || items["type"] == "object");
+    }
     ["anyOf", "oneOf"]
         .iter()
         .any(|k| schema[k].as_array().is_some_and(|alternatives| alternatives.iter().all(|s| is_bounded(doc, s))))
