@@ -17,7 +17,7 @@
 
 web::catalog!();
 web::nav_link!("/doanh-nghiep", "enterprise.nav", 30);
-web::nav_link!("/me/enterprises", "enterprise.my_nav", 25);
+web::nav_link!("/office/enterprises", "enterprise.office_nav", 31, AnyRole(&["business_registrar"]));
 
 pub mod api;
 pub mod audit;
