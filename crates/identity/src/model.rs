@@ -76,11 +76,14 @@ pub enum Role {
     /// Cán bộ tài chính — reconciles their agency's bills with the bank's statements and looks into the payments
     /// held for review; sees who paid what.
     FinanceOfficer,
+    /// Cán bộ địa chính — keeps the land registry of a territory: parcels, their users, certificates and
+    /// transactions.
+    LandOfficer,
 }
 
 impl Role {
     /// Every role, in the order forms list them.
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::OneStopReceiver,
         Role::Specialist,
         Role::Approver,
@@ -89,6 +92,7 @@ impl Role {
         Role::Teacher,
         Role::Analyst,
         Role::FinanceOfficer,
+        Role::LandOfficer,
         Role::Administrator,
     ];
 
@@ -104,6 +108,7 @@ impl Role {
             Role::Teacher => "teacher",
             Role::Analyst => "analyst",
             Role::FinanceOfficer => "finance_officer",
+            Role::LandOfficer => "land_officer",
         }
     }
 
@@ -119,7 +124,8 @@ impl Role {
             | Role::RegistryClerk
             | Role::HealthWorker
             | Role::Teacher
-            | Role::FinanceOfficer => true,
+            | Role::FinanceOfficer
+            | Role::LandOfficer => true,
             Role::Analyst | Role::Administrator => false,
         }
     }
@@ -144,6 +150,7 @@ impl Role {
             Role::Teacher => "role.teacher",
             Role::Analyst => "role.analyst",
             Role::FinanceOfficer => "role.finance_officer",
+            Role::LandOfficer => "role.land_officer",
         }
     }
 }

@@ -45,6 +45,11 @@ pub enum Action {
     /// Reconcile payments with the bank's statements and see the payments held for review: what it shows is
     /// narrowed to the agencies the caller is finance officer of ([`agencies`]).
     ReconcilePayments,
+    /// Read the land registry in a territory (the parcel's commune): parcels, their users, certificates and
+    /// history.
+    ReadLand(Territory),
+    /// Register parcels and record transactions on them in a territory (the parcel's commune).
+    WriteLand(Territory),
 }
 
 /// Whose account an action touches, as far as the policy cares: the caller's own or someone else's.
@@ -127,6 +132,7 @@ pub fn allows(principal: &Principal, action: Action) -> bool {
         // The registry clerk who keeps the citizen's record is the one who sees them and their papers in person.
         Action::ChangeAssurance(t) => has_role(principal, Role::RegistryClerk, t),
         Action::ReconcilePayments => !agencies(principal, Role::FinanceOfficer).is_empty(),
+        Action::ReadLand(t) | Action::WriteLand(t) => has_role(principal, Role::LandOfficer, t),
     }
 }
 
@@ -330,6 +336,17 @@ mod tests {
     }
 
     #[test]
+    fn a_land_officer_keeps_the_land_registry_of_their_territory_only() {
+        let officer = holding(Role::LandOfficer, unit("01"));
+        assert_eq!(authorize(&officer, Action::ReadLand(unit("00070"))), Ok(()));
+        assert_eq!(authorize(&officer, Action::WriteLand(unit("00070"))), Ok(()));
+        assert_eq!(authorize(&officer, Action::ReadLand(unit("79"))), Err(Denied));
+        assert_eq!(authorize(&officer, Action::ReadPopulation(unit("00070"))), Err(Denied));
+        let clerk = holding(Role::RegistryClerk, Territory::Nation);
+        assert_eq!(authorize(&clerk, Action::ReadLand(unit("00070"))), Err(Denied));
+    }
+
+    #[test]
     fn roles_that_read_personal_data_take_four_eyes() {
         let reads: Vec<Role> = Role::ALL.into_iter().filter(|r| r.reads_personal_data()).collect();
         assert_eq!(
@@ -341,7 +358,8 @@ mod tests {
                 Role::RegistryClerk,
                 Role::HealthWorker,
                 Role::Teacher,
-                Role::FinanceOfficer
+                Role::FinanceOfficer,
+                Role::LandOfficer
             ]
         );
         let immediate: Vec<Role> = Role::ALL.into_iter().filter(|r| !r.needs_second_administrator()).collect();

@@ -154,6 +154,18 @@ pub async fn busiest_commune(db: &Db, province: &str) -> Result<Option<String>, 
     .await?)
 }
 
+/// Up to `limit` living citizens by ID number, with their commune of residence: the people the land generator
+/// draws parcels' users from.
+pub async fn living_sample(db: &Db, limit: i64) -> Result<Vec<(PersonalId, Option<String>)>, RegistryError> {
+    let rows: Vec<(String, Option<String>)> = store::sqlx::query_as(
+        "SELECT personal_id, commune_code FROM citizens WHERE status = 'living' ORDER BY personal_id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().filter_map(|(id, commune)| Some((id.parse().ok()?, commune))).collect())
+}
+
 /// The first resident of a commune by ID number, if any (the demo binds its citizen account to one).
 pub async fn first_resident(db: &Db, commune: &str) -> Result<Option<Citizen>, RegistryError> {
     let id: Option<String> = store::sqlx::query_scalar(

@@ -38,10 +38,10 @@ enum Command {
         #[command(flatten)]
         store: Overrides,
     },
-    /// Make a synthetic population.
+    /// Make synthetic data: a population, land parcels.
     Generate {
         #[command(subcommand)]
-        command: registry::cli::Generate,
+        command: GenerateCommand,
         #[command(flatten)]
         store: Overrides,
     },
@@ -105,6 +105,15 @@ enum Command {
     Openapi,
     /// Print the version.
     Version,
+}
+
+/// `congso generate …`: each slice's synthetic data.
+#[derive(Debug, Subcommand)]
+enum GenerateCommand {
+    #[command(flatten)]
+    Population(registry::cli::Generate),
+    #[command(flatten)]
+    Land(land::cli::Generate),
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,9 +208,12 @@ impl Cli {
                 Ok(())
             }
             Command::Admin { command, store } => command.run(&open(&settings(&store)?).await?).await,
-            Command::Generate { command, store } => {
+            Command::Generate { command: GenerateCommand::Population(command), store } => {
                 let db = if command.needs_database() { Some(open(&settings(&store)?).await?) } else { None };
                 command.run(db.as_ref()).await
+            }
+            Command::Generate { command: GenerateCommand::Land(command), store } => {
+                command.run(&open(&settings(&store)?).await?).await
             }
             Command::Keys { command, store } => crate::trust_cli::keys(command, &store).await,
             Command::OidcClient { command, store } => command.run(&open(&settings(&store)?).await?).await,

@@ -25,6 +25,8 @@ enum Rule {
     Dossier,
     /// A bank, by its signature over the body (no account can call it; unsigned, everyone gets 401).
     Signed,
+    /// Land officers, within their territory (none of the cast is one: `land/tests/api.rs` has them).
+    Land,
 }
 
 fn rule(method: &Method, path: &str) -> Rule {
@@ -39,6 +41,8 @@ fn rule(method: &Method, path: &str) -> Rule {
         ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
         ("GET", "/api/v1/payments/bills" | "/api/v1/payments/bills/{reference}") => Rule::Own,
         ("POST", "/api/v1/payments/callbacks/{provider}") => Rule::Signed,
+        ("GET", "/api/v1/land/my-parcels") => Rule::Own,
+        (_, p) if p.starts_with("/api/v1/land/parcels") => Rule::Land,
         ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
         (_, p)
             if ["/api/v1/admin/officials", "/api/v1/admin/agencies", "/api/v1/admin/role-grants"]
@@ -219,9 +223,15 @@ impl Cast {
             .replace("{assignment}", &self.official_assignment.to_string())
             .replace("{grant}", &grant.to_string())
             .replace("{provider}", "sandbox")
-            .replace("{reference}", "TT23456789ABCD");
+            .replace("{reference}", "TT23456789ABCD")
+            .replace("{commune}", "00070")
+            .replace("{sheet}", "1")
+            .replace("{number}", "1")
+            .replace("{mortgage}", "1");
         let query = match path.as_str() {
             "/api/v1/citizens" => "?q=n",
+            "/api/v1/land/parcels" => "?commune=00070",
+            p if p.starts_with("/api/v1/land/parcels/") => "?purpose=verification",
             p if p.starts_with("/api/v1/citizens/") || p.starts_with("/api/v1/households/") => "?purpose=verification",
             "/api/v1/ledger/proof/inclusion" => "?index=0&tree_size=1",
             "/api/v1/ledger/proof/consistency" => "?first=1&second=1",
@@ -261,6 +271,27 @@ impl Cast {
                 "reference": "FT1", "orderCode": "TT23456789ABCD", "amount": 1000, "accountNumber": "0011002345678",
                 "description": "x", "transactionDateTime": 0,
             } })),
+            "registerParcel" => Some(json!({
+                "commune": "00070", "sheet": 1, "number": 1, "area_m2": 100.0, "purpose": "ODT",
+                "geometry": { "type": "Polygon", "coordinates": [[[500000.0, 1200000.0], [500010.0, 1200000.0],
+                    [500010.0, 1200010.0], [500000.0, 1200010.0], [500000.0, 1200000.0]]] },
+                "holders": [{ "holder": format!("citizen:{}", self.outsider), "share_bp": 10000 }],
+                "certificate": { "number": "AA00000001", "issued_on": "2025-08-01", "issuer": "VPDKDD.01" },
+                "basis": "kiểm thử",
+            })),
+            "transferParcel" => Some(json!({
+                "kind": "gift", "from": format!("citizen:{}", self.outsider), "to": "enterprise:0100112437",
+                "share_bp": 100, "basis": "kiểm thử",
+                "certificate": { "number": "AA00000002", "issued_on": "2025-08-01", "issuer": "VPDKDD.01" },
+            })),
+            "registerMortgage" => Some(json!({
+                "mortgagor": format!("citizen:{}", self.outsider), "mortgagee": "enterprise:0100112437", "basis": "kiểm thử",
+            })),
+            "releaseMortgage" => Some(json!({ "basis": "kiểm thử" })),
+            "leaseParcel" => Some(json!({
+                "lessor": format!("citizen:{}", self.outsider), "lessee": "enterprise:0100112437",
+                "until": "2040-01-01", "basis": "kiểm thử",
+            })),
             other => panic!("give operation {other} a well-formed body in tests/api/access.rs"),
         }
     }
@@ -347,6 +378,12 @@ async fn every_api_operation_refuses_whoever_may_not_use_it() {
                 Rule::Signed => {
                     for status in [anonymous, citizen, clerk, admin] {
                         assert_eq!(status, StatusCode::UNAUTHORIZED, "{seen}");
+                    }
+                }
+                Rule::Land => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{seen}");
+                    for status in [citizen, clerk, admin] {
+                        assert_eq!(status, StatusCode::FORBIDDEN, "{seen}");
                     }
                 }
             }
