@@ -2,6 +2,7 @@
 //! printed as ratios (see docs/benchmarks.md).
 
 pub mod credentials;
+pub mod land;
 pub mod ledger;
 pub mod payments;
 pub mod portal;

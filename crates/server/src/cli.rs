@@ -137,6 +137,8 @@ enum Bench {
     Portal(bench::portal::PortalBench),
     /// Payments: banks' callbacks verified and applied per second, against the bare insert of a payment row.
     Payments(bench::payments::PaymentsBench),
+    /// The land registry: parcel lookups against a bare point query, and searches, at a million parcels.
+    Land(bench::land::LandBench),
 }
 
 pub(crate) fn settings(overrides: &Overrides) -> anyhow::Result<Settings> {
@@ -242,6 +244,7 @@ impl Cli {
             Command::Bench(Bench::Ledger(bench)) => bench.run().await,
             Command::Bench(Bench::Portal(bench)) => bench.run().await,
             Command::Bench(Bench::Payments(bench)) => bench.run().await,
+            Command::Bench(Bench::Land(bench)) => bench.run(crate::app::router).await,
             Command::Import { command, store } => command.run(&open(&settings(&store)?).await?).await,
             Command::Openapi => {
                 println!("{}", serde_json::to_string_pretty(&crate::openapi::spec())?);

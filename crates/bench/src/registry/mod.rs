@@ -1,7 +1,7 @@
 //! `congso bench registry`: the population registry's performance goals, each measured against a baseline in the
 //! same run on the same machine, and printed as ratios (see docs/benchmarks.md).
 
-mod http;
+pub(crate) mod http;
 pub(crate) mod import;
 
 use std::path::PathBuf;
