@@ -5,7 +5,6 @@ use kernel::{AdminUnitCode, AgencyCode};
 use serde::Deserialize;
 use web::FieldError;
 
-use crate::error::LandError;
 use crate::geometry::Footprint;
 use crate::model::{Area, Certificate, CertificateNumber, Holder, Holding, LandUse, ParcelRef, Share, Term, parse_date};
 use crate::service::{MAX_BASIS, NewLease, NewMortgage, NewParcel, Transfer, TransferKind};
@@ -285,9 +284,4 @@ pub struct ReleaseInput {
     /// The basis of the release (the lender's confirmation that the debt is paid).
     #[schema(schema_with = basis_schema)]
     pub basis: String,
-}
-
-/// Keeps a refusal's field when a service refuses what parsed.
-pub fn refusal(e: LandError) -> web::AppError {
-    e.into()
 }

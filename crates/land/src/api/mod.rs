@@ -2,7 +2,6 @@
 //! `/api/v1/land/my-parcels` for a citizen's own parcels.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use identity::policy::{Action, allows, authorize, territories};
 use identity::{Caller, Principal, Role, Territory};
 use kernel::{AdminUnitCode, Text};
@@ -11,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use trust::ledger::{Event, EventKind, Purpose, RecordRef};
 use utoipa_axum::routes;
 use web::extract::{Json, Path, Query};
-use web::openapi::{ApiRouter, ApiRouterExt, Conflict, Forbidden, Invalid, NotFound};
+use web::openapi::{ApiRouter, ApiRouterExt, Forbidden, Invalid, NotFound};
 use web::{AppError, AppResult, AppState, FieldError};
 
 use crate::error::LandError;

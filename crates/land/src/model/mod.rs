@@ -105,7 +105,7 @@ impl Area {
 
     /// `m2` square metres rounded to the square decimetre, if above zero and at most [`Self::MAX_M2`].
     pub fn from_m2(m2: f64) -> Result<Area, ModelError> {
-        if !m2.is_finite() || m2 < 0.01 || m2 > Self::MAX_M2 {
+        if !m2.is_finite() || !(0.01..=Self::MAX_M2).contains(&m2) {
             return Err(bad("Diện tích lớn hơn 0 và không quá 10 tỷ m².", "an area is above 0 and at most 1e10 m²"));
         }
         Ok(Area((m2 * 100.0).round() as u64))
@@ -188,7 +188,7 @@ pub fn parse_date(s: &str) -> Result<time::Date, ModelError> {
 /// A share of a parcel's right in basis points (1/100 of a percent): 10,000 is the whole parcel. Co-users
 /// (vợ chồng, đồng thừa kế) each hold a share; the shares of a parcel never add up to more than the whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
-#[schema(value_type = u32, minimum = 1, maximum = 10000)]
+#[schema(value_type = u32)]
 pub struct Share(u32);
 
 impl Share {

@@ -29,10 +29,10 @@ impl Holder {
     }
 
     /// The identifier, for storage.
-    pub fn key(&self) -> &str {
+    pub fn key(&self) -> String {
         match self {
-            Holder::Citizen(id) => id.as_str(),
-            Holder::Enterprise(code) => code.as_str(),
+            Holder::Citizen(id) => id.as_str().to_owned(),
+            Holder::Enterprise(code) => code.to_string(),
         }
     }
 
