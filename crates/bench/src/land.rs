@@ -68,10 +68,10 @@ async fn bare(State(pool): State<sqlx::SqlitePool>, UrlPath((c, s, n)): UrlPath<
     .fetch_optional(&pool)
     .await;
     match row {
-        Ok(Some((c, s, n, a, p, g))) => {
-            axum::Json(serde_json::json!({ "commune": c, "sheet": s, "number": n, "area_dm2": a, "purpose": p, "geometry": g }))
-                .into_response()
-        }
+        Ok(Some((c, s, n, a, p, g))) => axum::Json(
+            serde_json::json!({ "commune": c, "sheet": s, "number": n, "area_dm2": a, "purpose": p, "geometry": g }),
+        )
+        .into_response(),
         Ok(None) => axum::http::StatusCode::NOT_FOUND.into_response(),
         Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -118,13 +118,20 @@ impl LandBench {
         let (master, _) = MasterKey::load_or_create(&self.dir.join("master.key"))?;
         let keyring = Arc::new(Keyring::open(&db, master).await?);
         let mailer = notify::Mailer::file(self.dir.join("outbox"), "congso <no-reply@congso.invalid>")?;
-        let config = WebConfig { secure_cookies: false, public_url: "http://localhost".parse()?, mailer, rate_limit: Default::default() };
+        let config = WebConfig {
+            secure_cookies: false,
+            public_url: "http://localhost".parse()?,
+            mailer,
+            rate_limit: Default::default(),
+        };
         let files = files::Files::open(&files::Location::Folder(self.dir.join("files")))?;
         let state = AppState::new(db.clone(), config, keyring, files)?;
         let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(8).connect(&url).await?;
-        let bare_base = serve_in_background(Router::new().route("/parcels/{c}/{s}/{n}", get(bare)).with_state(pool)).await?;
+        let bare_base =
+            serve_in_background(Router::new().route("/parcels/{c}/{s}/{n}", get(bare)).with_state(pool)).await?;
         let app_base = serve_in_background(app(state)).await?;
-        let bare_url: Arc<dyn Fn(&str) -> String + Send + Sync> = Arc::new(move |id| format!("{bare_base}/parcels/{id}"));
+        let bare_url: Arc<dyn Fn(&str) -> String + Send + Sync> =
+            Arc::new(move |id| format!("{bare_base}/parcels/{id}"));
         let app_url: Arc<dyn Fn(&str) -> String + Send + Sync> =
             Arc::new(move |id| format!("{app_base}/api/v1/land/parcels/{id}?purpose=verification"));
         eprintln!("… HTTP lookups with {} clients, {ROUNDS} alternating rounds", self.clients);
@@ -132,7 +139,8 @@ impl LandBench {
         let (mut bare_rps, mut congso_rps) = (Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
             bare_rps.push(throughput(bare_url.clone(), None, ids.clone(), self.clients, seconds).await?);
-            congso_rps.push(throughput(app_url.clone(), Some(token.clone()), ids.clone(), self.clients, seconds).await?);
+            congso_rps
+                .push(throughput(app_url.clone(), Some(token.clone()), ids.clone(), self.clients, seconds).await?);
         }
 
         eprintln!("… searches");
@@ -140,16 +148,15 @@ impl LandBench {
             sqlx::query_as("SELECT holder_kind, holder FROM land_holders ORDER BY random() LIMIT 300")
                 .fetch_all(db.pool())
                 .await?;
-        let serials: Vec<String> = sqlx::query_scalar("SELECT number FROM land_certificates ORDER BY random() LIMIT 300")
-            .fetch_all(db.pool())
-            .await?;
+        let serials: Vec<String> =
+            sqlx::query_scalar("SELECT number FROM land_certificates ORDER BY random() LIMIT 300")
+                .fetch_all(db.pool())
+                .await?;
         let mut by: [Vec<Duration>; 3] = Default::default();
         for (kind, key) in &holders {
             let holder = Holder::from_stored(kind, key)?;
             let started = Instant::now();
-            for r in land::service::parcels_of(&db, &holder).await? {
-                land::service::parcel(&db, &r).await?;
-            }
+            land::service::parcels_of(&db, &holder).await?;
             by[0].push(started.elapsed());
         }
         for (c, s, _) in sample.iter().take(300) {

@@ -34,10 +34,7 @@ impl Generate {
             Generate::Land { count, seed } => {
                 let started = std::time::Instant::now();
                 let (added, communes) = generate_into(db, count, seed).await?;
-                println!(
-                    "{added} parcels added in {communes} communes, in {:.1} s",
-                    started.elapsed().as_secs_f64()
-                );
+                println!("{added} parcels added in {communes} communes, in {:.1} s", started.elapsed().as_secs_f64());
                 Ok(())
             }
         }
@@ -80,7 +77,8 @@ pub async fn generate_into(db: &Db, count: u64, seed: u64) -> anyhow::Result<(u6
         let index = all.iter().position(|c| c == commune).unwrap_or(0);
         let local: Vec<&kernel::PersonalId> =
             people.iter().filter(|(_, c)| c.as_deref() == Some(&commune.to_string())).map(|(id, _)| id).collect();
-        let pool: Vec<&kernel::PersonalId> = if local.is_empty() { people.iter().map(|(id, _)| id).collect() } else { local };
+        let pool: Vec<&kernel::PersonalId> =
+            if local.is_empty() { people.iter().map(|(id, _)| id).collect() } else { local };
         let urban = commune.unit().kind == "phường";
         let issuer: kernel::AgencyCode = format!("VPDKDD.{}", commune.province()).parse()?;
         let grid = Grid { origin: synthetic::origin_of(index), cols: SIDE, rows: SIDE, cell: CELL };
@@ -98,7 +96,11 @@ pub async fn generate_into(db: &Db, count: u64, seed: u64) -> anyhow::Result<(u6
             let computed = Area::from_m2(footprint.area_m2())?;
             // One parcel in fifty was surveyed long ago and its record is off by 5 %: it shows flagged.
             let recorded = if rng.gen_ratio(1, 50) { Area::from_m2(computed.m2() * 1.05)? } else { computed };
-            let term = if purpose.residential() { Term::LongTerm } else { Term::Until(issued_on.replace_year(issued_on.year() + 50)?) };
+            let term = if purpose.residential() {
+                Term::LongTerm
+            } else {
+                Term::Until(issued_on.replace_year(issued_on.year() + 50)?)
+            };
             if sql::parcel_row_in(&mut tx, &reference).await?.is_some() {
                 continue;
             }

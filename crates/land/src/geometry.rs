@@ -237,7 +237,8 @@ pub(crate) mod tests {
 
     #[test]
     fn longitude_and_latitude_are_refused() {
-        let text = r#"{"type":"Polygon","coordinates":[[[105.85,21.02],[105.86,21.02],[105.86,21.03],[105.85,21.02]]]}"#;
+        let text =
+            r#"{"type":"Polygon","coordinates":[[[105.85,21.02],[105.86,21.02],[105.86,21.03],[105.85,21.02]]]}"#;
         assert_eq!(Footprint::from_geojson_str(text), Err(GeometryError::OutOfGrid));
     }
 

@@ -6,11 +6,16 @@ use serde::Deserialize;
 use web::FieldError;
 
 use crate::geometry::Footprint;
-use crate::model::{Area, Certificate, CertificateNumber, Holder, Holding, LandUse, ParcelRef, Share, Term, parse_date};
+use crate::model::{
+    Area, Certificate, CertificateNumber, Holder, Holding, LandUse, ParcelRef, Share, Term, parse_date,
+};
 use crate::service::{MAX_BASIS, NewLease, NewMortgage, NewParcel, Transfer, TransferKind};
 
 fn holder_schema() -> utoipa::openapi::schema::Object {
-    let pattern = format!("^(citizen:{}|enterprise:[0-9]{{10}}(-[0-9]{{3}})?)$", kernel::schema::personal_id_pattern().trim_start_matches('^').trim_end_matches('$'));
+    let pattern = format!(
+        "^(citizen:{}|enterprise:[0-9]{{10}}(-[0-9]{{3}})?)$",
+        kernel::schema::personal_id_pattern().trim_start_matches('^').trim_end_matches('$')
+    );
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
         .pattern(Some(pattern))
@@ -271,7 +276,9 @@ impl LeaseInput {
         let until = p.take("until", parse_date(&self.until));
         p.done()?;
         match (lessor, lessee, until) {
-            (Some(lessor), Some(lessee), Some(until)) => Ok(NewLease { lessor, lessee, until, basis: self.basis.clone() }),
+            (Some(lessor), Some(lessee), Some(until)) => {
+                Ok(NewLease { lessor, lessee, until, basis: self.basis.clone() })
+            }
             _ => Err(vec![]),
         }
     }

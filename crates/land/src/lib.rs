@@ -34,5 +34,6 @@ pub fn routes() -> axum::Router<web::AppState> {
 /// The slice's API, relative to `/api/v1`.
 pub fn api_routes() -> web::openapi::ApiRouter {
     use web::openapi::ApiRouterExt;
-    api::routes().with_tag("land", "The land registry: parcels (GeoJSON in VN-2000 metres), users, certificates, transactions")
+    api::routes()
+        .with_tag("land", "The land registry: parcels (GeoJSON in VN-2000 metres), users, certificates, transactions")
 }

@@ -69,12 +69,21 @@ fn rows(history: &[Transaction]) -> Vec<Row> {
             kind: t.kind.key(),
             from: t.from.clone().unwrap_or_default(),
             to: t.to.clone().unwrap_or_default(),
-            share: t.share_bp.and_then(|s| crate::model::Share::new(i64::from(s)).ok()).map(|s| s.display_vi()).unwrap_or_default(),
-            detail: [t.certificate.clone(), t.until.clone(), t.releases.map(|r| format!("#{r}")), Some(format!("#{}", t.id))]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · "),
+            share: t
+                .share_bp
+                .and_then(|s| crate::model::Share::new(i64::from(s)).ok())
+                .map(|s| s.display_vi())
+                .unwrap_or_default(),
+            detail: [
+                t.certificate.clone(),
+                t.until.clone(),
+                t.releases.map(|r| format!("#{r}")),
+                Some(format!("#{}", t.id)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
             at: t.at,
         })
         .collect()
@@ -95,11 +104,14 @@ struct View {
 
 async fn view(state: &AppState, parcel: Parcel, history: &[Transaction], lang: Lang, links: bool) -> AppResult<View> {
     let neighbours = service::neighbours(&state.db, &parcel, AROUND).await?;
-    let mut items: Vec<Item<'_>> = neighbours
-        .iter()
-        .map(|(r, u, f)| Item { reference: *r, purpose: *u, footprint: f, focus: false })
-        .collect();
-    items.push(Item { reference: parcel.reference, purpose: parcel.purpose, footprint: &parcel.footprint, focus: true });
+    let mut items: Vec<Item<'_>> =
+        neighbours.iter().map(|(r, u, f)| Item { reference: *r, purpose: *u, footprint: f, focus: false }).collect();
+    items.push(Item {
+        reference: parcel.reference,
+        purpose: parcel.purpose,
+        footprint: &parcel.footprint,
+        focus: true,
+    });
     let drawing = svg::draw(&items, |r| if links { link(r) } else { String::new() });
     let legend = drawing.as_ref().map(|d| legend(d, lang)).unwrap_or_default();
     Ok(View {
@@ -210,7 +222,8 @@ async fn office(
                 let sheet = blank(&q.sheet).and_then(|s| s.parse().ok());
                 let number: Option<u32> = blank(&q.number).and_then(|s| s.parse().ok());
                 let rows = service::in_commune(&state.db, commune, sheet, (0, 0), service::MAX_RESULTS, false).await?;
-                found = rows.into_iter().map(|s| s.reference).filter(|r| number.is_none_or(|n| r.number == n)).collect();
+                found =
+                    rows.into_iter().map(|s| s.reference).filter(|r| number.is_none_or(|n| r.number == n)).collect();
             }
             Ok(_) => error = Some(page.t("land.outside").to_owned()),
             Err(e) => error = Some(kernel::Localized::message(&e, page.lang).into_owned()),
@@ -259,7 +272,9 @@ async fn commune_map(
     sheets.dedup();
     let items: Vec<Item<'_>> = parcels
         .iter()
-        .filter_map(|p| Some(Item { reference: p.reference, purpose: p.purpose, footprint: p.footprint.as_ref()?, focus: false }))
+        .filter_map(|p| {
+            Some(Item { reference: p.reference, purpose: p.purpose, footprint: p.footprint.as_ref()?, focus: false })
+        })
         .collect();
     let drawing = svg::draw(&items, link);
     let legend = drawing.as_ref().map(|d| legend(d, page.lang)).unwrap_or_default();
@@ -278,8 +293,8 @@ struct MyLand {
 async fn mine(State(state): State<AppState>, page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
     let mut parcels = Vec::new();
     if let Some(holder) = citizen(&me) {
-        for r in service::parcels_of(&state.db, &holder).await? {
-            let (parcel, history) = service::parcel_with_history(&state.db, &r).await?;
+        for s in service::parcels_of(&state.db, &holder).await? {
+            let (parcel, history) = service::parcel_with_history(&state.db, &s.reference).await?;
             parcels.push(view(&state, parcel, &history, page.lang, false).await?);
         }
     }

@@ -140,8 +140,12 @@ pub struct UnknownLandUse(pub String);
 impl kernel::Localized for UnknownLandUse {
     fn message(&self, lang: kernel::Lang) -> std::borrow::Cow<'static, str> {
         match lang {
-            kernel::Lang::Vi => format!("Không có mục đích sử dụng đất mã \"{}\" (ví dụ ONT, ODT, LUC, CLN).", self.0).into(),
-            kernel::Lang::En => format!("No land-use purpose has code \"{}\" (such as ONT, ODT, LUC, CLN).", self.0).into(),
+            kernel::Lang::Vi => {
+                format!("Không có mục đích sử dụng đất mã \"{}\" (ví dụ ONT, ODT, LUC, CLN).", self.0).into()
+            }
+            kernel::Lang::En => {
+                format!("No land-use purpose has code \"{}\" (such as ONT, ODT, LUC, CLN).", self.0).into()
+            }
         }
     }
 }

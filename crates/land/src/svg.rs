@@ -106,7 +106,11 @@ pub fn draw(items: &[Item<'_>], link: impl Fn(&ParcelRef) -> String) -> Option<D
     legend.sort();
     legend.dedup();
     // Labels about a fortieth of the drawing on a parcel's page; on a commune's map, sized to a parcel.
-    let font = if items.len() > 40 { (width.min(height) / (items.len() as f64).sqrt() / 4.0).max(0.5) } else { width.min(height) / 30.0 };
+    let font = if items.len() > 40 {
+        (width.min(height) / (items.len() as f64).sqrt() / 4.0).max(0.5)
+    } else {
+        width.min(height) / 30.0
+    };
     Some(Drawing { view_box: format!("0 0 {} {}", num(width), num(height)), shapes, font: num(font), legend })
 }
 

@@ -78,7 +78,13 @@ pub fn purpose(rng: &mut impl Rng, urban: bool) -> LandUse {
     match roll {
         0..35 => home,
         35..50 => LandUse::Cln,
-        50..65 => if urban { home } else { LandUse::Luc },
+        50..65 => {
+            if urban {
+                home
+            } else {
+                LandUse::Luc
+            }
+        }
         65..72 => LandUse::Bhk,
         72..77 => LandUse::Nts,
         77..82 => LandUse::Rsx,

@@ -84,14 +84,22 @@ impl App {
 
     /// Parcel 1 of sheet 3: 20 m × 20 m, the first person's whole.
     async fn registered(&self) -> Value {
-        let body = parcel(1, square(500_000.0, 1_200_000.0, 20.0), json!([{ "holder": self.holder(0), "share_bp": 10000 }]), "AA01000001");
+        let body = parcel(
+            1,
+            square(500_000.0, 1_200_000.0, 20.0),
+            json!([{ "holder": self.holder(0), "share_bp": 10000 }]),
+            "AA01000001",
+        );
         let r = self.post(&self.officer, "/api/v1/land/parcels", &body).await;
         assert_eq!(r.status(), StatusCode::CREATED);
         r.json().await.unwrap()
     }
 
     async fn count(&self, table: &str) -> i64 {
-        store::sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(self.server.db.db.pool()).await.unwrap()
+        store::sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(self.server.db.db.pool())
+            .await
+            .unwrap()
     }
 }
 
@@ -114,15 +122,19 @@ async fn a_land_officer_registers_a_parcel_and_reads_it_with_a_purpose() {
     let read: Value = app.get(&app.officer, &format!("{path}?purpose=verification")).await.json().await.unwrap();
     assert_eq!(read["holders"][0]["holder"], app.holder(0));
     assert_eq!(read["history"][0]["kind"], "registration");
-    let reads: i64 = store::sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'personal_data_read' AND subject = $1")
-        .bind(&app.people[0])
-        .fetch_one(app.server.db.db.pool())
-        .await
-        .unwrap();
+    let reads: i64 = store::sqlx::query_scalar(
+        "SELECT COUNT(*) FROM ledger_entries WHERE kind = 'personal_data_read' AND subject = $1",
+    )
+    .bind(&app.people[0])
+    .fetch_one(app.server.db.db.pool())
+    .await
+    .unwrap();
     assert_eq!(reads, 1, "the read of the land user's data is in the ledger");
-    let by_serial: Value = app.get(&app.officer, "/api/v1/land/parcels?certificate=AA%2001000001").await.json().await.unwrap();
+    let by_serial: Value =
+        app.get(&app.officer, "/api/v1/land/parcels?certificate=AA%2001000001").await.json().await.unwrap();
     assert_eq!(by_serial[0]["parcel"], "00070-3-1");
-    let by_commune: Value = app.get(&app.officer, "/api/v1/land/parcels?commune=00070&sheet=3&number=1").await.json().await.unwrap();
+    let by_commune: Value =
+        app.get(&app.officer, "/api/v1/land/parcels?commune=00070&sheet=3&number=1").await.json().await.unwrap();
     assert_eq!(by_commune.as_array().unwrap().len(), 1);
     let by_user: Value = app
         .get(&app.officer, &format!("/api/v1/land/parcels?holder={}&purpose=verification", app.holder(0)))
@@ -140,13 +152,28 @@ async fn overlapping_and_self_intersecting_boundaries_are_refused_and_nothing_is
     let (parcels, entries) = (app.count("land_parcels").await, app.count("ledger_entries").await);
     let one = json!([{ "holder": app.holder(1), "share_bp": 10000 }]);
     let overlapping = parcel(2, square(500_010.0, 1_200_010.0, 20.0), one.clone(), "AA01000002");
-    let e = fields(app.post(&app.officer, "/api/v1/land/parcels", &overlapping).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let e =
+        fields(app.post(&app.officer, "/api/v1/land/parcels", &overlapping).await, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     assert!(e["fields"]["geometry"].as_str().unwrap().contains("00070-3-1"), "{e}");
     let bow_tie = json!({ "type": "Polygon", "coordinates": [[[500100.0, 1200000.0], [500110.0, 1200010.0], [500110.0, 1200000.0], [500100.0, 1200010.0], [500100.0, 1200000.0]]] });
-    let e = fields(app.post(&app.officer, "/api/v1/land/parcels", &parcel(3, bow_tie, one.clone(), "AA01000003")).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let e = fields(
+        app.post(&app.officer, "/api/v1/land/parcels", &parcel(3, bow_tie, one.clone(), "AA01000003")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     assert!(e["fields"]["geometry"].is_string(), "{e}");
     let over = json!([{ "holder": app.holder(1), "share_bp": 6000 }, { "holder": app.holder(2), "share_bp": 5000 }]);
-    let e = fields(app.post(&app.officer, "/api/v1/land/parcels", &parcel(4, square(500_200.0, 1_200_000.0, 20.0), over, "AA01000004")).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let e = fields(
+        app.post(
+            &app.officer,
+            "/api/v1/land/parcels",
+            &parcel(4, square(500_200.0, 1_200_000.0, 20.0), over, "AA01000004"),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     assert!(e["fields"]["holders"].is_string(), "{e}");
     assert_eq!((app.count("land_parcels").await, app.count("ledger_entries").await), (parcels, entries));
     // A neighbour sharing the first parcel's east edge is no overlap.
@@ -157,7 +184,12 @@ async fn overlapping_and_self_intersecting_boundaries_are_refused_and_nothing_is
 #[tokio::test]
 async fn a_recorded_area_far_from_the_boundarys_is_kept_and_flagged() {
     let app = app().await;
-    let mut body = parcel(7, square(500_300.0, 1_200_000.0, 20.0), json!([{ "holder": app.holder(0), "share_bp": 10000 }]), "AA01000007");
+    let mut body = parcel(
+        7,
+        square(500_300.0, 1_200_000.0, 20.0),
+        json!([{ "holder": app.holder(0), "share_bp": 10000 }]),
+        "AA01000007",
+    );
     body["area_m2"] = json!(480.0);
     let made: Value = app.post(&app.officer, "/api/v1/land/parcels", &body).await.json().await.unwrap();
     assert_eq!(made["flagged"], true);
@@ -182,7 +214,11 @@ async fn transfers_move_at_most_the_sellers_share_and_never_while_mortgaged() {
     assert_eq!(half.status(), StatusCode::OK);
     let half: Value = half.json().await.unwrap();
     assert_eq!(half["holders"].as_array().unwrap().len(), 2);
-    let e = fields(app.post(&app.officer, &format!("{base}/transfers"), &transfer(&b, &a, 6000, "AB00000002")).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let e = fields(
+        app.post(&app.officer, &format!("{base}/transfers"), &transfer(&b, &a, 6000, "AB00000002")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     assert!(e["fields"]["share_bp"].as_str().unwrap().contains("50%"), "{e}");
     let mortgage = json!({ "mortgagor": a, "mortgagee": "enterprise:0100112437", "basis": "Hợp đồng thế chấp 7/2026" });
     let m = app.post(&app.officer, &format!("{base}/mortgages"), &mortgage).await;
@@ -217,7 +253,10 @@ async fn outside_their_territory_a_parcel_does_not_exist_and_others_may_not_look
     assert_eq!(app.get(&app.citizen, path).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.server.get(path).await.status(), StatusCode::UNAUTHORIZED);
     let t = transfer(&app.holder(0), &app.holder(1), 100, "AB00000009");
-    assert_eq!(app.post(&app.outsider, "/api/v1/land/parcels/00070/3/1/transfers", &t).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.post(&app.outsider, "/api/v1/land/parcels/00070/3/1/transfers", &t).await.status(),
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(app.get(&app.outsider, "/api/v1/land/parcels?commune=00070").await.status(), StatusCode::FORBIDDEN);
 }
 
@@ -249,7 +288,9 @@ async fn the_office_draws_a_parcel_with_its_neighbours_and_a_commune_map_with_a_
     assert_eq!(page.matches("<path ").count(), 2, "the parcel and its neighbour");
     assert!(page.contains("href=\"/dat-dai/thua/00070/3/2\""));
     let map = app.get(&app.officer, "/dat-dai/xa/00070").await.text().await.unwrap();
-    assert!(map.contains("class=\"legend\"") && map.contains("Đất trồng cây lâu năm") && map.contains("Đất ở tại đô thị"));
+    assert!(
+        map.contains("class=\"legend\"") && map.contains("Đất trồng cây lâu năm") && map.contains("Đất ở tại đô thị")
+    );
     let search = app.get(&app.officer, "/dat-dai?commune=00070").await.text().await.unwrap();
     assert!(search.contains("00070-3-2"));
     assert_eq!(app.get(&app.outsider, "/dat-dai/xa/00070").await.status(), StatusCode::FORBIDDEN);

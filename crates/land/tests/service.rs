@@ -21,7 +21,11 @@ fn square(x: f64, y: f64, side: f64) -> Footprint {
 }
 
 fn certificate(serial: &str) -> Certificate {
-    Certificate { number: serial.parse().unwrap(), issued_on: time::macros::date!(2025 - 08 - 01), issuer: "VPDKDD.01".parse().unwrap() }
+    Certificate {
+        number: serial.parse().unwrap(),
+        issued_on: time::macros::date!(2025 - 08 - 01),
+        issuer: "VPDKDD.01".parse().unwrap(),
+    }
 }
 
 async fn people(db: &TestDb) -> Vec<Holder> {
@@ -55,9 +59,15 @@ async fn a_registration_and_a_transfer_in_one_transaction_roll_back_together() {
     let entries = count(&db, "ledger_entries").await;
     let mut tx = db.db.begin_write().await.unwrap();
     let whole = vec![Holding { holder: who[0].clone(), share: Share::WHOLE }];
-    let p = service::register_in(&mut tx, db.db.backend(), new_parcel(1, square(500_000.0, 1_200_000.0, 10.0), whole, "AA00000001"), &actor, now)
-        .await
-        .unwrap();
+    let p = service::register_in(
+        &mut tx,
+        db.db.backend(),
+        new_parcel(1, square(500_000.0, 1_200_000.0, 10.0), whole, "AA00000001"),
+        &actor,
+        now,
+    )
+    .await
+    .unwrap();
     let t = Transfer {
         kind: TransferKind::Gift,
         from: who[0].clone(),
@@ -82,18 +92,29 @@ async fn refusals_leave_nothing_half_written() {
     let who = people(&db).await;
     let actor = Actor::system("test");
     let whole = vec![Holding { holder: who[0].clone(), share: Share::WHOLE }];
-    let p = service::register(&db.db, new_parcel(1, square(500_000.0, 1_200_000.0, 10.0), whole.clone(), "AA00000001"), &actor)
-        .await
-        .unwrap();
+    let p = service::register(
+        &db.db,
+        new_parcel(1, square(500_000.0, 1_200_000.0, 10.0), whole.clone(), "AA00000001"),
+        &actor,
+    )
+    .await
+    .unwrap();
     let rows = count(&db, "land_transactions").await;
     let overlapping = new_parcel(2, square(500_005.0, 1_200_005.0, 10.0), whole.clone(), "AA00000003");
-    assert!(matches!(service::register(&db.db, overlapping, &actor).await, Err(LandError::Overlaps(r)) if r == p.reference));
+    assert!(
+        matches!(service::register(&db.db, overlapping, &actor).await, Err(LandError::Overlaps(r)) if r == p.reference)
+    );
     let serial_taken = new_parcel(3, square(500_100.0, 1_200_000.0, 10.0), whole.clone(), "AA00000001");
     assert!(matches!(service::register(&db.db, serial_taken, &actor).await, Err(LandError::CertificateTaken)));
-    let deceased_or_unknown = vec![Holding { holder: Holder::Citizen("001099000001".parse().unwrap()), share: Share::WHOLE }];
+    let deceased_or_unknown =
+        vec![Holding { holder: Holder::Citizen("001099000001".parse().unwrap()), share: Share::WHOLE }];
     let unknown = new_parcel(4, square(500_200.0, 1_200_000.0, 10.0), deceased_or_unknown, "AA00000004");
     assert!(matches!(service::register(&db.db, unknown, &actor).await, Err(LandError::UnknownCitizen)));
-    let mortgage = NewMortgage { mortgagor: who[0].clone(), mortgagee: Holder::Enterprise("0100112437".parse().unwrap()), basis: "hđ".into() };
+    let mortgage = NewMortgage {
+        mortgagor: who[0].clone(),
+        mortgagee: Holder::Enterprise("0100112437".parse().unwrap()),
+        basis: "hđ".into(),
+    };
     service::register_mortgage(&db.db, &p.reference, mortgage, &actor).await.unwrap();
     let rows_with_mortgage = count(&db, "land_transactions").await;
     assert_eq!(rows_with_mortgage, rows + 1);

@@ -130,7 +130,11 @@ impl ParcelView {
             purpose: p.purpose.code().to_owned(),
             term_until: p.term.stored(),
             geometry: serde_json::to_value(p.footprint.to_geojson()).unwrap_or_default(),
-            holders: p.holders.iter().map(|h| HoldingView { holder: h.holder.to_string(), share_bp: h.share.bp() }).collect(),
+            holders: p
+                .holders
+                .iter()
+                .map(|h| HoldingView { holder: h.holder.to_string(), share_bp: h.share.bp() })
+                .collect(),
             certificate: CertificateView {
                 number: p.certificate.number.as_str().to_owned(),
                 issued_on: p.certificate.issued_on.to_string(),
@@ -269,7 +273,7 @@ pub async fn search(
         let holder: Holder = holder.parse().map_err(|e| AppError::invalid("holder", e))?;
         let why = PurposeQuery { purpose: q.purpose.clone(), purpose_other: q.purpose_other.clone() };
         let purpose = why.parse()?;
-        let refs = service::parcels_of(&state.db, &holder).await?;
+        let found = service::parcels_of(&state.db, &holder).await?;
         if let Some(id) = holder.citizen() {
             let event = Event::new(EventKind::PersonalDataRead, me.actor(Role::LandOfficer))
                 .subject(id.as_str())
@@ -277,7 +281,8 @@ pub async fn search(
                 .detail(serde_json::json!({ "view": "land_parcels_of" }));
             state.ledger.record(event).await.map_err(LandError::from)?;
         }
-        refs
+        let visible = found.iter().filter(|s| allows(&me, Action::ReadLand(territory(&s.reference))));
+        return Ok(Json(visible.map(summary).collect()));
     } else if let Some(commune) = blank(&q.commune) {
         let commune: AdminUnitCode = commune.parse().map_err(|e| AppError::invalid("commune", e))?;
         if !errors.is_empty() {
@@ -302,13 +307,23 @@ pub async fn search(
     let mut out = Vec::new();
     for r in found.into_iter().filter(|r| allows(&me, Action::ReadLand(territory(r)))) {
         let p = service::parcel(&state.db, &r).await?;
-        out.push(ParcelSummary { parcel: r.to_string(), area_m2: p.area.m2(), purpose: p.purpose.code().into(), flagged: p.flagged });
+        out.push(ParcelSummary {
+            parcel: r.to_string(),
+            area_m2: p.area.m2(),
+            purpose: p.purpose.code().into(),
+            flagged: p.flagged,
+        });
     }
     Ok(Json(out))
 }
 
 fn summary(s: &crate::store::Summary) -> ParcelSummary {
-    ParcelSummary { parcel: s.reference.to_string(), area_m2: s.area.m2(), purpose: s.purpose.code().into(), flagged: s.flagged }
+    ParcelSummary {
+        parcel: s.reference.to_string(),
+        area_m2: s.area.m2(),
+        purpose: s.purpose.code().into(),
+        flagged: s.flagged,
+    }
 }
 
 /// A parcel, its users, certificate and every transaction. Reading its users' data states a purpose.
@@ -333,8 +348,8 @@ pub async fn one(
 pub async fn mine(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<Vec<ParcelView>>> {
     let mut out = Vec::new();
     if let (identity::AccountKind::Citizen, Some(id)) = (me.kind, me.personal_id) {
-        for r in service::parcels_of(&state.db, &Holder::Citizen(id)).await? {
-            let (parcel, history) = service::parcel_with_history(&state.db, &r).await?;
+        for s in service::parcels_of(&state.db, &Holder::Citizen(id)).await? {
+            let (parcel, history) = service::parcel_with_history(&state.db, &s.reference).await?;
             out.push(ParcelView::of(&parcel, Some(history)));
         }
     }

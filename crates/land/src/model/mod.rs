@@ -113,7 +113,11 @@ impl Area {
 
     /// From storage (square decimetres).
     pub fn from_dm2(dm2: i64) -> Result<Area, ModelError> {
-        u64::try_from(dm2).ok().filter(|a| *a > 0).map(Area).ok_or(bad("Diện tích không hợp lệ.", "a stored area is wrong"))
+        u64::try_from(dm2)
+            .ok()
+            .filter(|a| *a > 0)
+            .map(Area)
+            .ok_or(bad("Diện tích không hợp lệ.", "a stored area is wrong"))
     }
 
     /// Square decimetres, for storage.

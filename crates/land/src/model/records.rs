@@ -103,7 +103,10 @@ impl FromStr for CertificateNumber {
         if ok {
             Ok(CertificateNumber(compact))
         } else {
-            Err(bad("Số phát hành gồm 2 chữ cái in hoa và 6 đến 8 chữ số, ví dụ AA 01234567.", "a certificate serial is 2 letters and 6 to 8 digits"))
+            Err(bad(
+                "Số phát hành gồm 2 chữ cái in hoa và 6 đến 8 chữ số, ví dụ AA 01234567.",
+                "a certificate serial is 2 letters and 6 to 8 digits",
+            ))
         }
     }
 }

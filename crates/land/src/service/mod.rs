@@ -78,7 +78,13 @@ fn digest(parcel: &Parcel) -> String {
 
 /// The ledger entries of a change: one for each citizen it touches (each sees it among the uses of their data),
 /// or one with no subject when only organisations are involved.
-fn events(parcel: &Parcel, actor: &Actor, change: TransactionKind, people: &[&Holder], detail: serde_json::Value) -> Vec<Event> {
+fn events(
+    parcel: &Parcel,
+    actor: &Actor,
+    change: TransactionKind,
+    people: &[&Holder],
+    detail: serde_json::Value,
+) -> Vec<Event> {
     let record = RecordRef { kind: PARCEL.into(), key: parcel.reference.to_string(), digest: Some(digest(parcel)) };
     let mut detail = detail;
     if let Some(map) = detail.as_object_mut() {
@@ -88,11 +94,7 @@ fn events(parcel: &Parcel, actor: &Actor, change: TransactionKind, people: &[&Ho
     let mut citizens: Vec<&str> = people.iter().filter_map(|h| h.citizen()).map(|id| id.as_str()).collect();
     citizens.sort_unstable();
     citizens.dedup();
-    if citizens.is_empty() {
-        vec![base]
-    } else {
-        citizens.into_iter().map(|id| base.clone().subject(id)).collect()
-    }
+    if citizens.is_empty() { vec![base] } else { citizens.into_iter().map(|id| base.clone().subject(id)).collect() }
 }
 
 /// Refuses a citizen who is not a living person of the population registry.
@@ -227,7 +229,11 @@ pub async fn parcel_with_history(db: &Db, r: &ParcelRef) -> Result<(Parcel, Vec<
 
 /// The parcels around `parcel` whose boxes come within `metres` of its own, itself excluded: what its page draws
 /// beside it.
-pub async fn neighbours(db: &Db, parcel: &Parcel, metres: f64) -> Result<Vec<(ParcelRef, LandUse, Footprint)>, LandError> {
+pub async fn neighbours(
+    db: &Db,
+    parcel: &Parcel,
+    metres: f64,
+) -> Result<Vec<(ParcelRef, LandUse, Footprint)>, LandError> {
     let mut tx = db.pool().begin().await?;
     let rows =
         sql::rows_meeting_in(&mut tx, &parcel.reference.commune.to_string(), parcel.footprint.bbox().grown(metres), 60)
@@ -244,7 +250,7 @@ pub async fn neighbours(db: &Db, parcel: &Parcel, metres: f64) -> Result<Vec<(Pa
 pub const MAX_RESULTS: i64 = 200;
 
 /// The parcels a land user holds a share of.
-pub async fn parcels_of(db: &Db, holder: &Holder) -> Result<Vec<ParcelRef>, LandError> {
+pub async fn parcels_of(db: &Db, holder: &Holder) -> Result<Vec<Summary>, LandError> {
     Ok(sql::parcels_of(db, holder, MAX_RESULTS).await?)
 }
 

@@ -90,7 +90,8 @@ pub fn after_transfer(
         return Err(LandError::ShareExceeded { held, asked: share });
     }
     let left = held.bp() - share.bp();
-    let left = if left == 0 { None } else { Some(Share::new(i64::from(left)).map_err(|e| LandError::field("share_bp", e))?) };
+    let left =
+        if left == 0 { None } else { Some(Share::new(i64::from(left)).map_err(|e| LandError::field("share_bp", e))?) };
     let had = holders.iter().find(|h| &h.holder == to).map_or(0, |h| h.share.bp());
     let received = Share::new(i64::from(had + share.bp())).map_err(|e| LandError::field("share_bp", e))?;
     Ok((left, received))
@@ -187,10 +188,13 @@ pub async fn register_mortgage_in(
     }
     let holders = sql::holders_in(tx, row.id).await?;
     if !holders.iter().any(|h| h.holder == m.mortgagor) {
-        return Err(LandError::field("mortgagor", crate::model::ModelError {
-            vi: "Bên thế chấp phải là người sử dụng thửa đất.",
-            en: "the mortgagor must be a land user of the parcel",
-        }));
+        return Err(LandError::field(
+            "mortgagor",
+            crate::model::ModelError {
+                vi: "Bên thế chấp phải là người sử dụng thửa đất.",
+                en: "the mortgagor must be a land user of the parcel",
+            },
+        ));
     }
     if m.mortgagee == m.mortgagor {
         return Err(LandError::SameHolder);
@@ -275,8 +279,8 @@ pub async fn release_mortgage(
     actor: &Actor,
 ) -> Result<Parcel, LandError> {
     let mut tx = db.begin_write().await?;
-    let parcel = release_mortgage_in(&mut tx, db.backend(), parcel, mortgage, basis, actor, OffsetDateTime::now_utc())
-        .await?;
+    let parcel =
+        release_mortgage_in(&mut tx, db.backend(), parcel, mortgage, basis, actor, OffsetDateTime::now_utc()).await?;
     tx.commit().await?;
     Ok(parcel)
 }
@@ -294,10 +298,12 @@ pub async fn lease_in(
     let basis = basis(&lease.basis)?;
     let at = now.unix_timestamp();
     if lease.until <= now.date() {
-        return Err(LandError::field("until", crate::model::ModelError {
-            vi: "Ngày hết hạn thuê phải sau hôm nay.",
-            en: "a lease ends after today",
-        }));
+        return Err(LandError::field(
+            "until",
+            crate::model::ModelError {
+                vi: "Ngày hết hạn thuê phải sau hôm nay.", en: "a lease ends after today"
+            },
+        ));
     }
     let row = claim(tx, parcel, at).await?;
     let holders = sql::holders_in(tx, row.id).await?;

@@ -56,11 +56,8 @@ fn parcel_row(r: &AnyRow) -> Result<ParcelRow, sqlx::Error> {
     let commune: String = r.try_get("commune")?;
     let sheet: i64 = r.try_get("sheet")?;
     let number: i64 = r.try_get("number")?;
-    let reference = ParcelRef::new(
-        decode(commune.parse())?,
-        decode(u32::try_from(sheet))?,
-        decode(u32::try_from(number))?,
-    );
+    let reference =
+        ParcelRef::new(decode(commune.parse())?, decode(u32::try_from(sheet))?, decode(u32::try_from(number))?);
     let until: Option<String> = r.try_get("term_until")?;
     let purpose: String = r.try_get("purpose")?;
     let geometry: String = r.try_get("geometry")?;
@@ -129,12 +126,13 @@ pub async fn insert_parcel(tx: &mut Tx, p: &NewParcelRow<'_>) -> Result<i64, sql
 /// Moves a parcel to its next version, only from the version that was read: two changes at once cannot both
 /// win. Whether it moved.
 pub async fn bump(tx: &mut Tx, id: i64, version: i64, at: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE land_parcels SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
-        .bind(at)
-        .bind(id)
-        .bind(version)
-        .execute(&mut **tx)
-        .await?;
+    let done =
+        sqlx::query("UPDATE land_parcels SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
+            .bind(at)
+            .bind(id)
+            .bind(version)
+            .execute(&mut **tx)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -281,20 +279,6 @@ fn reference(r: &AnyRow) -> Result<ParcelRef, sqlx::Error> {
     decode(ParcelRef::new(decode(commune.parse())?, decode(u32::try_from(sheet))?, decode(u32::try_from(number))?))
 }
 
-/// The parcels a land user holds a share of, by reference.
-pub async fn parcels_of(db: &Db, holder: &Holder, limit: i64) -> Result<Vec<ParcelRef>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT p.commune, p.sheet, p.number FROM land_holders h JOIN land_parcels p ON p.id = h.parcel_id \
-         WHERE h.holder_kind = $1 AND h.holder = $2 ORDER BY p.commune, p.sheet, p.number LIMIT $3",
-    )
-    .bind(holder.kind())
-    .bind(holder.key())
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter().map(reference).collect()
-}
-
 /// One summary line of a commune's list or map.
 #[derive(Debug, Clone)]
 pub struct Summary {
@@ -333,24 +317,39 @@ pub async fn in_commune(
         .bind(limit)
         .fetch_all(db.pool())
         .await?;
-    rows.iter()
-        .map(|r| {
-            let purpose: String = r.try_get("purpose")?;
-            let footprint = if shapes {
-                let text: String = r.try_get("geometry")?;
-                Some(decode(Footprint::from_geojson_str(&text))?)
-            } else {
-                None
-            };
-            Ok(Summary {
-                reference: reference(r)?,
-                area: decode(Area::from_dm2(r.try_get("area_dm2")?))?,
-                purpose: decode(purpose.parse())?,
-                flagged: r.try_get::<i64, _>("flagged")? == 1,
-                footprint,
-            })
-        })
-        .collect()
+    rows.iter().map(|r| summary(r, shapes)).collect()
+}
+
+fn summary(r: &AnyRow, shapes: bool) -> Result<Summary, sqlx::Error> {
+    let purpose: String = r.try_get("purpose")?;
+    let footprint = if shapes {
+        let text: String = r.try_get("geometry")?;
+        Some(decode(Footprint::from_geojson_str(&text))?)
+    } else {
+        None
+    };
+    Ok(Summary {
+        reference: reference(r)?,
+        area: decode(Area::from_dm2(r.try_get("area_dm2")?))?,
+        purpose: decode(purpose.parse())?,
+        flagged: r.try_get::<i64, _>("flagged")? == 1,
+        footprint,
+    })
+}
+
+/// The parcels a land user holds a share of, as summaries, in one indexed query.
+pub async fn parcels_of(db: &Db, holder: &Holder, limit: i64) -> Result<Vec<Summary>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT p.commune, p.sheet, p.number, p.area_dm2, p.purpose, p.flagged FROM land_holders h \
+         JOIN land_parcels p ON p.id = h.parcel_id WHERE h.holder_kind = $1 AND h.holder = $2 \
+         ORDER BY p.commune, p.sheet, p.number LIMIT $3",
+    )
+    .bind(holder.kind())
+    .bind(holder.key())
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(|r| summary(r, false)).collect()
 }
 
 /// A whole parcel from its row: holders, certificate and whether it is mortgaged joined to it.
