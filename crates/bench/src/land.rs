@@ -56,9 +56,12 @@ fn median(values: &[f64]) -> f64 {
     sorted[sorted.len() / 2]
 }
 
+/// A parcel's row as the bare handler reads it: commune, sheet, number, area, purpose, boundary.
+type BareRow = (String, i64, i64, i64, String, String);
+
 /// The bare handler: the same point query on the parcels' unique key, with nothing around it.
 async fn bare(State(pool): State<sqlx::SqlitePool>, UrlPath((c, s, n)): UrlPath<(String, i64, i64)>) -> Response {
-    let row: Result<Option<(String, i64, i64, i64, String, String)>, _> = sqlx::query_as(
+    let row: Result<Option<BareRow>, _> = sqlx::query_as(
         "SELECT commune, sheet, number, area_dm2, purpose, geometry FROM land_parcels \
          WHERE commune = $1 AND sheet = $2 AND number = $3",
     )
