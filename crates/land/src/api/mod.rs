@@ -222,8 +222,12 @@ pub struct SearchQuery {
     #[param(value_type = Option<trust::ledger::purpose::PurposeCode>)]
     pub purpose: Option<String>,
     /// For `other`, the purpose in words.
-    #[param(value_type = Option<String>, max_length = 200)]
+    #[param(schema_with = purpose_other)]
     pub purpose_other: Option<String>,
+}
+
+fn purpose_other() -> utoipa::openapi::schema::Object {
+    kernel::schema::free_text_schema(Purpose::MAX_OTHER)
 }
 
 /// A parcel in a list.
