@@ -3,6 +3,7 @@
 
 pub mod credentials;
 pub mod enterprise;
+pub mod land;
 pub mod ledger;
 pub mod payments;
 pub mod portal;

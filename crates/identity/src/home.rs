@@ -1,6 +1,6 @@
 //! "Trang của tôi", the page a person lands on after signing in: everything congso holds for them, one tap away.
 //!
-//! A citizen finds here their dossiers, documents and results, digital ID, payments due, notifications, who used
+//! A citizen finds here their dossiers, documents and results, digital ID, payments due, land parcels, notifications, who used
 //! their data, and their account; an official their notifications and account, their work being in the back
 //! office. The page links to other slices' pages by their paths and reads nothing of theirs but the inbox's
 //! count: each page it leads to asks its own slice.
@@ -40,6 +40,7 @@ const CITIZEN: &[Entry] = &[
     Entry { path: "/me/digital-id", label: "mine.digital_id", text: "mine.digital_id_text" },
     Entry { path: "/me/payments", label: "mine.payments", text: "mine.payments_text" },
     Entry { path: "/me/enterprises", label: "mine.enterprises", text: "mine.enterprises_text" },
+    Entry { path: "/me/land", label: "mine.land", text: "mine.land_text" },
     Entry { path: "/me/data-usage", label: "mine.data_usage", text: "mine.data_usage_text" },
 ];
 

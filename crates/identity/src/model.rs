@@ -79,11 +79,14 @@ pub enum Role {
     /// Cán bộ tài chính — reconciles their agency's bills with the bank's statements and looks into the payments
     /// held for review; sees who paid what.
     FinanceOfficer,
+    /// Cán bộ địa chính — keeps the land registry of a territory: parcels, their users, certificates and
+    /// transactions.
+    LandOfficer,
 }
 
 impl Role {
     /// Every role, in the order forms list them.
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::OneStopReceiver,
         Role::Specialist,
         Role::Approver,
@@ -93,6 +96,7 @@ impl Role {
         Role::Teacher,
         Role::Analyst,
         Role::FinanceOfficer,
+        Role::LandOfficer,
         Role::Administrator,
     ];
 
@@ -109,6 +113,7 @@ impl Role {
             Role::Teacher => "teacher",
             Role::Analyst => "analyst",
             Role::FinanceOfficer => "finance_officer",
+            Role::LandOfficer => "land_officer",
         }
     }
 
@@ -125,7 +130,8 @@ impl Role {
             | Role::BusinessRegistrar
             | Role::HealthWorker
             | Role::Teacher
-            | Role::FinanceOfficer => true,
+            | Role::FinanceOfficer
+            | Role::LandOfficer => true,
             Role::Analyst | Role::Administrator => false,
         }
     }
@@ -151,6 +157,7 @@ impl Role {
             Role::Teacher => "role.teacher",
             Role::Analyst => "role.analyst",
             Role::FinanceOfficer => "role.finance_officer",
+            Role::LandOfficer => "role.land_officer",
         }
     }
 }

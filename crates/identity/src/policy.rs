@@ -51,6 +51,11 @@ pub enum Action {
     /// Register an enterprise or change its record (representatives, office, capital, status) in a territory:
     /// for a move, both the office's old commune and its new one.
     WriteEnterprises(Territory),
+    /// Read the land registry in a territory (the parcel's commune): parcels, their users, certificates and
+    /// history.
+    ReadLand(Territory),
+    /// Register parcels and record transactions on them in a territory (the parcel's commune).
+    WriteLand(Territory),
 }
 
 /// Whose account an action touches, as far as the policy cares: the caller's own or someone else's.
@@ -134,6 +139,7 @@ pub fn allows(principal: &Principal, action: Action) -> bool {
         Action::ChangeAssurance(t) => has_role(principal, Role::RegistryClerk, t),
         Action::ReconcilePayments => !agencies(principal, Role::FinanceOfficer).is_empty(),
         Action::ReadEnterprises(t) | Action::WriteEnterprises(t) => has_role(principal, Role::BusinessRegistrar, t),
+        Action::ReadLand(t) | Action::WriteLand(t) => has_role(principal, Role::LandOfficer, t),
     }
 }
 
@@ -348,6 +354,17 @@ mod tests {
     }
 
     #[test]
+    fn a_land_officer_keeps_the_land_registry_of_their_territory_only() {
+        let officer = holding(Role::LandOfficer, unit("01"));
+        assert_eq!(authorize(&officer, Action::ReadLand(unit("00070"))), Ok(()));
+        assert_eq!(authorize(&officer, Action::WriteLand(unit("00070"))), Ok(()));
+        assert_eq!(authorize(&officer, Action::ReadLand(unit("79"))), Err(Denied));
+        assert_eq!(authorize(&officer, Action::ReadPopulation(unit("00070"))), Err(Denied));
+        let clerk = holding(Role::RegistryClerk, Territory::Nation);
+        assert_eq!(authorize(&clerk, Action::ReadLand(unit("00070"))), Err(Denied));
+    }
+
+    #[test]
     fn roles_that_read_personal_data_take_four_eyes() {
         let reads: Vec<Role> = Role::ALL.into_iter().filter(|r| r.reads_personal_data()).collect();
         assert_eq!(
@@ -360,7 +377,8 @@ mod tests {
                 Role::BusinessRegistrar,
                 Role::HealthWorker,
                 Role::Teacher,
-                Role::FinanceOfficer
+                Role::FinanceOfficer,
+                Role::LandOfficer
             ]
         );
         let immediate: Vec<Role> = Role::ALL.into_iter().filter(|r| !r.needs_second_administrator()).collect();

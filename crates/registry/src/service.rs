@@ -155,7 +155,7 @@ pub async fn busiest_commune(db: &Db, province: &str) -> Result<Option<String>, 
 }
 
 /// Up to `limit` living citizens with a commune of residence, by ID number, starting after `after`: the pool
-/// other registries draw synthetic people from (the enterprise registry's representatives and members).
+/// other registries draw synthetic people from (the enterprise registry's representatives and members, land users).
 pub async fn living_residents(
     db: &Db,
     after: &str,

@@ -55,6 +55,7 @@ pub fn api() -> ApiRouter {
         .merge(credentials::api_routes())
         .merge(portal::api_routes())
         .merge(payments::api_routes(payments()))
+        .merge(land::api_routes())
 }
 
 /// The largest request body accepted anywhere but uploads (`/verify` takes photos up to
@@ -88,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .merge(credentials::routes())
         .merge(portal::routes())
         .merge(payments::routes(payments()))
+        .merge(land::routes())
         .merge(web::routes())
         .merge(api)
         .fallback(not_found)

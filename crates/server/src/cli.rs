@@ -38,7 +38,7 @@ enum Command {
         #[command(flatten)]
         store: Overrides,
     },
-    /// Make synthetic data: a population, then enterprises.
+    /// Make synthetic data: a population, then enterprises and land parcels.
     Generate {
         #[command(subcommand)]
         command: Generate,
@@ -123,6 +123,8 @@ enum Generate {
     Population(registry::cli::Generate),
     #[command(flatten)]
     Enterprise(enterprise::cli::Generate),
+    #[command(flatten)]
+    Land(land::cli::Generate),
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,6 +141,8 @@ enum Bench {
     Portal(bench::portal::PortalBench),
     /// Payments: banks' callbacks verified and applied per second, against the bare insert of a payment row.
     Payments(bench::payments::PaymentsBench),
+    /// The land registry: parcel lookups against a bare point query, and searches, at a million parcels.
+    Land(bench::land::LandBench),
 }
 
 pub(crate) fn settings(overrides: &Overrides) -> anyhow::Result<Settings> {
@@ -217,6 +221,9 @@ impl Cli {
             Command::Generate { command: Generate::Enterprise(command), store } => {
                 command.run(&open(&settings(&store)?).await?).await
             }
+            Command::Generate { command: Generate::Land(command), store } => {
+                command.run(&open(&settings(&store)?).await?).await
+            }
             Command::Keys { command, store } => crate::trust_cli::keys(command, &store).await,
             Command::OidcClient { command, store } => command.run(&open(&settings(&store)?).await?).await,
             Command::Ledger { command, store } => crate::trust_cli::ledger(command, &store).await,
@@ -245,6 +252,7 @@ impl Cli {
             Command::Bench(Bench::Ledger(bench)) => bench.run().await,
             Command::Bench(Bench::Portal(bench)) => bench.run().await,
             Command::Bench(Bench::Payments(bench)) => bench.run().await,
+            Command::Bench(Bench::Land(bench)) => bench.run(crate::app::router).await,
             Command::Import { command, store } => command.run(&open(&settings(&store)?).await?).await,
             Command::Openapi => {
                 println!("{}", serde_json::to_string_pretty(&crate::openapi::spec())?);

@@ -27,6 +27,8 @@ enum Rule {
     Signed,
     /// Business registrars, within their territory (none of the cast is one).
     Enterprise,
+    /// Land officers, within their territory (none of the cast is one: `land/tests/api.rs` has them).
+    Land,
 }
 
 fn rule(method: &Method, path: &str) -> Rule {
@@ -44,6 +46,8 @@ fn rule(method: &Method, path: &str) -> Rule {
         ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
         ("GET", "/api/v1/payments/bills" | "/api/v1/payments/bills/{reference}") => Rule::Own,
         ("POST", "/api/v1/payments/callbacks/{provider}") => Rule::Signed,
+        ("GET", "/api/v1/land/my-parcels") => Rule::Own,
+        (_, p) if p.starts_with("/api/v1/land/parcels") => Rule::Land,
         ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
         (_, p)
             if ["/api/v1/admin/officials", "/api/v1/admin/agencies", "/api/v1/admin/role-grants"]
@@ -231,10 +235,16 @@ impl Cast {
             .replace("{assignment}", &self.official_assignment.to_string())
             .replace("{grant}", &grant.to_string())
             .replace("{provider}", "sandbox")
-            .replace("{reference}", "TT23456789ABCD");
+            .replace("{reference}", "TT23456789ABCD")
+            .replace("{commune}", "00070")
+            .replace("{sheet}", "1")
+            .replace("{number}", "1")
+            .replace("{mortgage}", "1");
         let query = match path.as_str() {
             "/api/v1/citizens" => "?q=n",
             "/api/v1/enterprises" | "/api/v1/enterprises/lookup" => "?q=cong",
+            "/api/v1/land/parcels" => "?commune=00070",
+            p if p.starts_with("/api/v1/land/parcels/") => "?purpose=verification",
             p if p.starts_with("/api/v1/citizens/") || p.starts_with("/api/v1/households/") => "?purpose=verification",
             p if p.starts_with("/api/v1/enterprises/") && !p.starts_with("/api/v1/enterprises/lookup") => {
                 "?purpose=verification"
@@ -293,6 +303,27 @@ impl Cast {
                 "reference": "FT1", "orderCode": "TT23456789ABCD", "amount": 1000, "accountNumber": "0011002345678",
                 "description": "x", "transactionDateTime": 0,
             } })),
+            "registerParcel" => Some(json!({
+                "commune": "00070", "sheet": 1, "number": 1, "area_m2": 100.0, "purpose": "ODT",
+                "geometry": { "type": "Polygon", "coordinates": [[[500000.0, 1200000.0], [500010.0, 1200000.0],
+                    [500010.0, 1200010.0], [500000.0, 1200010.0], [500000.0, 1200000.0]]] },
+                "holders": [{ "holder": format!("citizen:{}", self.outsider), "share_bp": 10000 }],
+                "certificate": { "number": "AA00000001", "issued_on": "2025-08-01", "issuer": "VPDKDD.01" },
+                "basis": "kiểm thử",
+            })),
+            "transferParcel" => Some(json!({
+                "kind": "gift", "from": format!("citizen:{}", self.outsider), "to": "enterprise:0100112437",
+                "share_bp": 100, "basis": "kiểm thử",
+                "certificate": { "number": "AA00000002", "issued_on": "2025-08-01", "issuer": "VPDKDD.01" },
+            })),
+            "registerMortgage" => Some(json!({
+                "mortgagor": format!("citizen:{}", self.outsider), "mortgagee": "enterprise:0100112437", "basis": "kiểm thử",
+            })),
+            "releaseMortgage" => Some(json!({ "basis": "kiểm thử" })),
+            "leaseParcel" => Some(json!({
+                "lessor": format!("citizen:{}", self.outsider), "lessee": "enterprise:0100112437",
+                "until": "2040-01-01", "basis": "kiểm thử",
+            })),
             other => panic!("give operation {other} a well-formed body in tests/api/access.rs"),
         }
     }
@@ -381,8 +412,8 @@ async fn every_api_operation_refuses_whoever_may_not_use_it() {
                         assert_eq!(status, StatusCode::UNAUTHORIZED, "{seen}");
                     }
                 }
-                // The registry clerk and the administrator are no business registrars.
-                Rule::Enterprise => {
+                // The registry clerk and the administrator are neither business registrars nor land officers.
+                Rule::Enterprise | Rule::Land => {
                     assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{seen}");
                     for other in [citizen, clerk, admin] {
                         assert_eq!(other, StatusCode::FORBIDDEN, "{seen}");
