@@ -151,6 +151,7 @@ impl FromStr for Status {
 /// Trụ sở chính — the registered office: a digital address (which names its commune) and the street address as
 /// written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = RegisteredOffice)]
 pub struct Office {
     /// The digital address.
     #[schema(value_type = String, example = "00070-7PH72VH3+CM-1-8")]
