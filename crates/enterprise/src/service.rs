@@ -219,6 +219,12 @@ pub async fn register_in(
     Ok(enterprise)
 }
 
+/// Whether a live enterprise bears `name` (compared without diacritics or case, as registration compares it): the
+/// portal asks when a founder submits, so they learn before the registrar does.
+pub async fn name_taken_in(tx: &mut Tx, name: &str) -> Result<bool, EnterpriseError> {
+    Ok(sql::name_taken(tx, &kernel::text::fold(name), None).await?)
+}
+
 /// [`register_in`] in a transaction of its own.
 pub async fn register(db: &Db, new: &NewEnterprise, change: &Change<'_>) -> Result<Enterprise, EnterpriseError> {
     let mut tx = db.begin_write().await?;

@@ -99,6 +99,7 @@ fn check_form(procedure: &Procedure) -> Result<(), String> {
             return Err(format!("field `fields`: the outcome needs a required field {name:?} of type {kind:?}"));
         }
     }
+    crate::service::outcome::check_file(procedure)?;
     if procedure.health_insurance_card && procedure.outcome != Outcome::Birth {
         return Err("field `health_insurance_card`: only a birth's outcome issues one".into());
     }

@@ -79,6 +79,12 @@ pub enum PortalError {
     /// The registry refused or failed.
     #[error("registry: {0}")]
     Registry(#[from] registry::error::RegistryError),
+    /// The enterprise registry refused or failed (a name taken since submission).
+    #[error("enterprise registry: {0}")]
+    Enterprise(#[from] enterprise::error::EnterpriseError),
+    /// The land registry refused or failed (a mortgage registered since submission).
+    #[error("land registry: {0}")]
+    Land(#[from] land::error::LandError),
     /// The result could not be signed or recorded.
     #[error("credentials: {0}")]
     Credential(#[from] credentials::CredentialError),
@@ -139,6 +145,8 @@ impl Localized for PortalError {
             (Self::NoResult, Lang::Vi) => "Hồ sơ chưa có kết quả.".into(),
             (Self::NoHousehold, Lang::Vi) => "Bạn chưa có hộ thường trú để đăng ký cho trẻ.".into(),
             (Self::Registry(e), lang) => e.message(lang),
+            (Self::Enterprise(e), lang) => e.message(lang),
+            (Self::Land(e), lang) => e.message(lang),
             (Self::File(e), lang) => e.message(lang),
             (
                 Self::MissingValue(_)
@@ -183,6 +191,21 @@ impl From<PortalError> for web::AppError {
                 // official's to fix, not a server fault.
                 registry::error::RegistryError::NotFound => web::AppError::conflict(e),
                 other => other.into(),
+            },
+            // At approval, a registry's refusal is the official's to see and settle with the applicant; at
+            // submission the outcome's check has already named the field.
+            PortalError::Enterprise(e) => match e {
+                enterprise::error::EnterpriseError::Invalid(problems) => web::AppError::Invalid(problems),
+                enterprise::error::EnterpriseError::Closed(_) | enterprise::error::EnterpriseError::Stale => {
+                    web::AppError::conflict(e)
+                }
+                other => web::AppError::Internal(other.into()),
+            },
+            PortalError::Land(e) => match e {
+                land::error::LandError::Sql(_)
+                | land::error::LandError::Ledger(_)
+                | land::error::LandError::Registry(_) => web::AppError::Internal(e.into()),
+                other => web::AppError::conflict(other),
             },
             PortalError::File(e) => match e {
                 files::FileError::TooLarge { .. }

@@ -117,9 +117,19 @@ struct DossierPage {
     days_left: Option<i64>,
     problem: Option<String>,
     papers: Vec<(String, String, String)>,
+    /// The applicant's record in the population registry, for an official.
+    applicant: Option<registry::model::Citizen>,
 }
 
 impl DossierPage {
+    /// Where the applicant lives, as a reader writes it.
+    fn residence(&self) -> String {
+        match self.applicant.as_ref().and_then(|c| c.commune) {
+            Some(commune) => format!("{}, {}", commune.unit().name, commune.province().unit().name),
+            None => String::new(),
+        }
+    }
+
     fn label(&self, name: &str) -> String {
         match self.procedure.field(name) {
             Some(f) if self.page.is_vi() => f.label.vi.clone(),
@@ -140,14 +150,14 @@ async fn render(
     code: &kernel::DossierCode,
     problem: Option<String>,
 ) -> AppResult<Response> {
-    let (dossier, events) = queue::visible(state, me, code).await?;
+    let (dossier, events, applicant) = queue::visible_with_record(state, me, code).await?;
     let procedure = procedure(dossier.procedure.as_str())?;
     let step = if dossier.status.is_final() { None } else { procedure.steps.get(usize::from(dossier.step)) };
     let days_left = workflow::days_left(&dossier, workflow::today(time::OffsetDateTime::now_utc()));
     let timeline = events.into_iter().map(|e| (web::page::date(Some(e.at)), e)).collect();
     let papers = crate::store::attachments(&state.db, code).await.map_err(PortalError::from)?;
     let status = if problem.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
-    Ok((status, html(&DossierPage { page, dossier, procedure, step, timeline, days_left, problem, papers }))
+    Ok((status, html(&DossierPage { page, dossier, procedure, step, timeline, days_left, problem, papers, applicant }))
         .into_response())
 }
 

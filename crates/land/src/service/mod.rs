@@ -22,8 +22,10 @@ use crate::model::{
 };
 use crate::store::{self as sql, NewParcelRow, NewTransaction, Summary};
 
+mod dossiers;
 mod transactions;
 
+pub use dossiers::{SERIES, next_serial_in, transferable_in};
 pub use transactions::*;
 
 /// The record kind of a parcel in the ledger.

@@ -380,3 +380,16 @@ pub async fn assemble(tx: &mut Tx, row: ParcelRow) -> Result<Parcel, sqlx::Error
 pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM land_parcels").fetch_one(db.pool()).await
 }
+
+/// Takes the next number of a certificate series, in the caller's transaction (the row stays locked until it
+/// commits, so two approvals at once never take one number).
+pub async fn next_serial(tx: &mut Tx, series: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO land_certificate_serials (series, last_number) VALUES ($1, 1) \
+         ON CONFLICT (series) DO UPDATE SET last_number = land_certificate_serials.last_number + 1 \
+         RETURNING last_number",
+    )
+    .bind(series)
+    .fetch_one(&mut **tx)
+    .await
+}

@@ -67,6 +67,9 @@ pub struct Field {
     /// Where its value comes from when the state already holds it (once-only: the citizen never retypes it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill: Option<Prefill>,
+    /// A line under the label that says how to fill it in (`00070-12-345`, "as on the certificate").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Names>,
     /// The longest text it takes, in characters (200 when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_len: Option<usize>,
@@ -93,6 +96,10 @@ pub enum FieldKind {
     Household,
     /// One of the field's `options`.
     Choice,
+    /// An amount in whole đồng, written with or without thousands separators (`1.000.000`).
+    Amount,
+    /// A digital address (`kernel::DigitalAddress`), which names its commune.
+    DigitalAddress,
 }
 
 /// Where a field's value is prefilled from: the applicant's own record in the population registry.
@@ -178,6 +185,10 @@ pub enum Office {
     SocialInsurance,
     /// The procedure's ministry.
     Ministry,
+    /// Phòng Đăng ký kinh doanh — the business registration office of the province (`DKKD.<province>`).
+    BusinessRegistration,
+    /// Văn phòng đăng ký đất đai — the land registration office of the province (`VPDKDD.<province>`).
+    LandRegistration,
 }
 
 /// The roles that act on dossiers (identity's roles of the same names).
@@ -260,6 +271,15 @@ pub enum Outcome {
     PermanentResidence,
     /// Records the death of the person in field `deceased_id` on `death_date`, and revokes their credentials.
     Death,
+    /// Registers an enterprise or household business in the enterprise registry, with a newly issued tax code, the
+    /// applicant its owner and legal representative (fields `name`, `legal_form`, `office_address`,
+    /// `office_street`, `charter_capital`, `main_line`; `foreign_name`, `abbreviation`, `lines` and
+    /// `representative_title` optionally).
+    Enterprise,
+    /// Transfers or gives the applicant's whole share of the parcel in field `parcel` to the citizen in
+    /// `receiver_id` under the contract in `contract` (`transfer_kind`: `transfer` or `gift`), with a new
+    /// certificate.
+    LandTransfer,
     /// Only the signed result (a confirmation, a certificate, a copy).
     Document,
 }
@@ -285,6 +305,20 @@ impl Procedure {
             ],
             Outcome::PermanentResidence => &[("household", FieldKind::Household), ("relationship", FieldKind::Choice)],
             Outcome::Death => &[("deceased_id", FieldKind::PersonalId), ("death_date", FieldKind::Date)],
+            Outcome::Enterprise => &[
+                ("name", FieldKind::Text),
+                ("legal_form", FieldKind::Choice),
+                ("office_address", FieldKind::DigitalAddress),
+                ("office_street", FieldKind::Text),
+                ("charter_capital", FieldKind::Amount),
+                ("main_line", FieldKind::Text),
+            ],
+            Outcome::LandTransfer => &[
+                ("parcel", FieldKind::Text),
+                ("receiver_id", FieldKind::PersonalId),
+                ("transfer_kind", FieldKind::Choice),
+                ("contract", FieldKind::Text),
+            ],
             Outcome::Document => &[],
         }
     }

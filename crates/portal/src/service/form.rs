@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use kernel::{Lang, Localized, PersonalId};
+use kernel::{DigitalAddress, DigitalAddressError, Lang, Localized, PersonalId, PersonalIdError};
 use registry::model::Citizen;
 use web::FieldError;
 
@@ -11,6 +11,8 @@ use crate::model::{FieldKind, FormValues, Prefill, Procedure};
 
 /// The longest text a field takes when its file sets no `max_len`.
 pub const DEFAULT_MAX_LEN: usize = 200;
+/// The largest amount a form takes, in đồng: a thousand trillion, far above any capital or price.
+pub const MAX_AMOUNT: u64 = 1_000_000_000_000_000;
 
 /// What is wrong with one field's value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,7 +31,7 @@ pub enum FieldProblem {
     Future,
     /// Not a personal ID number.
     #[error("not a personal ID number: {0}")]
-    PersonalId(String),
+    PersonalId(PersonalIdError),
     /// Neither male nor female.
     #[error("choose male or female")]
     Sex,
@@ -39,6 +41,12 @@ pub enum FieldProblem {
     /// Not one of the options.
     #[error("choose one of the options")]
     Choice,
+    /// Not an amount of whole đồng.
+    #[error("an amount is whole đồng, digits only (dots may group thousands), at most {MAX_AMOUNT}")]
+    Amount,
+    /// Not a digital address.
+    #[error("not a digital address: {0}")]
+    DigitalAddress(DigitalAddressError),
     /// Text with a control or invisible character.
     #[error("the text holds a character that is not allowed")]
     Character,
@@ -51,7 +59,15 @@ impl Localized for FieldProblem {
             (Self::TooLong(n), Lang::Vi) => format!("Tối đa {n} ký tự.").into(),
             (Self::Date, Lang::Vi) => "Ngày không hợp lệ.".into(),
             (Self::Future, Lang::Vi) => "Ngày này chưa đến.".into(),
-            (Self::PersonalId(why), Lang::Vi) => format!("Số định danh cá nhân không hợp lệ: {why}").into(),
+            (Self::PersonalId(why), Lang::Vi) => {
+                format!("Số định danh cá nhân không hợp lệ: {}", why.message(Lang::Vi)).into()
+            }
+            (Self::Amount, Lang::Vi) => {
+                "Số tiền ghi bằng đồng, chỉ gồm chữ số (có thể dùng dấu chấm tách hàng nghìn).".into()
+            }
+            (Self::DigitalAddress(why), Lang::Vi) => {
+                format!("Địa chỉ số không hợp lệ: {}", why.message(Lang::Vi)).into()
+            }
             (Self::Sex, Lang::Vi) => "Vui lòng chọn Nam hoặc Nữ.".into(),
             (Self::Household, Lang::Vi) => "Mã hộ gồm 12 chữ số.".into(),
             (Self::Choice, Lang::Vi) => "Vui lòng chọn một trong các lựa chọn.".into(),
@@ -129,9 +145,7 @@ fn one(field: &crate::model::Field, raw: &str, today: time::Date) -> Result<Stri
             }
             Ok(day.to_string())
         }
-        FieldKind::PersonalId => {
-            raw.parse::<PersonalId>().map(|p| p.to_string()).map_err(|e| FieldProblem::PersonalId(e.to_string()))
-        }
+        FieldKind::PersonalId => raw.parse::<PersonalId>().map(|p| p.to_string()).map_err(FieldProblem::PersonalId),
         FieldKind::Sex => match raw {
             "male" | "female" => Ok(raw.to_owned()),
             _ => Err(FieldProblem::Sex),
@@ -143,7 +157,27 @@ fn one(field: &crate::model::Field, raw: &str, today: time::Date) -> Result<Stri
         FieldKind::Choice => {
             field.options.iter().find(|o| o.value == raw).map(|o| o.value.clone()).ok_or(FieldProblem::Choice)
         }
+        FieldKind::Amount => amount(raw).map(|a| a.to_string()).ok_or(FieldProblem::Amount),
+        FieldKind::DigitalAddress => {
+            raw.parse::<DigitalAddress>().map(|a| a.to_string()).map_err(FieldProblem::DigitalAddress)
+        }
     }
+}
+
+/// Whole đồng as people write them: digits, the thousands grouped by dots or spaces as Vietnamese write them
+/// (`1.000.000`, `1 000 000`), or by commas; a group of other than three digits is refused, so a decimal
+/// point is never read as grouping.
+fn amount(raw: &str) -> Option<u64> {
+    let groups: Vec<&str> = raw.split(['.', ',', ' ']).collect();
+    let grouped = groups.len() > 1;
+    let well_formed = groups.iter().enumerate().all(|(i, g)| {
+        !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()) && (!grouped || (i == 0 && g.len() <= 3) || g.len() == 3)
+    });
+    if !well_formed {
+        return None;
+    }
+    let value: u64 = groups.concat().parse().ok()?;
+    (value <= MAX_AMOUNT).then_some(value)
 }
 
 #[cfg(test)]
@@ -173,6 +207,18 @@ mod tests {
         let problems = parse(birth(), &sent, today()).unwrap_err();
         let named: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(named, ["child_full_name", "child_birth_date", "child_sex", "other_parent_id"]);
+    }
+
+    #[test]
+    fn amounts_are_read_as_vietnamese_write_them() {
+        assert_eq!(amount("1.000.000"), Some(1_000_000));
+        assert_eq!(amount("1 000 000"), Some(1_000_000));
+        assert_eq!(amount("2500000"), Some(2_500_000));
+        assert_eq!(amount("1000,000"), None);
+        assert_eq!(amount("1.5"), None);
+        assert_eq!(amount("-5"), None);
+        assert_eq!(amount("1.000.000.000.000.001"), None);
+        assert_eq!(amount(""), None);
     }
 
     #[test]

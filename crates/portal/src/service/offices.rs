@@ -15,6 +15,8 @@ pub fn office(procedure: &Procedure, step: usize, commune: Option<AdminUnitCode>
         Office::CommunePolice => format!("CA.{}", commune.ok_or(PortalError::NoResidence)?),
         Office::Province => format!("UBND.{}", commune.ok_or(PortalError::NoResidence)?.province()),
         Office::SocialInsurance => format!("BHXH.{}", commune.ok_or(PortalError::NoResidence)?.province()),
+        Office::BusinessRegistration => format!("DKKD.{}", commune.ok_or(PortalError::NoResidence)?.province()),
+        Office::LandRegistration => format!("VPDKDD.{}", commune.ok_or(PortalError::NoResidence)?.province()),
     };
     code.parse().map_err(|_| PortalError::NoResidence)
 }

@@ -98,21 +98,53 @@ pub async fn visible(
     me: &Principal,
     code: &DossierCode,
 ) -> Result<(Dossier, Vec<DossierEvent>), PortalError> {
+    let (dossier, events, _) = read(state, me, code, false).await?;
+    Ok((dossier, events))
+}
+
+/// [`visible`], and for an official the applicant's record in the population registry beside it (name, birth,
+/// residence, household: what they check the form against), the read recorded as one of the dossier and the
+/// record.
+pub async fn visible_with_record(
+    state: &AppState,
+    me: &Principal,
+    code: &DossierCode,
+) -> Result<(Dossier, Vec<DossierEvent>, Option<registry::model::Citizen>), PortalError> {
+    read(state, me, code, true).await
+}
+
+async fn read(
+    state: &AppState,
+    me: &Principal,
+    code: &DossierCode,
+    with_record: bool,
+) -> Result<(Dossier, Vec<DossierEvent>, Option<registry::model::Citizen>), PortalError> {
     let dossier = sql::one(&state.db, code).await?.ok_or(PortalError::UnknownDossier)?;
     if me.personal_id == Some(dossier.applicant) {
         let events = sql::events(&state.db, code).await?;
-        return Ok((dossier, events));
+        return Ok((dossier, events, None));
     }
     let role = acting_role(me, &dossier).ok_or(PortalError::UnknownDossier)?;
     if dossier.status == DossierStatus::Draft {
         return Err(PortalError::UnknownDossier);
     }
+    let view = if with_record { "dossier_and_record" } else { "dossier" };
     let read = Event::new(EventKind::PersonalDataRead, me.actor(role.role()))
         .subject(dossier.applicant.as_str())
         .record(RecordRef { kind: DOSSIER.into(), key: code.to_string(), digest: None })
         .purpose(&Purpose::Dossier.to_string())
-        .detail(serde_json::json!({ "view": "dossier", "dossier": code.to_string() }));
+        .detail(serde_json::json!({ "view": view, "dossier": code.to_string() }));
     state.ledger.record(read).await?;
     let events = sql::events(&state.db, code).await?;
-    Ok((dossier, events))
+    let record = if with_record {
+        // A record the registry no longer holds is shown as missing, not as a failure of the page.
+        match registry::service::citizen(&state.db, &dossier.applicant).await {
+            Ok(citizen) => Some(citizen),
+            Err(registry::error::RegistryError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
+    Ok((dossier, events, record))
 }

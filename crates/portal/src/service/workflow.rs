@@ -134,7 +134,7 @@ pub async fn submit(db: &Db, me: &Principal, code: &DossierCode, sent: &FormValu
     }
     let procedure = procedure_of(&before)?;
     let now = OffsetDateTime::now_utc();
-    let values = form::parse(procedure, sent, today(now)).map_err(PortalError::Invalid)?;
+    let values = parsed(&mut tx, procedure, &before, sent, now).await?;
     let attached = sql::attachments_in(&mut tx, code).await?;
     if let Some(missing) =
         procedure.attachments.iter().find(|a| a.required && !attached.iter().any(|(kind, _, _)| *kind == a.kind))
@@ -158,6 +158,19 @@ pub async fn submit(db: &Db, me: &Principal, code: &DossierCode, sent: &FormValu
     Ok(after)
 }
 
+/// The form parsed field by field, then checked against what the outcome's registry would refuse.
+async fn parsed(
+    tx: &mut Tx,
+    procedure: &Procedure,
+    dossier: &Dossier,
+    sent: &FormValues,
+    now: OffsetDateTime,
+) -> Result<FormValues, PortalError> {
+    let values = form::parse(procedure, sent, today(now)).map_err(PortalError::Invalid)?;
+    outcome::check_in(tx, procedure, dossier, &values).await?;
+    Ok(values)
+}
+
 /// The applicant answers a request for a supplement with a corrected form: the dossier goes back to the step that
 /// asked, and the clock starts again with the working days it had left.
 pub async fn supplement(
@@ -174,7 +187,7 @@ pub async fn supplement(
     let procedure = procedure_of(&before)?;
     let now = OffsetDateTime::now_utc();
     let mut after = before.clone();
-    after.form = form::parse(procedure, sent, today(now)).map_err(PortalError::Invalid)?;
+    after.form = parsed(&mut tx, procedure, &before, sent, now).await?;
     match before.days_left_at_pause {
         Some(left) => {
             after.status = DossierStatus::Processing;

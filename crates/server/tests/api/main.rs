@@ -23,6 +23,7 @@ mod payments;
 mod payments_review;
 mod portal;
 mod portal_browser;
+mod portal_land_browser;
 mod ratelimit;
 mod registration;
 mod reset;

@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::browser::browser;
 use crate::helpers::{PASSWORD, TestApp, agency};
 
-async fn sign_in(b: &Client, app: &TestApp, username: &str, totp: Option<&[u8]>) {
+pub async fn sign_in(b: &Client, app: &TestApp, username: &str, totp: Option<&[u8]>) {
     b.delete_all_cookies().await.unwrap();
     b.goto(&app.url("/signin")).await.unwrap();
     b.find(Locator::Id("username")).await.unwrap().send_keys(username).await.unwrap();
@@ -27,7 +27,7 @@ async fn sign_in(b: &Client, app: &TestApp, username: &str, totp: Option<&[u8]>)
 }
 
 /// An official holding `role` in `agency`, second factor on: their TOTP secret.
-async fn official(app: &TestApp, username: &str, role: Role, agency_code: &str, territory: Territory) -> Vec<u8> {
+pub async fn official(app: &TestApp, username: &str, role: Role, agency_code: &str, territory: Territory) -> Vec<u8> {
     agency(app, agency_code, territory).await;
     let roles = vec![RoleAssignment { role, agency: Some(agency_code.parse().unwrap()), territory }];
     let (id, _) = app.account_with_token(username, AccountKind::Official, roles).await;
@@ -37,7 +37,7 @@ async fn official(app: &TestApp, username: &str, role: Role, agency_code: &str, 
 }
 
 /// The official opens the dossier from their queue and takes `action`.
-async fn act(b: &Client, app: &TestApp, code: &str, action: &str) {
+pub async fn act(b: &Client, app: &TestApp, code: &str, action: &str) {
     b.goto(&app.url("/office/dossiers")).await.unwrap();
     b.wait().for_element(Locator::LinkText(code)).await.unwrap().click().await.unwrap();
     let choice = format!("input[name=action][value={action}]");

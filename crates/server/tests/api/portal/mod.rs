@@ -3,6 +3,7 @@
 
 mod dossiers;
 pub mod fees;
+pub mod registries;
 mod statistics;
 
 use identity::model::RoleAssignment;

@@ -1,5 +1,7 @@
 //! The demo's data: created on first start, left as it is afterwards.
 
+mod registries;
+
 use std::path::{Path, PathBuf};
 
 use identity::model::RoleAssignment;
@@ -61,8 +63,9 @@ fn committee_name(unit: &str) -> String {
 }
 
 /// The demo's agencies: a ministry, the Hà Nội police, the People's Committee and the police of the busiest Hà Nội
-/// commune, and Hà Nội's social insurance: every office the birth-registration package passes through.
-async fn agencies(db: &Db, commune: kernel::AdminUnitCode) -> anyhow::Result<[Agency; 6]> {
+/// commune, and Hà Nội's social insurance (every office the birth-registration package passes through), its
+/// business registration office and its land registration office.
+async fn agencies(db: &Db, commune: kernel::AdminUnitCode) -> anyhow::Result<[Agency; 8]> {
     let agency = |code: String, name: String, territory: Territory| -> anyhow::Result<Agency> {
         Ok(Agency { code: code.parse()?, name, territory })
     };
@@ -73,6 +76,16 @@ async fn agencies(db: &Db, commune: kernel::AdminUnitCode) -> anyhow::Result<[Ag
         agency(format!("UBND.{commune}"), committee_name(&commune.unit().name), Territory::Unit(commune))?,
         agency(format!("CA.{commune}"), format!("Công an {}", commune.unit().name), Territory::Unit(commune))?,
         agency("BHXH.01".into(), "Bảo hiểm xã hội thành phố Hà Nội".into(), Territory::Unit("01".parse()?))?,
+        agency(
+            "DKKD.01".into(),
+            "Phòng Đăng ký kinh doanh, Sở Tài chính thành phố Hà Nội".into(),
+            Territory::Unit("01".parse()?),
+        )?,
+        agency(
+            "VPDKDD.01".into(),
+            "Văn phòng đăng ký đất đai thành phố Hà Nội".into(),
+            Territory::Unit("01".parse()?),
+        )?,
     ];
     for a in &all {
         identity::officials::service::ensure_agency(db, a, Actor::system("demo"))
@@ -131,7 +144,8 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
     }
     let commune = registry::service::busiest_commune(db, "01").await?.unwrap_or_else(|| "00070".into());
     let commune_code: kernel::AdminUnitCode = commune.parse()?;
-    let [ministry, police, hanoi_police, committee, commune_police, insurance] = agencies(db, commune_code).await?;
+    let [ministry, police, hanoi_police, committee, commune_police, insurance, business, land_office] =
+        agencies(db, commune_code).await?;
     let official = AccountKind::Official;
     ensure(
         db,
@@ -167,7 +181,18 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
     for (username, name, held, _) in &workers {
         ensure(db, username, name, official, vec![held.clone()], "congso-demo-clerk").await?;
     }
+    // One official works every step of the province's business and land dossiers, and keeps its registry.
+    let offices = [
+        ("dkkd.hanoi", "Trịnh Quốc Bảo", &business, Role::BusinessRegistrar, "business registration"),
+        ("vpdk.hanoi", "Lý Thị Ngọc", &land_office, Role::LandOfficer, "land registration"),
+    ];
+    for (username, name, agency, keeper, _) in &offices {
+        let roles = [Role::OneStopReceiver, Role::Specialist, Role::Approver, *keeper].map(|r| role(r, agency));
+        ensure(db, username, name, official, roles.to_vec(), "congso-demo-clerk").await?;
+    }
     let citizen = seed_citizen(db, &commune).await?;
+    let resident = registry::service::first_resident(db, &commune).await?.map(|p| p.personal_id);
+    registries::seed(db, commune_code, resident, DEMO_SEED).await?;
     let mut accounts = vec![
         DemoAccount { username: "admin", password: "congso-demo-admin", what: "administrator, whole nation".into() },
         DemoAccount { username: "congdan", password: "congso-demo-citizen", what: citizen },
@@ -194,6 +219,10 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
     for (username, _, held, what) in workers {
         let agency = held.agency.map(|a| a.to_string()).unwrap_or_default();
         accounts.push(DemoAccount { username, password: "congso-demo-clerk", what: format!("{what}, {agency}") });
+    }
+    for (username, _, agency, _, what) in offices {
+        let what = format!("receiver, specialist, approver and registry of {what}, {}", agency.code);
+        accounts.push(DemoAccount { username, password: "congso-demo-clerk", what });
     }
     for account in accounts.iter_mut().filter(|a| a.username != "congdan") {
         account.what = format!("{}; TOTP {}", account.what, enrol_demo_totp(db, keyring, account.username).await?);
