@@ -32,6 +32,9 @@ pub enum RegistryError {
     /// The citizen is deceased: no new credential is issued.
     #[error("the citizen is deceased")]
     Deceased,
+    /// The two cannot marry (Luật Hôn nhân và gia đình 2014, art. 5 and 8).
+    #[error(transparent)]
+    Marriage(#[from] crate::marriage::MarriageBar),
     /// A credential could not be signed or recorded.
     #[error("credential: {0}")]
     Credential(#[from] credentials::CredentialError),
@@ -46,6 +49,7 @@ impl Localized for RegistryError {
             (Self::UnknownHousehold(h), Lang::Vi) => format!("Không có hộ mã {h}.").into(),
             (Self::Invalid(_), Lang::Vi) => "Dữ liệu chưa hợp lệ.".into(),
             (Self::Deceased, Lang::Vi) => "Công dân đã mất: không cấp giấy tờ mới.".into(),
+            (Self::Marriage(bar), lang) => bar.message(lang),
             (Self::Sql(_) | Self::Ledger(_) | Self::Credential(_), Lang::Vi) => "Hệ thống gặp lỗi.".into(),
             (other, Lang::En) => other.to_string().into(),
         }
@@ -64,6 +68,7 @@ impl From<RegistryError> for web::AppError {
             RegistryError::Sql(e) => web::AppError::Internal(e.into()),
             RegistryError::Ledger(e) => web::AppError::Internal(e.into()),
             RegistryError::Deceased => web::AppError::Forbidden,
+            RegistryError::Marriage(bar) => web::AppError::conflict(bar),
             RegistryError::Credential(e) => e.into(),
         }
     }

@@ -23,6 +23,7 @@ pub mod error;
 pub mod import;
 pub mod input;
 pub mod life_events;
+pub mod marriage;
 pub mod model;
 pub mod pages;
 pub mod search;

@@ -305,6 +305,30 @@ pub(crate) async fn record_death<'e>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Records `spouse` as a citizen's spouse, moving the version from the one read.
+pub(crate) async fn set_spouse<'e>(
+    db: impl Executor<'e, Database = Any>,
+    citizen_id: i64,
+    spouse: &str,
+    expected_version: i64,
+    change: &Change<'_>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE citizens SET spouse_pid = $1, version = version + 1, changed_by = $2, change_reason = $3, \
+         updated_at = $4 WHERE id = $5 AND version = $6",
+    )
+    .bind(spouse)
+    .bind(change.actor.username.as_str())
+    .bind(change.reason)
+    .bind(now)
+    .bind(citizen_id)
+    .bind(expected_version)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 fn address_from_row(row: &AnyRow) -> Result<Address, sqlx::Error> {
     let lat: i64 = row.try_get("lat_e7")?;
     let lng: i64 = row.try_get("lng_e7")?;

@@ -271,6 +271,8 @@ pub enum Outcome {
     PermanentResidence,
     /// Records the death of the person in field `deceased_id` on `death_date`, and revokes their credentials.
     Death,
+    /// Records the marriage of the applicant and the citizen in field `partner_id`: each record names the other.
+    Marriage,
     /// Registers an enterprise or household business in the enterprise registry, with a newly issued tax code, the
     /// applicant its owner and legal representative (fields `name`, `legal_form`, `office_address`,
     /// `office_street`, `charter_capital`, `main_line`; `foreign_name`, `abbreviation`, `lines` and
@@ -305,6 +307,7 @@ impl Procedure {
             ],
             Outcome::PermanentResidence => &[("household", FieldKind::Household), ("relationship", FieldKind::Choice)],
             Outcome::Death => &[("deceased_id", FieldKind::PersonalId), ("death_date", FieldKind::Date)],
+            Outcome::Marriage => &[("partner_id", FieldKind::PersonalId)],
             Outcome::Enterprise => &[
                 ("name", FieldKind::Text),
                 ("legal_form", FieldKind::Choice),

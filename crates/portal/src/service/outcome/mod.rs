@@ -60,6 +60,7 @@ pub async fn check_in(
     match procedure.outcome {
         Outcome::Enterprise => enterprise::check_in(tx, dossier, values).await,
         Outcome::LandTransfer => land::check_in(tx, dossier, values).await,
+        Outcome::Marriage => population::check_marriage_in(tx, dossier, values).await,
         Outcome::Birth | Outcome::PermanentResidence | Outcome::Death | Outcome::Document => Ok(()),
     }
 }
@@ -70,7 +71,7 @@ pub fn check_file(procedure: &Procedure) -> Result<(), String> {
     match procedure.outcome {
         Outcome::Enterprise => enterprise::check_file(procedure),
         Outcome::LandTransfer => land::check_file(procedure),
-        Outcome::Birth | Outcome::PermanentResidence | Outcome::Death | Outcome::Document => Ok(()),
+        Outcome::Birth | Outcome::PermanentResidence | Outcome::Death | Outcome::Marriage | Outcome::Document => Ok(()),
     }
 }
 
@@ -90,6 +91,7 @@ pub async fn apply_in(
         Outcome::Birth => population::birth(tx, backend, procedure, dossier, &applicant, &change).await?,
         Outcome::PermanentResidence => population::permanent_residence(tx, backend, dossier, &change).await?,
         Outcome::Death => population::death(tx, backend, dossier, &change).await?,
+        Outcome::Marriage => population::marriage(tx, backend, dossier, &change).await?,
         Outcome::Enterprise => enterprise::register(tx, backend, dossier, &change).await?,
         Outcome::LandTransfer => land::transfer(tx, backend, dossier, actor).await?,
         Outcome::Document => {

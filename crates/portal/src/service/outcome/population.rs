@@ -1,15 +1,15 @@
-//! The outcomes applied to the population registry: a birth, a move into a household, a death.
+//! The outcomes applied to the population registry: a birth, a move into a household, a marriage, a death.
 
 use std::collections::BTreeMap;
 
-use kernel::{LegacyProvinceCode, PersonalId, Sex};
+use kernel::{LegacyProvinceCode, PersonalId, Sex, Text};
 use registry::model::{Citizen, NewCitizen, Relationship};
 use registry::service::Change;
 use store::{Backend, Tx};
 
 use super::{day, value};
 use crate::error::PortalError;
-use crate::model::{Dossier, Procedure};
+use crate::model::{Dossier, FormValues, Procedure};
 
 /// Registers the child of a birth dossier; the facts of the result.
 pub(super) async fn birth(
@@ -70,6 +70,46 @@ pub(super) async fn death(
     facts.insert("deceased_personal_id".into(), deceased.to_string());
     facts.insert("deceased_full_name".into(), record.full_name);
     facts.insert("death_date".into(), died.to_string());
+    Ok(facts)
+}
+
+/// At submission: the partner is in the registry and nothing the registry knows bars the marriage.
+pub(super) async fn check_marriage_in(tx: &mut Tx, dossier: &Dossier, values: &FormValues) -> Result<(), PortalError> {
+    let partner: PersonalId =
+        values.get("partner_id").and_then(|id| id.parse().ok()).ok_or(PortalError::MissingValue("partner_id"))?;
+    let today = super::super::workflow::today(time::OffsetDateTime::now_utc());
+    let at_partner = |problem: web::FieldError| PortalError::Invalid(vec![problem]);
+    match registry::marriage::bar_in(tx, &dossier.applicant, &partner, today).await {
+        Ok(None) => Ok(()),
+        Ok(Some(bar)) => Err(at_partner(web::FieldError::new("partner_id", bar))),
+        Err(registry::error::RegistryError::NotFound) => Err(at_partner(web::FieldError::new(
+            "partner_id",
+            Text::new(
+                "Không có công dân mang số định danh này trong cơ sở dữ liệu quốc gia về dân cư.",
+                "No citizen with this personal ID number is in the population registry.",
+            ),
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Records the marriage of the applicant and their partner; the facts of the result.
+pub(super) async fn marriage(
+    tx: &mut Tx,
+    backend: Backend,
+    dossier: &Dossier,
+    change: &Change<'_>,
+) -> Result<BTreeMap<String, String>, PortalError> {
+    let partner: PersonalId =
+        value(dossier, "partner_id")?.parse().map_err(|_| PortalError::MissingValue("partner_id"))?;
+    let on = super::super::workflow::today(time::OffsetDateTime::now_utc());
+    let (applicant, spouse) =
+        registry::marriage::record_marriage_in(tx, backend, &dossier.applicant, &partner, on, change).await?;
+    let mut facts = BTreeMap::new();
+    facts.insert("spouse_personal_id".into(), spouse.personal_id.to_string());
+    facts.insert("spouse_full_name".into(), spouse.full_name);
+    facts.insert("applicant_full_name".into(), applicant.full_name);
+    facts.insert("married_on".into(), on.to_string());
     Ok(facts)
 }
 

@@ -3,6 +3,7 @@
 
 mod dossiers;
 pub mod fees;
+mod marriage;
 pub mod registries;
 mod statistics;
 
@@ -16,11 +17,16 @@ use crate::helpers::{TestApp, agency};
 /// A living citizen with a commune and a household, their account (`dan`) bound to them, at assurance level
 /// `level`: `(personal ID, commune)`.
 pub async fn citizen(app: &TestApp, level: i64) -> (String, String) {
+    citizen_such_that(app, level, "").await
+}
+
+/// [`citizen`], the first one who also meets `condition` (SQL on `citizens`, beginning with `AND`).
+pub async fn citizen_such_that(app: &TestApp, level: i64, condition: &str) -> (String, String) {
     registry::cli::generate_into(&app.db.db, 40, 9, false).await.unwrap();
-    let (pid, commune): (String, String) = store::sqlx::query_as(
+    let (pid, commune): (String, String) = store::sqlx::query_as(&format!(
         "SELECT personal_id, commune_code FROM citizens WHERE status = 'living' AND commune_code IS NOT NULL \
-         AND household_id IS NOT NULL ORDER BY personal_id LIMIT 1",
-    )
+         AND household_id IS NOT NULL {condition} ORDER BY personal_id LIMIT 1"
+    ))
     .fetch_one(app.db.db.pool())
     .await
     .unwrap();
