@@ -47,3 +47,12 @@ pub fn read(personal_id: &str, e: &Enterprise, actor: &Actor, purpose: &Purpose,
         .purpose(&purpose.to_string())
         .detail(serde_json::json!({ "view": view }))
 }
+
+/// Checks every stored enterprise against the last version the ledger recorded (`congso ledger verify`): how many
+/// were checked, and the first difference (a record changed outside the services, one with no entry, an entry
+/// for a record that is gone).
+pub async fn verify(db: &store::Db) -> Result<(u64, Option<String>), crate::error::EnterpriseError> {
+    let mut check = ledger::verify::RecordCheck::new(db, ENTERPRISE).await?;
+    crate::store::scan(db, |e| check.row(&e.tax_code.to_string(), &record_digest(&e))).await?;
+    Ok(check.finish())
+}

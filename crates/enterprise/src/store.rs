@@ -67,6 +67,17 @@ pub(crate) async fn by_code(db: &mut AnyConnection, code: &TaxCode) -> Result<Op
     row.as_ref().map(from_row).transpose()
 }
 
+/// Every enterprise, in row order, handed to `each` as it is read: memory does not grow with the registry.
+pub(crate) async fn scan(db: &store::Db, mut each: impl FnMut(Enterprise)) -> Result<(), sqlx::Error> {
+    use futures_util::TryStreamExt;
+    let sql = format!("SELECT {COLUMNS} FROM enterprises e {JOINS} ORDER BY e.id");
+    let mut rows = sqlx::query(&sql).fetch(db.pool());
+    while let Some(row) = rows.try_next().await? {
+        each(from_row(&row)?.1);
+    }
+    Ok(())
+}
+
 /// The row id of a tax code, if registered.
 pub(crate) async fn id_of(db: &mut AnyConnection, code: &TaxCode) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM enterprises WHERE tax_code = $1").bind(code.to_string()).fetch_optional(db).await

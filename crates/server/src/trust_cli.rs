@@ -53,6 +53,11 @@ pub async fn ledger(command: LedgerCommand, store: &Overrides) -> anyhow::Result
             bail!("portal verification failed: {problem}");
         }
         println!("portal: {dossiers} dossiers match the ledger");
+        let (enterprises, problem) = enterprise::audit::verify(&db).await?;
+        if let Some(problem) = problem {
+            bail!("enterprise registry verification failed: {problem}");
+        }
+        println!("enterprise registry: {enterprises} enterprises match the ledger");
     }
     Ok(())
 }

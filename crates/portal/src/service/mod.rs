@@ -185,25 +185,9 @@ pub async fn public_status(db: &Db, code: &DossierCode) -> Result<crate::model::
 /// Checks every stored dossier against its last ledger entry: the number of dossiers checked, and the first
 /// difference (a dossier with no entry, one changed since, an entry for a dossier that is not stored).
 pub async fn verify_dossiers(db: &Db) -> Result<(u64, Option<String>), PortalError> {
-    let mut latest = ledger::verify::latest_digests(db, DOSSIER).await?;
-    let dossiers = sql::all(db).await?;
-    let checked = dossiers.len() as u64;
-    for dossier in dossiers {
-        let key = dossier.code.to_string();
-        match latest.remove(&key) {
-            None => return Ok((checked, Some(format!("dossier {key} has no ledger entry")))),
-            Some((recorded, seq)) if recorded != record_digest(&dossier) => {
-                return Ok((
-                    checked,
-                    Some(format!("dossier {key}: the stored row is not the one of ledger entry {seq}")),
-                ));
-            }
-            Some(_) => {}
-        }
+    let mut check = ledger::verify::RecordCheck::new(db, DOSSIER).await?;
+    for dossier in sql::all(db).await? {
+        check.row(&dossier.code.to_string(), &record_digest(&dossier));
     }
-    let orphan = latest.into_iter().min_by_key(|(_, (_, seq))| *seq);
-    Ok((
-        checked,
-        orphan.map(|(key, (_, seq))| format!("ledger entry {seq} records dossier {key}, which is not stored")),
-    ))
+    Ok(check.finish())
 }

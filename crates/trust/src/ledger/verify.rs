@@ -156,3 +156,48 @@ pub async fn latest_digests(db: &Db, record_kind: &str) -> Result<HashMap<String
     }
     Ok(latest)
 }
+
+/// A slice's current rows of one record kind held against the ledger: each row's digest must be the last one the
+/// ledger recorded for its key, and every key the ledger recorded must still be stored. Feed it the rows with
+/// [`RecordCheck::row`], then [`RecordCheck::finish`] says how many were checked and the first difference.
+pub struct RecordCheck {
+    kind: &'static str,
+    latest: HashMap<String, (String, u64)>,
+    checked: u64,
+    problem: Option<String>,
+}
+
+impl RecordCheck {
+    /// Reads the ledger's last digest of every record of `kind`.
+    pub async fn new(db: &Db, kind: &'static str) -> Result<RecordCheck, LedgerError> {
+        Ok(RecordCheck { kind, latest: latest_digests(db, kind).await?, checked: 0, problem: None })
+    }
+
+    /// One stored row: its key and its digest now.
+    pub fn row(&mut self, key: &str, digest: &str) {
+        self.checked += 1;
+        let found = self.latest.remove(key);
+        if self.problem.is_some() {
+            return;
+        }
+        self.problem = match found {
+            None => Some(format!("{} {key} has no ledger entry", self.kind)),
+            Some((recorded, seq)) if recorded != digest => {
+                Some(format!("{} {key}: the stored row is not the one of ledger entry {seq}", self.kind))
+            }
+            Some(_) => None,
+        };
+    }
+
+    /// How many rows were checked, and the first difference: a row the ledger does not hold as it is, or a record
+    /// the ledger holds that is no longer stored.
+    pub fn finish(self) -> (u64, Option<String>) {
+        let kind = self.kind;
+        let orphan = self
+            .latest
+            .into_iter()
+            .min_by_key(|(_, (_, seq))| *seq)
+            .map(|(key, (_, seq))| format!("ledger entry {seq} records {kind} {key}, which is not stored"));
+        (self.checked, self.problem.or(orphan))
+    }
+}

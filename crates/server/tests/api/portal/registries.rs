@@ -128,6 +128,12 @@ async fn a_founder_registers_an_enterprise_and_the_approval_issues_its_tax_code(
     assert_eq!(fields(&body), ["name"], "{body}");
     let (ok, out) = crate::helpers::ledger_verify(&app, None);
     assert!(ok, "{out}");
+    assert!(out.contains("enterprise registry: 1 enterprises match the ledger"), "{out}");
+
+    // A capital changed behind the services' back is named by the ledger's check.
+    store::sqlx::query("UPDATE enterprises SET charter_capital = 1").execute(app.db.db.pool()).await.unwrap();
+    let (ok, out) = crate::helpers::ledger_verify(&app, None);
+    assert!(!ok && out.contains(&format!("enterprise {}", registered.tax_code)), "{out}");
 }
 
 fn square(x: f64, y: f64, side: f64) -> land::geometry::Footprint {
