@@ -100,6 +100,8 @@ pub enum FieldKind {
     Amount,
     /// A digital address (`kernel::DigitalAddress`), which names its commune.
     DigitalAddress,
+    /// A tax code (`kernel::TaxCode`): an enterprise's ten digits, a branch's thirteen.
+    TaxCode,
 }
 
 /// Where a field's value is prefilled from: the applicant's own record in the population registry.
@@ -282,6 +284,12 @@ pub enum Outcome {
     /// `receiver_id` under the contract in `contract` (`transfer_kind`: `transfer` or `gift`), with a new
     /// certificate.
     LandTransfer,
+    /// Moves the registered office of the enterprise in field `tax_code` to `office_address`, `office_street`;
+    /// the applicant must be its legal representative.
+    EnterpriseOffice,
+    /// Suspends the business of the enterprise in field `tax_code`, or resumes it (`status_change`: `suspend` or
+    /// `resume`), from the day of approval; the applicant must be its legal representative.
+    EnterpriseStatus,
     /// Only the signed result (a confirmation, a certificate, a copy).
     Document,
 }
@@ -316,6 +324,12 @@ impl Procedure {
                 ("charter_capital", FieldKind::Amount),
                 ("main_line", FieldKind::Text),
             ],
+            Outcome::EnterpriseOffice => &[
+                ("tax_code", FieldKind::TaxCode),
+                ("office_address", FieldKind::DigitalAddress),
+                ("office_street", FieldKind::Text),
+            ],
+            Outcome::EnterpriseStatus => &[("tax_code", FieldKind::TaxCode), ("status_change", FieldKind::Choice)],
             Outcome::LandTransfer => &[
                 ("parcel", FieldKind::Text),
                 ("receiver_id", FieldKind::PersonalId),

@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 
-use kernel::{DigitalAddress, DigitalAddressError, Lang, Localized, PersonalId, PersonalIdError};
+use kernel::{
+    DigitalAddress, DigitalAddressError, Lang, Localized, PersonalId, PersonalIdError, TaxCode, TaxCodeError,
+};
 use registry::model::Citizen;
 use web::FieldError;
 
@@ -47,6 +49,9 @@ pub enum FieldProblem {
     /// Not a digital address.
     #[error("not a digital address: {0}")]
     DigitalAddress(DigitalAddressError),
+    /// Not a tax code.
+    #[error("not a tax code: {0}")]
+    TaxCode(TaxCodeError),
     /// Text with a control or invisible character.
     #[error("the text holds a character that is not allowed")]
     Character,
@@ -65,6 +70,7 @@ impl Localized for FieldProblem {
             (Self::Amount, Lang::Vi) => {
                 "Số tiền ghi bằng đồng, chỉ gồm chữ số (có thể dùng dấu chấm tách hàng nghìn).".into()
             }
+            (Self::TaxCode(why), Lang::Vi) => format!("Mã số thuế không hợp lệ: {}", why.message(Lang::Vi)).into(),
             (Self::DigitalAddress(why), Lang::Vi) => {
                 format!("Địa chỉ số không hợp lệ: {}", why.message(Lang::Vi)).into()
             }
@@ -158,6 +164,7 @@ fn one(field: &crate::model::Field, raw: &str, today: time::Date) -> Result<Stri
             field.options.iter().find(|o| o.value == raw).map(|o| o.value.clone()).ok_or(FieldProblem::Choice)
         }
         FieldKind::Amount => amount(raw).map(|a| a.to_string()).ok_or(FieldProblem::Amount),
+        FieldKind::TaxCode => raw.parse::<TaxCode>().map(|c| c.to_string()).map_err(FieldProblem::TaxCode),
         FieldKind::DigitalAddress => {
             raw.parse::<DigitalAddress>().map(|a| a.to_string()).map_err(FieldProblem::DigitalAddress)
         }

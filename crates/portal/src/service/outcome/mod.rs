@@ -8,6 +8,7 @@
 //! they learn at once, at the field, rather than from a refused dossier days later.
 
 mod enterprise;
+mod enterprise_change;
 mod land;
 mod population;
 
@@ -59,6 +60,9 @@ pub async fn check_in(
 ) -> Result<(), PortalError> {
     match procedure.outcome {
         Outcome::Enterprise => enterprise::check_in(tx, dossier, values).await,
+        Outcome::EnterpriseOffice | Outcome::EnterpriseStatus => {
+            enterprise_change::check_in(tx, procedure.outcome, dossier, values).await.map(drop)
+        }
         Outcome::LandTransfer => land::check_in(tx, dossier, values).await,
         Outcome::Marriage => population::check_marriage_in(tx, dossier, values).await,
         Outcome::Birth | Outcome::PermanentResidence | Outcome::Death | Outcome::Document => Ok(()),
@@ -70,8 +74,14 @@ pub async fn check_in(
 pub fn check_file(procedure: &Procedure) -> Result<(), String> {
     match procedure.outcome {
         Outcome::Enterprise => enterprise::check_file(procedure),
+        Outcome::EnterpriseStatus => enterprise_change::check_file(procedure),
         Outcome::LandTransfer => land::check_file(procedure),
-        Outcome::Birth | Outcome::PermanentResidence | Outcome::Death | Outcome::Marriage | Outcome::Document => Ok(()),
+        Outcome::Birth
+        | Outcome::PermanentResidence
+        | Outcome::Death
+        | Outcome::Marriage
+        | Outcome::EnterpriseOffice
+        | Outcome::Document => Ok(()),
     }
 }
 
@@ -93,6 +103,9 @@ pub async fn apply_in(
         Outcome::Death => population::death(tx, backend, dossier, &change).await?,
         Outcome::Marriage => population::marriage(tx, backend, dossier, &change).await?,
         Outcome::Enterprise => enterprise::register(tx, backend, dossier, &change).await?,
+        Outcome::EnterpriseOffice | Outcome::EnterpriseStatus => {
+            enterprise_change::apply(tx, backend, procedure.outcome, dossier, &change).await?
+        }
         Outcome::LandTransfer => land::transfer(tx, backend, dossier, actor).await?,
         Outcome::Document => {
             let mut facts = BTreeMap::new();

@@ -229,3 +229,84 @@ async fn a_land_user_sells_their_parcel_and_the_approval_moves_it_under_a_new_ce
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(fields(&body), ["parcel"], "{body}");
 }
+
+/// Registers an enterprise represented by `pid` with its office in `commune`, as the registrars' back office
+/// would; its tax code.
+async fn enterprise_of(app: &TestApp, pid: &str, commune: &str, name: &str) -> String {
+    let input: enterprise::input::EnterpriseInput = serde_json::from_value(json!({
+        "name": name, "legal_form": "single_member_llc", "office_address": digital_address(commune),
+        "office_street": "3 Hàng Bài", "charter_capital": 100_000_000, "main_line": "6201", "lines": ["6201"],
+        "representatives": [{ "personal_id": pid, "title": "Giám đốc" }],
+        "members": [{ "personal_id": pid, "contribution": 100_000_000 }],
+    }))
+    .unwrap();
+    let new = input.parse(enterprise::service::today()).unwrap();
+    let actor = trust::ledger::Actor::system("test");
+    let change = enterprise::service::Change { actor: &actor, reason: "kiểm thử" };
+    enterprise::service::register(&app.db.db, &new, &change).await.unwrap().tax_code.to_string()
+}
+
+#[tokio::test]
+async fn a_representative_suspends_their_enterprise_and_moves_its_office_and_no_one_else_can() {
+    let app = TestApp::spawn().await;
+    let (pid, commune) = citizen(&app, 2).await;
+    let other: String = store::sqlx::query_scalar(
+        "SELECT personal_id FROM citizens WHERE status = 'living' AND personal_id <> $1 ORDER BY personal_id LIMIT 1",
+    )
+    .bind(&pid)
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap();
+    let own = enterprise_of(&app, &pid, &commune, "Công ty TNHH Phần mềm Sông Hồng").await;
+    let theirs = enterprise_of(&app, &other, &commune, "Công ty TNHH Phần mềm Sông Đà").await;
+    let province = commune.parse::<AdminUnitCode>().unwrap().province().to_string();
+    let officials = office(&app, &format!("DKKD.{province}"), &province).await;
+    let token = citizen_token(&app).await;
+    let api = Api { app: &app };
+    let (code, mut form) = open(&api, &token, "tam-ngung-kinh-doanh").await;
+    form["status_change"] = json!("suspend");
+    let unregistered = (9_000_000..).find_map(|n| kernel::TaxCode::issue(&format!("01{n:07}"))).unwrap().to_string();
+    for (tax_code, why) in [(&theirs, "không phải người đại diện"), (&unregistered, "Không có doanh nghiệp")]
+    {
+        form["tax_code"] = json!(tax_code);
+        let (status, body) = submit(&api, &token, &code, &form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["error"]["fields"]["tax_code"].as_str().unwrap_or_default().contains(why), "{body}");
+    }
+    form["tax_code"] = json!(own);
+    form["status_change"] = json!("resume");
+    let (_, body) = submit(&api, &token, &code, &form).await;
+    assert_eq!(fields(&body), ["status_change"], "an active enterprise does not resume: {body}");
+    form["status_change"] = json!("suspend");
+    let (status, body) = submit(&api, &token, &code, &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = settle(&api, &officials, &code).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let suspended = enterprise::service::enterprise(&app.db.db, &own.parse().unwrap()).await.unwrap();
+    assert_eq!(suspended.status, enterprise::model::Status::Suspended);
+    assert_eq!(suspended.version, 2, "the registration's version is kept under the new one");
+
+    // A suspended enterprise still moves its office within the province, the publication fee paid first.
+    let (code, mut form) = open(&api, &token, "thay-doi-tru-so-doanh-nghiep").await;
+    form["tax_code"] = json!(own);
+    form["office_address"] = json!(digital_address(&commune));
+    form["office_street"] = json!("8 Lý Thường Kiệt");
+    let (_, body) = submit(&api, &token, &code, &form).await;
+    assert_eq!(fields(&body), ["office_address"], "the office is there already: {body}");
+    let commune_code: AdminUnitCode = commune.parse().unwrap();
+    let moved_to = kernel::DigitalAddress::new(commune_code, kernel::olc::PlusCode::at(21.0285, 105.8542), 2).unwrap();
+    form["office_address"] = json!(moved_to.to_string());
+    let (status, body) = submit(&api, &token, &code, &form).await;
+    assert_eq!((status, &body["status"]), (StatusCode::OK, &json!("awaiting_payment")), "{body}");
+    let (_, bills) = api.get(&token, "/api/v1/payments/bills").await;
+    let bill = bills.as_array().unwrap().iter().find(|b| b["status"] == "pending").expect("the fee's bill");
+    let reference = bill["reference"].as_str().unwrap().parse().unwrap();
+    let r = deliver(&app.base, &webhook(&reference, 100000, "FT26120200002"), now(), DEMO_SECRET).await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let (status, body) = settle(&api, &officials, &code).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let moved = enterprise::service::enterprise(&app.db.db, &own.parse().unwrap()).await.unwrap();
+    assert_eq!((moved.office.address, moved.office.street.as_str()), (moved_to, "8 Lý Thường Kiệt"));
+    let (ok, out) = crate::helpers::ledger_verify(&app, None);
+    assert!(ok, "{out}");
+}
