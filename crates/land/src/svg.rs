@@ -47,6 +47,14 @@ pub struct Drawing {
     pub legend: Vec<LandUse>,
 }
 
+impl Drawing {
+    /// The drawing's ARIA role: a picture, or a group of links when its parcels open their pages (a picture may
+    /// hold no links: assistive technology would not reach them).
+    pub fn role(&self) -> &'static str {
+        if self.shapes.iter().any(|s| !s.href.is_empty()) { "group" } else { "img" }
+    }
+}
+
 /// A parcel to draw.
 pub struct Item<'a> {
     /// Which.

@@ -1,6 +1,8 @@
 //! WCAG 2.1 AA in a real browser: axe-core (npm's `axe-core`, which `.ci/run` installs into `.ci/node_modules`;
-//! `CONGSO_AXE_JS` names another copy) checks the public pages, the citizen's, and the officials' back office,
-//! in headless Chromium. Ignored by a plain `cargo test`, like `browser.rs`, whose driver it uses.
+//! `CONGSO_AXE_JS` names another copy) checks the public pages, the citizen's (their land and enterprises too)
+//! and the officials' back office (the registries of people, enterprises and land) in headless Chromium, at a
+//! phone's width (390 pixels), where no page may scroll sideways. Ignored by a plain `cargo test`, like
+//! `browser.rs`, whose driver it uses.
 
 use fantoccini::{Client, Locator};
 use identity::model::RoleAssignment;
@@ -53,6 +55,10 @@ async fn check(b: &Client, app: &TestApp, axe: &str, paths: &[&str], failures: &
         for v in violations(b, axe).await {
             failures.push(format!("{path}: {v}"));
         }
+        let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
+        if b.execute(fits, vec![]).await.unwrap() != serde_json::json!(true) {
+            failures.push(format!("{path}: wider than a 390-pixel phone (it scrolls sideways)"));
+        }
     }
 }
 
@@ -62,12 +68,16 @@ async fn axe_finds_no_wcag_2_1_aa_violation_on_the_public_citizen_and_official_p
     let axe = axe_source();
     let app = TestApp::spawn_generous().await;
     registry::cli::generate_into(&app.db.db, 60, 13, false).await.unwrap();
-    let pid: String = store::sqlx::query_scalar(
-        "SELECT personal_id FROM citizens WHERE status = 'living' AND commune_code IS NOT NULL ORDER BY personal_id LIMIT 1",
+    let (pid, commune): (String, String) = store::sqlx::query_as(
+        "SELECT personal_id, commune_code FROM citizens WHERE status = 'living' AND commune_code IS NOT NULL \
+         ORDER BY personal_id LIMIT 1",
     )
     .fetch_one(app.db.db.pool())
     .await
     .unwrap();
+    // The citizen holds a parcel and represents an enterprise, so their land and enterprise pages have rows.
+    crate::portal::registries::parcel(&app, &commune, 1, &pid).await;
+    let tax_code = crate::portal::registries::enterprise_of(&app, &pid, &commune, "Công ty TNHH Sách Tràng Tiền").await;
     let citizen = app.create_account("congdan", AccountKind::Citizen, false).await;
     service::bind_personal_id(&app.db.db, citizen, &pid.parse().unwrap()).await.unwrap();
     let notification = inbox::post(
@@ -87,6 +97,8 @@ async fn axe_finds_no_wcag_2_1_aa_violation_on_the_public_citizen_and_official_p
         roles: vec![
             RoleAssignment { role: Role::Administrator, agency: None, territory: Territory::Nation },
             RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation },
+            RoleAssignment { role: Role::BusinessRegistrar, agency: None, territory: Territory::Nation },
+            RoleAssignment { role: Role::LandOfficer, agency: None, territory: Territory::Nation },
         ],
     };
     let admin = service::create_account(&app.db.db, admin).await.unwrap();
@@ -94,14 +106,28 @@ async fn axe_finds_no_wcag_2_1_aa_violation_on_the_public_citizen_and_official_p
     identity::mfa::enrol_with_secret(&app.db.db, &app.keyring, admin, &secret).await.unwrap();
 
     let (_driver, b) = browser().await;
+    // Every page is checked on a phone's width, where it must not scroll sideways.
+    b.set_window_size(390, 844).await.unwrap();
     let mut failures = Vec::new();
     let public = ["/", "/signin", "/verify", "/units", "/register", "/procedures", "/dossiers/statistics"];
     check(&b, &app, &axe, &public, &mut failures).await;
+    let enterprise = format!("/doanh-nghiep/{tax_code}");
+    let more_public = ["/procedures/dang-ky-doanh-nghiep", "/doanh-nghiep", enterprise.as_str()];
+    check(&b, &app, &axe, &more_public, &mut failures).await;
 
     sign_in(&b, &app, "congdan", None).await;
     // The digital ID first: opening it issues the document the documents page then lists.
-    let mine =
-        ["/me/digital-id", "/me", "/account", "/me/data-usage", "/me/dossiers", "/me/notifications", "/me/documents"];
+    let mine = [
+        "/me/digital-id",
+        "/me",
+        "/account",
+        "/me/data-usage",
+        "/me/dossiers",
+        "/me/notifications",
+        "/me/documents",
+        "/me/enterprises",
+        "/me/land",
+    ];
     check(&b, &app, &axe, &mine, &mut failures).await;
     let notification = format!("/me/notifications/{notification}");
     check(&b, &app, &axe, &[notification.as_str()], &mut failures).await;
@@ -112,7 +138,10 @@ async fn axe_finds_no_wcag_2_1_aa_violation_on_the_public_citizen_and_official_p
     b.wait().for_element(Locator::Css("header a[href='/signin']")).await.unwrap();
 
     sign_in(&b, &app, "quantri", Some(&secret)).await;
-    check(&b, &app, &axe, &["/registry/citizens", "/admin/officials", "/me"], &mut failures).await;
+    let map = format!("/dat-dai/xa/{commune}");
+    let parcel = format!("/dat-dai/thua/{commune}/1/1");
+    let office = ["/registry/citizens", "/admin/officials", "/me", "/office/enterprises", "/dat-dai", &map, &parcel];
+    check(&b, &app, &axe, &office, &mut failures).await;
     // The check can fail: an image without a text alternative, put into the page, is found.
     let unlabelled = "const i = document.createElement('img'); i.src = '/static/icon-192.png'; \
                       document.querySelector('main').appendChild(i); return true;";

@@ -232,7 +232,7 @@ async fn a_land_user_sells_their_parcel_and_the_approval_moves_it_under_a_new_ce
 
 /// Registers an enterprise represented by `pid` with its office in `commune`, as the registrars' back office
 /// would; its tax code.
-async fn enterprise_of(app: &TestApp, pid: &str, commune: &str, name: &str) -> String {
+pub async fn enterprise_of(app: &TestApp, pid: &str, commune: &str, name: &str) -> String {
     let input: enterprise::input::EnterpriseInput = serde_json::from_value(json!({
         "name": name, "legal_form": "single_member_llc", "office_address": digital_address(commune),
         "office_street": "3 Hàng Bài", "charter_capital": 100_000_000, "main_line": "6201", "lines": ["6201"],
