@@ -1,10 +1,12 @@
-//! The payments SQL: `bills`, `bill_history` and `bank_payments`.
+//! The payments SQL: `bills`, `bill_history` and `bank_payments`; refunds and receipts in [`refunds`].
 
 use store::sqlx::any::AnyRow;
 use store::sqlx::{self, Row};
 use store::{Db, Tx};
 
 use crate::model::{Bill, BillFor, BillRef, BillStatus, Dong, Payer};
+
+pub mod refunds;
 
 const BILL_COLUMNS: &str = "id, reference, payer_kind, payer, amount, purpose, for_kind, for_key, agency, due_date, status, created_at, \
      updated_at";

@@ -20,6 +20,7 @@ mod officials;
 mod oidc;
 mod openapi;
 mod payments;
+mod payments_refunds;
 mod payments_review;
 mod portal;
 mod portal_browser;
