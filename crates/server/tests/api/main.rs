@@ -22,6 +22,7 @@ mod openapi;
 mod payments;
 mod payments_refunds;
 mod payments_review;
+mod payments_statements;
 mod portal;
 mod portal_browser;
 mod ratelimit;
