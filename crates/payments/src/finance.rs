@@ -1,6 +1,6 @@
 //! The finance official's pages: reconcile a bank's statement (pasted, or uploaded as the bank's CSV file) with
 //! the recorded payments of their agencies, on screen or as a CSV file; decide the payments held for them
-//! ([`crate::review`]).
+//! ([`crate::review`]); see the transfers naming no bill ([`crate::unmatched`]).
 
 use askama::Template;
 use axum::extract::{FromRequest, Request, State};
@@ -23,12 +23,13 @@ use crate::reconcile::{self, Reconciled, Verdict};
 use crate::review::{self, Decision};
 use crate::service::Payments;
 
-/// `/finance/reconciliation` and `/finance/held`.
+/// `/finance/reconciliation`, `/finance/held` and `/finance/unmatched`.
 pub fn routes(payments: Payments) -> Router<AppState> {
     Router::new()
         .route("/finance/reconciliation", get(form).post(submit))
         .route("/finance/held", get(held_page))
         .route("/finance/held/{id}", post(decide))
+        .route("/finance/unmatched", get(unmatched_page))
         .layer(Extension(payments))
 }
 
@@ -135,6 +136,10 @@ async fn submit(
     let agencies = policy::agencies(&me, Role::FinanceOfficer);
     let lines = reconcile::read_statement(&form.statement)?;
     let rows = reconcile::reconcile(&state.db, &payments.config, &form.provider, lines, &agencies).await?;
+    // Only a bank congso knows names the transfers it keeps: an officer cannot invent a bank's records.
+    if payments.providers.contains_key(&form.provider) {
+        crate::unmatched::record_from_statement(&state.db, &form.provider, &rows, &me).await?;
+    }
     if form.export.is_some() {
         let csv = reconcile::export_csv(&rows);
         let disposition = "attachment; filename=\"doi-soat.csv\"".to_owned();
@@ -242,4 +247,50 @@ async fn decide(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A transfer naming no bill, as the page shows it.
+struct UnmatchedLine {
+    transaction_id: String,
+    provider: String,
+    reference: String,
+    amount: String,
+    account: String,
+    from_statement: bool,
+    recorded_by: String,
+    paid: web::page::When,
+    received: web::page::When,
+}
+
+#[derive(Template)]
+#[template(path = "unmatched.html")]
+struct UnmatchedPage {
+    page: PageCtx,
+    lines: Vec<UnmatchedLine>,
+}
+
+async fn unmatched_page(
+    State(state): State<AppState>,
+    Extension(payments): Extension<Payments>,
+    page: PageCtx,
+    Caller(me): Caller,
+) -> AppResult<Response> {
+    authorize(&me, Action::ReconcilePayments)?;
+    let money = |n: i64| Dong::new(n).map(Dong::display_vi).unwrap_or_else(|_| n.to_string());
+    let lines = crate::unmatched::listed(&state.db, &payments.config, &me)
+        .await?
+        .into_iter()
+        .map(|u| UnmatchedLine {
+            amount: money(u.amount),
+            account: u.account.clone().unwrap_or_default(),
+            from_statement: u.source == "statement",
+            recorded_by: u.recorded_by.clone().unwrap_or_default(),
+            paid: page.when(u.paid_at),
+            received: page.when(u.received_at),
+            transaction_id: u.transaction_id,
+            provider: u.provider,
+            reference: u.reference,
+        })
+        .collect();
+    Ok(html(&UnmatchedPage { page, lines }))
 }

@@ -2,8 +2,8 @@
 //! other slices create through [`service::create_bill_in`] in their own transaction, paid by a dynamic VietQR
 //! ([`vietqr`]) that any Vietnamese banking app scans; the bank's callback verified and applied exactly once
 //! ([`service::apply`]), the slice the bill pays for told in the same transaction ([`listener::PaidListener`]);
-//! a payer's "Khoản cần thanh toán"; and the sandbox bank ([`sandbox`]) that plays a bank for the demo and
-//! tests. The beneficiary accounts of agencies and the banks that call back are configuration ([`config`]);
+//! a payer's "Khoản cần thanh toán"; the transfers naming no bill, shown to finance officers ([`unmatched`]);
+//! and the sandbox bank ([`sandbox`]) that plays a bank for the demo and tests. The beneficiary accounts of agencies and the banks that call back are configuration ([`config`]);
 //! a bank is a [`provider::Provider`], which also gives payments back ([`refund`]: hoàn tiền).
 
 web::catalog!();
@@ -29,6 +29,7 @@ pub mod review;
 pub mod sandbox;
 pub mod service;
 pub mod store;
+pub mod unmatched;
 pub mod vietqr;
 
 use axum::Router;

@@ -1,9 +1,12 @@
-//! A bank's statement uploaded as its CSV file, reconciled as the same text pasted is.
+//! A bank's statement uploaded as its CSV file, reconciled as the same text pasted is; and the transfers whose
+//! reference names no bill, from a callback or a statement's line, listed for the finance officers of the agency
+//! whose account they credited.
 
 use identity::AccountKind;
 use identity::model::RoleAssignment;
 use payments::config::DEMO_SECRET;
-use payments::model::Bill;
+use payments::model::{Bill, BillRef};
+use payments::provider::{Webhook, WebhookData};
 use reqwest::StatusCode;
 use trust::ledger::Actor;
 
@@ -148,4 +151,84 @@ async fn a_statement_uploaded_as_its_file_reconciles_as_the_same_text_pasted() {
     let not_text = [("csrf", csrf.as_str()), ("provider", "sandbox")];
     let r = upload(&browser, &not_text, Some(&[0xff, 0xfe, 0x00, 0x41])).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+fn to_account(reference: &BillRef, amount: i64, transaction: &str, account: &str) -> Vec<u8> {
+    serde_json::to_vec(&Webhook {
+        code: "00".into(),
+        desc: "success".into(),
+        data: WebhookData {
+            reference: transaction.into(),
+            order_code: reference.to_string(),
+            amount,
+            account_number: account.into(),
+            description: "chuyen khoan".into(),
+            transaction_date_time: now(),
+        },
+    })
+    .unwrap()
+}
+
+/// The transaction ids listed on `/finance/unmatched`, in order.
+fn listed(page: &str) -> Vec<String> {
+    page.split("id=\"unmatched-").skip(1).map(|rest| rest.split('"').next().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_transfer_naming_no_bill_is_listed_for_the_finance_officers_of_the_account_credited() {
+    let app = app_with_accounts().await;
+    let nobody = BillRef::random();
+    let r = deliver(&app.base, &to_account(&nobody, 75_000, "FT6001", OWN_ACCOUNT), now(), DEMO_SECRET).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let to_default = BillRef::random();
+    deliver(&app.base, &to_account(&to_default, 5_000, "FT6002", "0011002345678"), now(), DEMO_SECRET).await;
+    // A paid bill's transfer is no such transfer.
+    let bill = bill_for(&app.db.db, CITIZEN, 10_000, 1).await;
+    deliver(&app.base, &webhook(&bill.reference, 10_000, "FT6003"), now(), DEMO_SECRET).await;
+
+    let mut mine = officer(&app, "ketoan.00070").await;
+    let page = mine.get("/finance/unmatched").await.text().await.unwrap();
+    assert_eq!(listed(&page), ["FT6002", "FT6001"], "{page}");
+    assert!(page.contains("75.000 ₫") && page.contains(nobody.as_str()) && page.contains(OWN_ACCOUNT), "{page}");
+    assert!(mine.get("/finance/held").await.text().await.unwrap().contains("href=\"/finance/unmatched\""));
+    // Another agency's officer sees the shared account's transfer, not the one into UBND.00070's own account.
+    let mut other = officer(&app, "ketoan.00004").await;
+    let page = other.get("/finance/unmatched").await.text().await.unwrap();
+    assert_eq!(listed(&page), ["FT6002"], "{page}");
+
+    // A statement's line naming no bill, which no callback reported, is kept too, once however often reconciled.
+    let stranger = BillRef::random();
+    let statement = payments::sandbox::statement_csv(&[
+        line(stranger.as_str(), 12_000, "FT6004", OWN_ACCOUNT),
+        line(nobody.as_str(), 75_000, "FT6001", OWN_ACCOUNT),
+        line(bill.reference.as_str(), 10_000, "FT6003", "0011002345678"),
+    ]);
+    let csrf = mine.csrf_of("/finance/reconciliation").await;
+    let fields = [("csrf", csrf.as_str()), ("provider", "sandbox"), ("statement", statement.as_str())];
+    for _ in 0..2 {
+        let r = mine.post_form("/finance/reconciliation", &fields).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let page = mine.get("/finance/unmatched").await.text().await.unwrap();
+    assert_eq!(listed(&page), ["FT6004", "FT6002", "FT6001"], "{page}");
+    assert!(page.contains("12.000 ₫") && page.contains("Sao kê đã đối soát (ketoan.00070)"), "{page}");
+    let entries: i64 = store::sqlx::query_scalar(
+        "SELECT COUNT(*) FROM ledger_entries WHERE record_kind = 'payment' AND record_key = 'sandbox:FT6004'",
+    )
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(entries, 1);
+    // The bank's callback for it, arriving late, changes nothing.
+    let r = deliver(&app.base, &to_account(&stranger, 12_000, "FT6004", OWN_ACCOUNT), now(), DEMO_SECRET).await;
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["outcome"], "held");
+    assert_eq!(listed(&mine.get("/finance/unmatched").await.text().await.unwrap()).len(), 3);
+    // A provider congso does not know keeps nothing; a citizen sees nothing of this.
+    let fake = [("csrf", csrf.as_str()), ("provider", "made-up"), ("statement", statement.as_str())];
+    mine.post_form("/finance/reconciliation", &fake).await;
+    assert_eq!(listed(&mine.get("/finance/unmatched").await.text().await.unwrap()).len(), 3);
+    crate::payments::citizen(&app, "congdan", CITIZEN).await;
+    let mut person = app.browser();
+    person.sign_in("congdan", PASSWORD).await;
+    assert_eq!(person.get("/finance/unmatched").await.status(), StatusCode::FORBIDDEN);
 }
