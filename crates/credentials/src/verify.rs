@@ -7,7 +7,6 @@ use askama::Template;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::header::CONTENT_TYPE;
 use axum::response::Response;
 use axum::routing::get;
 use kernel::{Lang, Text};
@@ -212,27 +211,13 @@ struct Submitted {
     image: Vec<u8>,
 }
 
-async fn read_multipart(request: Request, content_type: &str) -> AppResult<Submitted> {
-    let bad = || AppError::bad_request(Text::new("Biểu mẫu tải lên không hợp lệ.", "The upload form is malformed."));
-    let boundary = multer::parse_boundary(content_type).map_err(|_| bad())?;
-    let limits = multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(UPLOAD_LIMIT as u64));
-    let stream = request.into_body().into_data_stream();
-    let mut form = multer::Multipart::with_constraints(stream, boundary, limits);
-    let mut submitted = Submitted::default();
-    let too_large = |e: &multer::Error| matches!(e, multer::Error::StreamSizeExceeded { .. });
-    while let Some(field) =
-        form.next_field().await.map_err(|e| if too_large(&e) { AppError::PayloadTooLarge } else { bad() })?
-    {
-        let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(|e| if too_large(&e) { AppError::PayloadTooLarge } else { bad() })?;
-        match name.as_str() {
-            "csrf" => submitted.csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
-            "qr" => submitted.qr = String::from_utf8_lossy(&bytes).into_owned(),
-            "image" => submitted.image = bytes.to_vec(),
-            _ => {}
-        }
-    }
-    Ok(submitted)
+async fn read_multipart(request: Request) -> AppResult<Submitted> {
+    let form = web::multipart::read(request, UPLOAD_LIMIT).await?;
+    Ok(Submitted {
+        csrf: form.part("csrf").map(|_| form.text("csrf")),
+        qr: form.text("qr"),
+        image: form.bytes("image").to_vec(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -243,9 +228,8 @@ struct PastedForm {
 }
 
 async fn verify_submit(State(state): State<AppState>, page: PageCtx, request: Request<Body>) -> AppResult<Response> {
-    let content_type = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let submitted = if content_type.starts_with("multipart/form-data") {
-        read_multipart(request, &content_type).await?
+    let submitted = if web::multipart::is_multipart(request.headers()) {
+        read_multipart(request).await?
     } else {
         let body = web::extract::form_body(request, &state).await?;
         let form: PastedForm = web::extract::decode_form(&body)?;

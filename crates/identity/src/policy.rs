@@ -42,8 +42,9 @@ pub enum Action {
     /// Change a citizen's assurance level after checking their identity in person, in the territory
     /// of the citizen's record (the nation for a citizen with no commune).
     ChangeAssurance(Territory),
-    /// Reconcile payments with the bank's statements and see the payments held for review: what it shows is
-    /// narrowed to the agencies the caller is finance officer of ([`agencies`]).
+    /// Reconcile payments with the bank's statements, see the payments held for review and the transfers naming
+    /// no bill, decide held payments and refund paid bills: what it shows or touches is narrowed to the agencies
+    /// the caller is finance officer of ([`agencies`]).
     ReconcilePayments,
     /// Read an enterprise's full record (its representatives' and members' personal data) in a territory: the
     /// commune of its registered office.

@@ -1,15 +1,15 @@
-//! `/api/v1/payments`: a bank's callbacks, and a payer's bills.
+//! `/api/v1/payments`: a bank's callbacks, a payer's bills, and a finance officer's refunds.
 
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use identity::Caller;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trust::ledger::{Actor, Event, EventKind};
 use utoipa_axum::routes;
 use web::extract::{Json, Path};
-use web::openapi::{ApiRouter, BadRequest, NotFound};
+use web::openapi::{ApiRouter, BadRequest, Busy, Conflict, Forbidden, Invalid, NotFound};
 use web::{AppResult, AppState};
 
 use crate::error::PaymentsError;
@@ -23,6 +23,7 @@ pub fn routes(payments: Payments) -> ApiRouter {
         .routes(routes!(callback))
         .routes(routes!(my_bills))
         .routes(routes!(one_bill))
+        .routes(routes!(refund_bill))
         .layer(Extension(payments))
 }
 
@@ -135,4 +136,60 @@ pub async fn one_bill(
 ) -> AppResult<Json<BillView>> {
     let bill = service::bill_of(&state.db, &reference, &payer_of(&me)?).await?;
     Ok(Json(BillView::of(&payments, &bill)))
+}
+
+fn refund_reason() -> utoipa::openapi::schema::Object {
+    kernel::schema::free_text_schema(500)
+}
+
+/// Why a bill is refunded.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundAsked {
+    /// The officer's reason (free text, kept in the ledger).
+    #[schema(schema_with = refund_reason)]
+    pub reason: String,
+}
+
+/// A refund made.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RefundView {
+    /// The bill refunded.
+    pub bill: String,
+    /// The refund's reference, as the bank knows it (`HT` and the bill reference's twelve characters).
+    pub reference: String,
+    /// The bank's id of the refund.
+    pub bank_refund_id: String,
+    /// Whole đồng given back.
+    pub amount: i64,
+    /// Refunded at, Unix seconds.
+    pub refunded_at: i64,
+}
+
+/// Hoàn tiền: a finance officer of the bill's agency refunds a paid bill to its payer, through the bank that took
+/// the payment. A bill of another agency does not exist for the caller; one not paid, or refunded already (by
+/// another officer at the same moment), is a conflict; a bank that does not answer is 503, and asking again
+/// makes the same refund, once.
+#[utoipa::path(post, path = "/payments/bills/{reference}/refund", operation_id = "refundBill", tag = "payments",
+    security(("bearer" = [])),
+    params(("reference" = String, Path, pattern = "^TT[2-9A-HJ-NP-Z]{12}$", description = "Mã thanh toán")),
+    request_body = RefundAsked,
+    responses((status = 200, body = RefundView), Forbidden, NotFound, Conflict, Invalid, Busy))]
+pub async fn refund_bill(
+    State(state): State<AppState>,
+    Extension(payments): Extension<Payments>,
+    Caller(me): Caller,
+    Path(reference): Path<String>,
+    Json(asked): Json<RefundAsked>,
+) -> AppResult<Json<RefundView>> {
+    // Someone who is finance officer nowhere is refused; one of another agency finds no such bill.
+    identity::authorize(&me, identity::Action::ReconcilePayments)?;
+    let row = crate::refund::refund(&state.db, &payments, &me, &reference, &asked.reason).await?;
+    Ok(Json(RefundView {
+        bill: row.bill.to_string(),
+        reference: row.reference,
+        bank_refund_id: row.bank_refund_id,
+        amount: row.amount,
+        refunded_at: row.refunded_at,
+    }))
 }

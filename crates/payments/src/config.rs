@@ -18,6 +18,7 @@
 //! name = "sandbox"
 //! secret = "…"           # the shared HMAC key (at least 32 characters)
 //! window_seconds = 300   # how old a callback's timestamp may be
+//! refund_url = "http://127.0.0.1:8090/refunds"   # where refunds are asked (none: this bank takes none)
 //! ```
 
 use std::collections::BTreeMap;
@@ -52,6 +53,8 @@ pub struct ProviderConfig {
     pub secret: String,
     /// How many seconds a callback's timestamp may be from now, either way.
     pub window_seconds: i64,
+    /// Where the bank takes refund requests, if it takes them.
+    pub refund_url: Option<String>,
 }
 
 impl std::fmt::Debug for ProviderConfig {
@@ -59,6 +62,7 @@ impl std::fmt::Debug for ProviderConfig {
         f.debug_struct("ProviderConfig")
             .field("name", &self.name)
             .field("window_seconds", &self.window_seconds)
+            .field("refund_url", &self.refund_url)
             .finish()
     }
 }
@@ -98,6 +102,7 @@ struct FileProvider {
     name: String,
     secret: String,
     window_seconds: Option<i64>,
+    refund_url: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -121,7 +126,12 @@ fn account(key: &str, a: &FileAccount) -> Result<Beneficiary, PaymentsConfigErro
     })
 }
 
-fn provider(name: &str, secret: &str, window: Option<i64>) -> Result<ProviderConfig, PaymentsConfigError> {
+fn provider(
+    name: &str,
+    secret: &str,
+    window: Option<i64>,
+    refund_url: Option<String>,
+) -> Result<ProviderConfig, PaymentsConfigError> {
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
         return Err(error("providers.name", format!("{name:?} is not lower-case letters, digits and -")));
     }
@@ -132,8 +142,17 @@ fn provider(name: &str, secret: &str, window: Option<i64>) -> Result<ProviderCon
     if !(10..=3600).contains(&window_seconds) {
         return Err(error(&format!("providers.{name}.window_seconds"), "is not 10 to 3600"));
     }
-    Ok(ProviderConfig { name: name.to_owned(), secret: secret.to_owned(), window_seconds })
+    if let Some(url) = &refund_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(error(&format!("providers.{name}.refund_url"), "is not an http(s) address"));
+    }
+    Ok(ProviderConfig { name: name.to_owned(), secret: secret.to_owned(), window_seconds, refund_url })
 }
+
+/// Where the sandbox bank takes refunds by default: `congso sandbox-bank`'s default address, which is also the
+/// demo's (ten ports above congso's 8080).
+pub const SANDBOX_REFUND_URL: &str = "http://127.0.0.1:8090/refunds";
 
 impl PaymentsConfig {
     /// The demo's: the sandbox bank with [`DEMO_SECRET`], and one account for every agency.
@@ -145,7 +164,12 @@ impl PaymentsConfig {
                 account: AccountNumber::parse("0011002345678").unwrap_or_else(|_| unreachable!("a fixed account")),
                 name: Text::parse("59", "KHO BAC NHA NUOC", 25).unwrap_or_else(|_| unreachable!("a fixed name")),
             },
-            providers: vec![ProviderConfig { name: "sandbox".into(), secret: DEMO_SECRET.into(), window_seconds: 300 }],
+            providers: vec![ProviderConfig {
+                name: "sandbox".into(),
+                secret: DEMO_SECRET.into(),
+                window_seconds: 300,
+                refund_url: Some(SANDBOX_REFUND_URL.into()),
+            }],
         }
     }
 
@@ -162,10 +186,18 @@ impl PaymentsConfig {
             config.apply_file(Path::new(&path))?;
         }
         if let Some(secret) = env("CONGSO_PAYMENTS_SANDBOX_SECRET") {
-            let window = config.providers.iter().find(|p| p.name == "sandbox").map(|p| p.window_seconds);
-            let sandbox = provider("sandbox", &secret, window)?;
+            let before = config.providers.iter().find(|p| p.name == "sandbox");
+            let (window, refund_url) = (before.map(|p| p.window_seconds), before.and_then(|p| p.refund_url.clone()));
+            let sandbox = provider("sandbox", &secret, window, refund_url)?;
             config.providers.retain(|p| p.name != "sandbox");
             config.providers.push(sandbox);
+        }
+        if let Some(url) = env("CONGSO_PAYMENTS_SANDBOX_URL") {
+            let refund_url = format!("{}/refunds", url.trim_end_matches('/'));
+            if let Some(sandbox) = config.providers.iter_mut().find(|p| p.name == "sandbox") {
+                let checked = provider("sandbox", &sandbox.secret, Some(sandbox.window_seconds), Some(refund_url))?;
+                *sandbox = checked;
+            }
         }
         Ok(config)
     }
@@ -182,8 +214,10 @@ impl PaymentsConfig {
             self.accounts.insert(code, account(&format!("accounts.{agency}"), a)?);
         }
         if let Some(providers) = &file.providers {
-            self.providers =
-                providers.iter().map(|p| provider(&p.name, &p.secret, p.window_seconds)).collect::<Result<_, _>>()?;
+            self.providers = providers
+                .iter()
+                .map(|p| provider(&p.name, &p.secret, p.window_seconds, p.refund_url.clone()))
+                .collect::<Result<_, _>>()?;
         }
         Ok(())
     }

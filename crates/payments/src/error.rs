@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use kernel::{Lang, Localized};
 
-use crate::provider::CallbackError;
+use crate::provider::{CallbackError, RefundError};
 
 /// What payments refuse or fail with.
 #[derive(Debug, thiserror::Error)]
@@ -25,7 +25,16 @@ pub enum PaymentsError {
     /// Another official decided this held payment first.
     #[error("someone else decided this payment first")]
     AlreadyDecided,
-    /// A decision on a held payment needs its reason.
+    /// Another officer refunded this bill first.
+    #[error("the bill is already refunded")]
+    AlreadyRefunded,
+    /// No bank payment applied to this bill is recorded, so no bank can be asked to give it back.
+    #[error("no bank payment of this bill is recorded")]
+    NoPaymentToRefund,
+    /// The bank did not make the refund; nothing was recorded.
+    #[error(transparent)]
+    Refund(#[from] RefundError),
+    /// A decision on a held payment, or a refund, needs its reason.
     #[error("write the reason for the decision")]
     ReasonRequired,
     /// The receipt could not be signed or recorded.
@@ -60,6 +69,13 @@ impl Localized for PaymentsError {
             (Self::NoHeldPayment, Lang::Vi) => "Không có khoản tiền chờ xử lý này.".into(),
             (Self::AlreadyDecided, Lang::Vi) => "Cán bộ khác vừa xử lý khoản tiền này.".into(),
             (Self::ReasonRequired, Lang::Vi) => "Vui lòng ghi rõ lý do.".into(),
+            (Self::AlreadyRefunded, Lang::Vi) => "Khoản thu này đã được hoàn tiền.".into(),
+            (Self::NoPaymentToRefund, Lang::Vi) => "Không tìm thấy giao dịch ngân hàng đã nộp khoản thu này.".into(),
+            (Self::Refund(RefundError::NotOffered), Lang::Vi) => "Ngân hàng này không nhận yêu cầu hoàn tiền.".into(),
+            (Self::Refund(RefundError::Refused(_)), Lang::Vi) => "Ngân hàng từ chối hoàn tiền.".into(),
+            (Self::Refund(RefundError::Unreachable(_)), Lang::Vi) => {
+                "Chưa liên lạc được với ngân hàng; chưa hoàn tiền. Vui lòng thử lại sau.".into()
+            }
             (Self::Credential(_), Lang::Vi) => "Chưa cấp được biên lai điện tử.".into(),
             (Self::Invalid(_), Lang::Vi) => "Thông tin khoản thu không hợp lệ.".into(),
             (Self::Callback(CallbackError::UnknownProvider(_)), Lang::Vi) => "Không có đơn vị thanh toán này.".into(),
@@ -76,8 +92,15 @@ impl From<PaymentsError> for web::AppError {
             PaymentsError::NoBill
             | PaymentsError::NoHeldPayment
             | PaymentsError::Callback(CallbackError::UnknownProvider(_)) => web::AppError::NotFound,
-            PaymentsError::NotPending | PaymentsError::NotPaid | PaymentsError::AlreadyDecided => {
-                web::AppError::conflict(e)
+            PaymentsError::NotPending
+            | PaymentsError::NotPaid
+            | PaymentsError::AlreadyDecided
+            | PaymentsError::AlreadyRefunded
+            | PaymentsError::NoPaymentToRefund
+            | PaymentsError::Refund(RefundError::NotOffered | RefundError::Refused(_)) => web::AppError::conflict(e),
+            PaymentsError::Refund(RefundError::Unreachable(ref why)) => {
+                tracing::warn!(error = %why, "refund: the bank did not answer");
+                web::AppError::Busy
             }
             PaymentsError::ReasonRequired => web::AppError::invalid("note", e),
             PaymentsError::Invalid(_) => web::AppError::invalid("bill", e),

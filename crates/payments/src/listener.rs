@@ -25,6 +25,13 @@ pub trait PaidListener: Send + Sync + 'static {
     fn expired<'a>(&'a self, _tx: &'a mut Tx, _backend: Backend, _bill: &'a Bill) -> Heard<'a> {
         Box::pin(async { Ok(()) })
     }
+
+    /// `bill`, paid, was refunded to its payer, in the refund's transaction (an error rolls the refund's record
+    /// back; the bank's refund, already made, is found again by its reference when the officer retries); by
+    /// default nothing follows.
+    fn refunded<'a>(&'a self, _tx: &'a mut Tx, _backend: Backend, _bill: &'a Bill) -> Heard<'a> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// The listeners, by the kind of record a bill pays for. A kind with none is paid without telling anyone.
@@ -43,6 +50,14 @@ impl Listeners {
     pub async fn expired(&self, tx: &mut Tx, backend: Backend, bill: &Bill) -> anyhow::Result<()> {
         match self.0.get(&bill.pays_for.kind()) {
             Some(listener) => listener.expired(tx, backend, bill).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Tells the listener of the bill's kind that it was refunded, if there is one.
+    pub async fn refunded(&self, tx: &mut Tx, backend: Backend, bill: &Bill) -> anyhow::Result<()> {
+        match self.0.get(&bill.pays_for.kind()) {
+            Some(listener) => listener.refunded(tx, backend, bill).await,
             None => Ok(()),
         }
     }

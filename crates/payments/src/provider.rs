@@ -8,6 +8,12 @@
 //! Casso's webhooks do: `X-Timestamp` (Unix seconds) and `X-Signature`, the hex HMAC-SHA256 of
 //! `"{timestamp}.{body}"` under the shared secret, so that the timestamp cannot be changed without the
 //! signature, and a callback replayed outside the window is refused.
+//!
+//! The other way, congso asks a bank to give a payment back ([`Provider::refund`]): [`HmacWebhook`] posts a
+//! [`RefundRequest`] to the bank's refund address signed in the same headers under the same secret, and checks the
+//! bank's answer is signed so too (a refund congso records must be the bank's word, not a forger's on the way).
+//! The request names its refund by a reference the bank keeps unique, so a request sent again (a timeout, a second
+//! officer) is the same refund, made once.
 
 use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
@@ -15,6 +21,10 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::config::ProviderConfig;
+
+pub use self::refund::{RefundAnswer, RefundError, RefundFuture, RefundRequest};
+
+mod refund;
 
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "x-signature";
@@ -63,6 +73,11 @@ pub trait Provider: Send + Sync + 'static {
 
     /// The notice a callback carries, if it is this provider's and recent; `now` is Unix seconds.
     fn verify(&self, headers: &HeaderMap, body: &[u8], now: i64) -> Result<Notice, CallbackError>;
+
+    /// Asks the bank to give a payment it reported back to the payer. By default a bank cannot be asked.
+    fn refund<'a>(&'a self, _request: &'a RefundRequest) -> RefundFuture<'a> {
+        Box::pin(async { Err(RefundError::NotOffered) })
+    }
 }
 
 /// The webhook's body.
@@ -120,15 +135,41 @@ fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> HmacSha256 {
     mac
 }
 
-/// Callbacks signed with HMAC-SHA256 under a shared secret (the sandbox bank's, and any gateway of that scheme).
+/// Checks that `body` came signed under `secret` in `headers` ([`TIMESTAMP_HEADER`], [`SIGNATURE_HEADER`]), at a time
+/// within `window` seconds of `now`: a callback to congso, a refund request to the sandbox, and its answer.
+pub fn check_signed(
+    secret: &[u8],
+    window: i64,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: i64,
+) -> Result<(), CallbackError> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let timestamp: i64 = header(TIMESTAMP_HEADER).and_then(|t| t.parse().ok()).ok_or(CallbackError::Unsigned)?;
+    let signature = header(SIGNATURE_HEADER).and_then(|s| hex::decode(s).ok()).ok_or(CallbackError::Unsigned)?;
+    // `verify_slice` compares in constant time, so the time of a refusal says nothing of how close a guess was.
+    mac(secret, timestamp, body).verify_slice(&signature).map_err(|_| CallbackError::BadSignature)?;
+    let skew = timestamp.saturating_sub(now);
+    if skew.abs() > window {
+        return Err(CallbackError::OutsideWindow(skew));
+    }
+    Ok(())
+}
+
+/// Callbacks signed with HMAC-SHA256 under a shared secret (the sandbox bank's, and any gateway of that scheme),
+/// and refunds asked of it the same way.
 pub struct HmacWebhook {
     config: ProviderConfig,
+    http: reqwest::Client,
 }
 
 impl HmacWebhook {
     /// The provider these settings describe.
     pub fn new(config: ProviderConfig) -> HmacWebhook {
-        HmacWebhook { config }
+        // A bank that does not answer in 15 s has not refunded as far as the officer can know; they try again,
+        // and the refund's reference makes that the same refund.
+        let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build().unwrap_or_default();
+        HmacWebhook { config, http }
     }
 }
 
@@ -138,17 +179,7 @@ impl Provider for HmacWebhook {
     }
 
     fn verify(&self, headers: &HeaderMap, body: &[u8], now: i64) -> Result<Notice, CallbackError> {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-        let timestamp: i64 = header(TIMESTAMP_HEADER).and_then(|t| t.parse().ok()).ok_or(CallbackError::Unsigned)?;
-        let signature = header(SIGNATURE_HEADER).and_then(|s| hex::decode(s).ok()).ok_or(CallbackError::Unsigned)?;
-        // `verify_slice` compares in constant time, so the time of a refusal says nothing of how close a guess was.
-        mac(self.config.secret.as_bytes(), timestamp, body)
-            .verify_slice(&signature)
-            .map_err(|_| CallbackError::BadSignature)?;
-        let skew = timestamp.saturating_sub(now);
-        if skew.abs() > self.config.window_seconds {
-            return Err(CallbackError::OutsideWindow(skew));
-        }
+        check_signed(self.config.secret.as_bytes(), self.config.window_seconds, headers, body, now)?;
         let hook: Webhook = serde_json::from_slice(body).map_err(|e| CallbackError::Body(e.to_string()))?;
         if hook.code != "00" {
             return Err(CallbackError::Body(format!("code {} is not a successful transfer", hook.code)));
@@ -170,6 +201,10 @@ impl Provider for HmacWebhook {
             paid_at: d.transaction_date_time,
         })
     }
+
+    fn refund<'a>(&'a self, request: &'a RefundRequest) -> RefundFuture<'a> {
+        Box::pin(refund::post(&self.http, &self.config, request))
+    }
 }
 
 #[cfg(test)]
@@ -177,7 +212,12 @@ mod tests {
     use super::*;
 
     fn provider() -> HmacWebhook {
-        HmacWebhook::new(ProviderConfig { name: "sandbox".into(), secret: "k".repeat(32), window_seconds: 300 })
+        HmacWebhook::new(ProviderConfig {
+            name: "sandbox".into(),
+            secret: "k".repeat(32),
+            window_seconds: 300,
+            refund_url: None,
+        })
     }
 
     fn body() -> Vec<u8> {

@@ -2,7 +2,8 @@
 //! credentials slice like the registry's confirmation of residence, so that anyone can check it at `/verify`
 //! and the issuing agency can revoke it. Every bill that is paid gets one by itself: the payment's transaction
 //! enqueues a `payments.receipt` job ([`enqueue_in`]), which issues it and tells the payer in their inbox; the
-//! payer can also ask for a copy on the bill's page.
+//! payer can also ask for a copy on the bill's page. Each receipt is linked to its bill (`bill_receipts`), so that a
+//! refund revokes them all through the credentials slice's revocation: `/verify` then says "revoked".
 
 use credentials::{CredentialError, Issued};
 use jobs::{Handlers, Job, JobFailure, NewJob};
@@ -82,8 +83,14 @@ pub async fn issue(
         expires_at: issued_at + RECEIPT_VALIDITY,
         qr_text: document::sign(&doc, &key).map_err(CredentialError::from)?,
     };
+    // Recorded only while the bill is still paid, and linked to it, in one transaction: a refund revokes every
+    // receipt its bill has, and one issued while the refund is being made waits for it or is refused.
+    let mut tx = db.begin_write().await?;
+    let bill_id = crate::store::refunds::hold_paid_in(&mut tx, &bill.reference).await?.ok_or(PaymentsError::NotPaid)?;
     // The bill's last change is the version of the record the receipt is about.
-    credentials::store::record(db, RECEIPT, bill.updated_at, &issued, actor).await?;
+    credentials::store::record_in(&mut tx, db.backend(), RECEIPT, bill.updated_at, &issued, actor).await?;
+    crate::store::refunds::link_receipt_in(&mut tx, bill_id, &issued.id).await?;
+    tx.commit().await?;
     Ok((doc, issued))
 }
 

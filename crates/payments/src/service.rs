@@ -200,6 +200,9 @@ pub async fn apply_in(
         outcome,
         paid_at: notice.paid_at,
         received_at: at,
+        account: Some(&notice.account),
+        source: "callback",
+        recorded_by: None,
     };
     if sql::insert_payment(tx, &payment).await?.is_none() {
         let before = sql::payment_outcome(tx, provider, &notice.transaction_id).await?;

@@ -1,10 +1,14 @@
-//! The payments SQL: `bills`, `bill_history` and `bank_payments`.
+//! The payments SQL: `bills`, `bill_history` and `bank_payments`; refunds and receipts in [`refunds`], the
+//! transfers naming no bill in [`unmatched`].
 
 use store::sqlx::any::AnyRow;
 use store::sqlx::{self, Row};
 use store::{Db, Tx};
 
 use crate::model::{Bill, BillFor, BillRef, BillStatus, Dong, Payer};
+
+pub mod refunds;
+pub mod unmatched;
 
 const BILL_COLUMNS: &str = "id, reference, payer_kind, payer, amount, purpose, for_kind, for_key, agency, due_date, status, created_at, \
      updated_at";
@@ -173,6 +177,12 @@ pub struct NewPayment<'a> {
     pub paid_at: i64,
     /// When congso received it.
     pub received_at: i64,
+    /// The beneficiary account the bank reported.
+    pub account: Option<&'a str>,
+    /// Where congso learnt of it: `callback`, or `statement` (a line of a statement a finance officer reconciled).
+    pub source: &'a str,
+    /// Who recorded it, for a statement's line.
+    pub recorded_by: Option<&'a str>,
 }
 
 /// Records a bank's payment unless that transaction is already recorded: its id, or `None` for a transaction
@@ -181,7 +191,7 @@ pub struct NewPayment<'a> {
 pub async fn insert_payment(tx: &mut Tx, p: &NewPayment<'_>) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO bank_payments (provider, transaction_id, bill_reference, bill_id, amount, outcome, paid_at, \
-         received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         received_at, account, source, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (provider, transaction_id) DO NOTHING RETURNING id",
     )
     .bind(p.provider)
@@ -192,6 +202,9 @@ pub async fn insert_payment(tx: &mut Tx, p: &NewPayment<'_>) -> Result<Option<i6
     .bind(p.outcome.as_str())
     .bind(p.paid_at)
     .bind(p.received_at)
+    .bind(p.account)
+    .bind(p.source)
+    .bind(p.recorded_by)
     .fetch_optional(&mut **tx)
     .await
 }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
 use identity::{Caller, Principal};
-use kernel::{DossierCode, Text};
+use kernel::DossierCode;
 use store::Db;
 use web::extract::Path;
 use web::{AppError, AppResult, AppState, PageCtx};
@@ -54,30 +54,13 @@ struct Upload {
 }
 
 async fn read(request: Request) -> AppResult<Upload> {
-    let bad = || AppError::bad_request(Text::new("Biểu mẫu tải lên không hợp lệ.", "The upload form is malformed."));
-    let content_type = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let boundary = multer::parse_boundary(content_type).map_err(|_| bad())?;
-    let limits = multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(UPLOAD_LIMIT as u64));
-    let mut form = multer::Multipart::with_constraints(request.into_body().into_data_stream(), boundary, limits);
-    let too_large = |e: &multer::Error| matches!(e, multer::Error::StreamSizeExceeded { .. });
-    let mut upload = Upload { csrf: None, kind: String::new(), name: String::new(), bytes: Bytes::new() };
-    while let Some(field) =
-        form.next_field().await.map_err(|e| if too_large(&e) { AppError::PayloadTooLarge } else { bad() })?
-    {
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().map(str::to_owned);
-        let bytes = field.bytes().await.map_err(|e| if too_large(&e) { AppError::PayloadTooLarge } else { bad() })?;
-        match name.as_str() {
-            "csrf" => upload.csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
-            "kind" => upload.kind = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" => {
-                upload.name = file_name.unwrap_or_default();
-                upload.bytes = bytes;
-            }
-            _ => {}
-        }
-    }
-    Ok(upload)
+    let form = web::multipart::read(request, UPLOAD_LIMIT).await?;
+    Ok(Upload {
+        csrf: form.part("csrf").map(|_| form.text("csrf")),
+        kind: form.text("kind"),
+        name: form.part("file").and_then(|f| f.file_name.clone()).unwrap_or_default(),
+        bytes: form.bytes("file"),
+    })
 }
 
 /// Attaches one paper to the caller's own draft (or dossier waiting for a supplement), checked against the

@@ -46,6 +46,11 @@ pub fn job_handlers(state: &AppState) -> jobs::Handlers {
 
 /// Every slice's API, relative to `/api/v1`: routes and their OpenAPI operations together.
 pub fn api() -> ApiRouter {
+    api_with(payments())
+}
+
+/// [`api`] with the payments' settings given (a test's sandbox bank at its own address).
+pub fn api_with(payments: payments::Payments) -> ApiRouter {
     ApiRouter::new()
         .merge(units::api_routes())
         .merge(identity::api_routes(directory()))
@@ -54,7 +59,7 @@ pub fn api() -> ApiRouter {
         .merge(ledger::api_routes())
         .merge(credentials::api_routes())
         .merge(portal::api_routes())
-        .merge(payments::api_routes(payments()))
+        .merge(payments::api_routes(payments))
         .merge(land::api_routes())
 }
 
@@ -69,8 +74,13 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// handlers (inside the error renderer, so that a refusal becomes a page in the caller's language); the security
 /// headers wrap them all.
 pub fn router(state: AppState) -> Router {
+    router_with(state, payments())
+}
+
+/// [`router`] with the payments' settings given.
+pub fn router_with(state: AppState, payments: payments::Payments) -> Router {
     let directory = directory();
-    let (api, _) = openapi::split(api());
+    let (api, _) = openapi::split(api_with(payments.clone()));
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -88,7 +98,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ledger::routes())
         .merge(credentials::routes())
         .merge(portal::routes())
-        .merge(payments::routes(payments()))
+        .merge(payments::routes(payments))
         .merge(land::routes())
         .merge(web::routes())
         .merge(api)
@@ -137,9 +147,19 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, state, payments(), shutdown).await
+}
+
+/// [`serve`] with the payments' settings given.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    payments: payments::Payments,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let (db, keyring) = (state.db.clone(), state.keyring.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router_with(state, payments).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing requests in flight");

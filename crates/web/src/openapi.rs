@@ -72,11 +72,13 @@ pub enum ErrorResponse {
     TooManyRequests,
     /// 500.
     Internal,
+    /// 503.
+    Busy,
 }
 
 impl ErrorResponse {
     /// Every shared error response.
-    pub const ALL: [ErrorResponse; 10] = [
+    pub const ALL: [ErrorResponse; 11] = [
         ErrorResponse::BadRequest,
         ErrorResponse::Unauthorized,
         ErrorResponse::Forbidden,
@@ -87,6 +89,7 @@ impl ErrorResponse {
         ErrorResponse::Invalid,
         ErrorResponse::TooManyRequests,
         ErrorResponse::Internal,
+        ErrorResponse::Busy,
     ];
 
     /// The HTTP status.
@@ -102,6 +105,7 @@ impl ErrorResponse {
             ErrorResponse::Invalid => 422,
             ErrorResponse::TooManyRequests => 429,
             ErrorResponse::Internal => 500,
+            ErrorResponse::Busy => 503,
         }
     }
 
@@ -118,6 +122,7 @@ impl ErrorResponse {
             ErrorResponse::Invalid => "Invalid",
             ErrorResponse::TooManyRequests => "TooManyRequests",
             ErrorResponse::Internal => "Internal",
+            ErrorResponse::Busy => "Busy",
         }
     }
 
@@ -147,6 +152,10 @@ impl ErrorResponse {
             ErrorResponse::TooManyRequests => "`too_many_requests`: over the rate limit; see `Retry-After`.",
             ErrorResponse::Internal => {
                 "`internal`: something went wrong on the server; the details are in its log under the request ID."
+            }
+            ErrorResponse::Busy => {
+                "`busy`: the work asked for has to wait (its queue is full, or a bank it needs did not answer) and \
+                 nothing was done; try again after `Retry-After`."
             }
         }
     }
@@ -200,6 +209,10 @@ listed_error!(
 listed_error!(
     /// For `responses(…)`: 429, on an operation behind a rate limit.
     TooManyRequests
+);
+listed_error!(
+    /// For `responses(…)`: 503, where the work waits on something outside congso (a bank) that may not answer.
+    Busy
 );
 
 /// Completes the document with what every operation shares. The shared error responses and their body go into

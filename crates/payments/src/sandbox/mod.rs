@@ -3,12 +3,14 @@
 //! app would. A tester pastes a VietQR payload or uploads a photo of one, sees whom it pays and how much, and
 //! pays; the sandbox then calls congso back, signed with the shared secret as [`crate::provider::HmacWebhook`]
 //! expects, from a durable outbox retried with backoff until congso acknowledges it (so a restart of either
-//! process resumes the delivery); and it gives each day's statement as a CSV file, which reconciliation reads.
+//! process resumes the delivery); it gives each day's statement as a CSV file, which reconciliation reads; and it
+//! gives a transfer back when congso asks, signed the same way (`POST /refunds`), once per refund reference.
 //!
 //! It has no accounts and no balances: it is a test double for a bank, and must never face the internet.
 
 mod delivery;
 mod pages;
+mod refunds;
 pub mod store;
 
 use std::net::SocketAddr;

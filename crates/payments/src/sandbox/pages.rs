@@ -1,4 +1,5 @@
-//! The sandbox's pages: paste or upload a VietQR, see what it pays, pay; a transfer's callback; a day's statement.
+//! The sandbox's pages: paste or upload a VietQR, see what it pays, pay; a transfer's callback; a day's statement;
+//! and the refunds congso asks for ([`super::refunds`]).
 
 use askama::Template;
 use axum::Router;
@@ -22,6 +23,7 @@ pub(super) fn router(sandbox: Sandbox) -> Router {
         .route("/pay", post(pay))
         .route("/transfers/{reference}", get(transfer))
         .route("/statements/{day}", get(statement))
+        .route("/refunds", post(super::refunds::refund))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .with_state(sandbox)
 }
@@ -33,7 +35,7 @@ fn page(template: &impl Template) -> Response {
     }
 }
 
-fn fail(e: impl std::fmt::Display) -> Response {
+pub(super) fn fail(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "sandbox bank");
     (StatusCode::INTERNAL_SERVER_ERROR, "sandbox bank: internal error").into_response()
 }

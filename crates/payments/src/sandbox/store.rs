@@ -27,6 +27,15 @@ pub async fn create(db: &Db) -> Result<(), sqlx::Error> {
             last_error    TEXT
         )",
         "CREATE INDEX IF NOT EXISTS sandbox_outbox_due ON sandbox_outbox (delivered_at, next_at_ms)",
+        // One refund per reference congso gives, and one per transfer: the bank gives a payment back once.
+        "CREATE TABLE IF NOT EXISTS sandbox_refunds (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            reference    TEXT    NOT NULL UNIQUE,
+            transfer_id  BIGINT  NOT NULL UNIQUE REFERENCES sandbox_transfers (id),
+            amount       BIGINT  NOT NULL,
+            reason       TEXT    NOT NULL,
+            refunded_at  BIGINT  NOT NULL
+        )",
     ] {
         sqlx::query(statement).execute(db.pool()).await?;
     }
@@ -164,4 +173,99 @@ fn transfer_from(r: &sqlx::any::AnyRow) -> Result<Transfer, sqlx::Error> {
         purpose: r.try_get("purpose")?,
         paid_at: r.try_get("paid_at")?,
     })
+}
+
+/// A refund the sandbox made: (its id, congso's reference, the transfer's reference, amount, refunded at).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
+    /// The sandbox's id of the refund (`RF…`).
+    pub id: String,
+    /// The reference congso gave.
+    pub reference: String,
+    /// The transfer given back.
+    pub transfer: String,
+    /// Whole đồng.
+    pub amount: i64,
+    /// Unix seconds.
+    pub refunded_at: i64,
+}
+
+/// What asking for a refund did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refunded {
+    /// Made now, or made before under this reference for this transfer and amount (the answer is the same).
+    Made(Refund),
+    /// No transfer has this reference.
+    NoTransfer,
+    /// More than the transfer was.
+    TooMuch,
+    /// The reference, or the transfer, belongs to another refund.
+    Conflict,
+}
+
+const REFUND: &str = "SELECT r.id, r.reference, t.reference AS transfer, r.amount, r.refunded_at FROM sandbox_refunds r \
+                      JOIN sandbox_transfers t ON t.id = r.transfer_id";
+
+fn refund_from(r: &sqlx::any::AnyRow) -> Result<Refund, sqlx::Error> {
+    Ok(Refund {
+        id: format!("RF{:010}", r.try_get::<i64, _>("id")?),
+        reference: r.try_get("reference")?,
+        transfer: r.try_get("transfer")?,
+        amount: r.try_get("amount")?,
+        refunded_at: r.try_get("refunded_at")?,
+    })
+}
+
+/// Gives `amount` of transfer `transfer` back under `reference`, once: asked again with the same reference, the
+/// transfer and amount, it answers with the refund already made.
+pub async fn refund(
+    db: &Db,
+    reference: &str,
+    transfer: &str,
+    amount: i64,
+    reason: &str,
+    now: i64,
+) -> Result<Refunded, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let found = sqlx::query("SELECT id, amount FROM sandbox_transfers WHERE reference = $1")
+        .bind(transfer)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(found) = found else { return Ok(Refunded::NoTransfer) };
+    let (transfer_id, paid): (i64, i64) = (found.try_get("id")?, found.try_get("amount")?);
+    if amount > paid || amount <= 0 {
+        return Ok(Refunded::TooMuch);
+    }
+    sqlx::query(
+        "INSERT INTO sandbox_refunds (reference, transfer_id, amount, reason, refunded_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(reference)
+    .bind(transfer_id)
+    .bind(amount)
+    .bind(reason)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let made = sqlx::query(&format!("{REFUND} WHERE r.reference = $1"))
+        .bind(reference)
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(refund_from)
+        .transpose()?;
+    tx.commit().await?;
+    Ok(match made {
+        Some(r) if r.transfer == transfer && r.amount == amount => Refunded::Made(r),
+        _ => Refunded::Conflict,
+    })
+}
+
+/// The refunds made of transfer `transfer`: how a test sees that a refund asked twice was made once.
+pub async fn refunds_of(db: &Db, transfer: &str) -> Result<Vec<Refund>, sqlx::Error> {
+    let rows = sqlx::query(&format!("{REFUND} WHERE t.reference = $1 ORDER BY r.id"))
+        .bind(transfer)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(refund_from).collect()
 }

@@ -29,6 +29,8 @@ enum Rule {
     Enterprise,
     /// Land officers, within their territory (none of the cast is one: `land/tests/api.rs` has them).
     Land,
+    /// Finance officers, for their agencies' bills (none of the cast is one: `payments_refunds.rs` has them).
+    Finance,
 }
 
 fn rule(method: &Method, path: &str) -> Rule {
@@ -46,6 +48,7 @@ fn rule(method: &Method, path: &str) -> Rule {
         ("GET", "/api/v1/me" | "/api/v1/me/data-usage" | "/api/v1/me/data-usage/{seq}/receipt") => Rule::Own,
         ("GET", "/api/v1/payments/bills" | "/api/v1/payments/bills/{reference}") => Rule::Own,
         ("POST", "/api/v1/payments/callbacks/{provider}") => Rule::Signed,
+        ("POST", "/api/v1/payments/bills/{reference}/refund") => Rule::Finance,
         ("GET", "/api/v1/land/my-parcels") => Rule::Own,
         (_, p) if p.starts_with("/api/v1/land/parcels") => Rule::Land,
         ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
@@ -303,6 +306,7 @@ impl Cast {
                 "reference": "FT1", "orderCode": "TT23456789ABCD", "amount": 1000, "accountNumber": "0011002345678",
                 "description": "x", "transactionDateTime": 0,
             } })),
+            "refundBill" => Some(json!({ "reason": "kiểm thử" })),
             "registerParcel" => Some(json!({
                 "commune": "00070", "sheet": 1, "number": 1, "area_m2": 100.0, "purpose": "ODT",
                 "geometry": { "type": "Polygon", "coordinates": [[[500000.0, 1200000.0], [500010.0, 1200000.0],
@@ -412,8 +416,9 @@ async fn every_api_operation_refuses_whoever_may_not_use_it() {
                         assert_eq!(status, StatusCode::UNAUTHORIZED, "{seen}");
                     }
                 }
-                // The registry clerk and the administrator are neither business registrars nor land officers.
-                Rule::Enterprise | Rule::Land => {
+                // The registry clerk and the administrator are neither business registrars, land officers nor
+                // finance officers.
+                Rule::Enterprise | Rule::Land | Rule::Finance => {
                     assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{seen}");
                     for other in [citizen, clerk, admin] {
                         assert_eq!(other, StatusCode::FORBIDDEN, "{seen}");

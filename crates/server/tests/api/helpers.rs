@@ -47,6 +47,17 @@ impl TestApp {
 
     /// A server whose configured public address is `public_url` (by default its own base URL).
     pub async fn spawn_configured(rate_limit: RateLimit, public_url: Option<&str>) -> TestApp {
+        Self::spawn_full(rate_limit, public_url, congso::app::payments()).await
+    }
+
+    /// A server whose payments' settings are `config` (a sandbox bank at a test's own address).
+    pub async fn spawn_paying(config: payments::PaymentsConfig) -> TestApp {
+        let listeners = payments::Listeners::default()
+            .with(payments::model::BillForKind::Dossier, portal::fees::DossierFees::listener());
+        Self::spawn_full(RateLimit::default(), None, payments::Payments::new(config, listeners)).await
+    }
+
+    async fn spawn_full(rate_limit: RateLimit, public_url: Option<&str>, payments: payments::Payments) -> TestApp {
         let db = TestDb::new().await;
         let keyring =
             std::sync::Arc::new(Keyring::open(&db.db, MasterKey::from_base64(MASTER_KEY).unwrap()).await.unwrap());
@@ -65,7 +76,7 @@ impl TestApp {
         let worker = jobs::WorkerConfig { idle_sleep: std::time::Duration::from_millis(20), ..Default::default() };
         jobs::Worker::new(db.db.clone(), handlers, worker).spawn();
         let kept = state.clone();
-        tokio::spawn(congso::app::serve(listener, state, std::future::pending()));
+        tokio::spawn(congso::app::serve_with(listener, state, payments, std::future::pending()));
         TestApp { base, db, keyring, outbox, state: kept, _outbox_dir: outbox_dir, _files_dir: files_dir }
     }
 
