@@ -1,8 +1,8 @@
 //! WCAG 2.1 AA in a real browser: axe-core (npm's `axe-core`, which `.ci/run` installs into `.ci/node_modules`;
 //! `CONGSO_AXE_JS` names another copy) checks the public pages, the citizen's (their land and enterprises too)
-//! and the officials' back office (the registries of people, enterprises and land) in headless Chromium, at a
-//! phone's width (390 pixels), where no page may scroll sideways. Ignored by a plain `cargo test`, like
-//! `browser.rs`, whose driver it uses.
+//! and the officials' back office (the registries of people, enterprises and land, and the finance officers'
+//! pages) in headless Chromium, at a phone's width (390 pixels), where no page may scroll sideways. Ignored by a
+//! plain `cargo test`, like `browser.rs`, whose driver it uses.
 
 use fantoccini::{Client, Locator};
 use identity::model::RoleAssignment;
@@ -89,6 +89,7 @@ async fn axe_finds_no_wcag_2_1_aa_violation_on_the_public_citizen_and_official_p
     )
     .await
     .unwrap();
+    let finance = crate::helpers::agency(&app, &format!("CA.{commune}"), crate::helpers::unit(&commune)).await;
     let admin = NewAccount {
         username: "quantri".parse().unwrap(),
         display_name: "Lê Văn Quản".into(),
@@ -99,6 +100,11 @@ async fn axe_finds_no_wcag_2_1_aa_violation_on_the_public_citizen_and_official_p
             RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation },
             RoleAssignment { role: Role::BusinessRegistrar, agency: None, territory: Territory::Nation },
             RoleAssignment { role: Role::LandOfficer, agency: None, territory: Territory::Nation },
+            RoleAssignment {
+                role: Role::FinanceOfficer,
+                agency: Some(finance.code.clone()),
+                territory: Territory::Unit(commune.parse().unwrap()),
+            },
         ],
     };
     let admin = service::create_account(&app.db.db, admin).await.unwrap();
@@ -142,6 +148,8 @@ async fn axe_finds_no_wcag_2_1_aa_violation_on_the_public_citizen_and_official_p
     let parcel = format!("/dat-dai/thua/{commune}/1/1");
     let office = ["/registry/citizens", "/admin/officials", "/me", "/office/enterprises", "/dat-dai", &map, &parcel];
     check(&b, &app, &axe, &office, &mut failures).await;
+    let finance = ["/finance/reconciliation", "/finance/held", "/finance/refunds", "/finance/unmatched"];
+    check(&b, &app, &axe, &finance, &mut failures).await;
     // The check can fail: an image without a text alternative, put into the page, is found.
     let unlabelled = "const i = document.createElement('img'); i.src = '/static/icon-192.png'; \
                       document.querySelector('main').appendChild(i); return true;";
