@@ -55,6 +55,17 @@ pub async fn act(b: &Client, app: &TestApp, code: &str, action: &str) {
     }
 }
 
+/// The signed-in citizen finds `procedure` under its life event `event` and opens a dossier, whose form shows
+/// `field`: the dossier's code.
+pub async fn open_procedure(b: &Client, app: &TestApp, event: &str, procedure: &str, field: &str) -> String {
+    b.goto(&app.url(&format!("/procedures?event={event}"))).await.unwrap();
+    let link = format!("a[href='/procedures/{procedure}']");
+    b.wait().for_element(Locator::Css(&link)).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Id(&format!("f-{field}"))).await.unwrap();
+    b.current_url().await.unwrap().path().trim_start_matches("/me/dossiers/").to_owned()
+}
+
 #[tokio::test]
 #[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
 async fn a_newborn_is_registered_through_three_agencies_and_the_result_verifies() {
@@ -82,18 +93,8 @@ async fn a_newborn_is_registered_through_three_agencies_and_the_result_verifies(
 
     // The citizen finds the package under its life event and files it.
     sign_in(&b, &app, "dan", None).await;
-    b.goto(&app.url("/procedures?event=birth")).await.unwrap();
-    b.wait()
-        .for_element(Locator::Css("a[href='/procedures/khai-sinh-lien-thong']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.wait().for_element(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
-    b.wait().for_element(Locator::Id("f-child_full_name")).await.unwrap();
+    let code = open_procedure(&b, &app, "birth", "khai-sinh-lien-thong", "child_full_name").await;
     assert_eq!(b.execute(fits, vec![]).await.unwrap(), json!(true), "the dossier's form is wider than a phone");
-    let code = b.current_url().await.unwrap().path().trim_start_matches("/me/dossiers/").to_owned();
     let prefilled = b.find(Locator::Id("f-applicant_personal_id")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(prefilled.as_deref(), Some(pid.as_str()), "the state fills in what it knows");
     b.find(Locator::Id("file-birth_certificate")).await.unwrap().send_keys(pdf.path().to_str().unwrap()).await.unwrap();

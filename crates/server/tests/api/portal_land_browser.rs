@@ -9,20 +9,14 @@ use serde_json::json;
 
 use crate::browser::browser;
 use crate::helpers::TestApp;
-use crate::portal_browser::{act, official, sign_in};
+use crate::portal_browser::{act, official, open_procedure, sign_in};
 
 #[tokio::test]
 #[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
 async fn a_parcel_is_sold_from_a_phone_and_the_approval_moves_it() {
     let app = TestApp::spawn_generous().await;
     let (pid, commune) = crate::portal::citizen(&app, 2).await;
-    let buyer: String = store::sqlx::query_scalar(
-        "SELECT personal_id FROM citizens WHERE status = 'living' AND personal_id <> $1 ORDER BY personal_id LIMIT 1",
-    )
-    .bind(&pid)
-    .fetch_one(app.db.db.pool())
-    .await
-    .unwrap();
+    let buyer = crate::portal::registries::someone_else(&app, &pid).await;
     let own = crate::portal::registries::parcel(&app, &commune, 1, &pid).await;
     let theirs = crate::portal::registries::parcel(&app, &commune, 2, &buyer).await;
     let province = commune.parse::<kernel::AdminUnitCode>().unwrap().province();
@@ -43,20 +37,10 @@ async fn a_parcel_is_sold_from_a_phone_and_the_approval_moves_it() {
     let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
 
     sign_in(&b, &app, "dan", None).await;
-    b.goto(&app.url("/procedures?event=land")).await.unwrap();
-    b.wait()
-        .for_element(Locator::Css("a[href='/procedures/chuyen-nhuong-quyen-su-dung-dat']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.wait().for_element(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
-    b.wait().for_element(Locator::Id("f-parcel")).await.unwrap();
+    let code = open_procedure(&b, &app, "land", "chuyen-nhuong-quyen-su-dung-dat", "parcel").await;
     assert_eq!(b.execute(fits, vec![]).await.unwrap(), json!(true), "the form is wider than a phone");
     let label = b.find(Locator::Css("label[for=f-parcel]")).await.unwrap().text().await.unwrap();
     assert!(label.contains("00070-12-345"), "the form says how a parcel is written: {label}");
-    let code = b.current_url().await.unwrap().path().trim_start_matches("/me/dossiers/").to_owned();
     b.find(Locator::Id("file-contract")).await.unwrap().send_keys(pdf.path().to_str().unwrap()).await.unwrap();
     b.find(Locator::Css("form[enctype] button")).await.unwrap().click().await.unwrap();
     b.wait().for_element(Locator::Css("main a[href^='/dossiers/']")).await.unwrap();

@@ -13,6 +13,17 @@ use super::{Api, PDF, attach, citizen, citizen_token, official, verdict_on_resul
 use crate::helpers::{TestApp, unit};
 use crate::payments::{deliver, now, webhook};
 
+/// A living citizen other than `pid`.
+pub async fn someone_else(app: &TestApp, pid: &str) -> String {
+    store::sqlx::query_scalar(
+        "SELECT personal_id FROM citizens WHERE status = 'living' AND personal_id <> $1 ORDER BY personal_id LIMIT 1",
+    )
+    .bind(pid)
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap()
+}
+
 /// The three officials of one office, one per step: (receiver, specialist, approver) tokens.
 async fn office(app: &TestApp, agency: &str, territory: &str) -> [String; 3] {
     [
@@ -167,13 +178,7 @@ pub async fn parcel(app: &TestApp, commune: &str, number: u32, holder: &str) -> 
 async fn a_land_user_sells_their_parcel_and_the_approval_moves_it_under_a_new_certificate() {
     let app = TestApp::spawn().await;
     let (pid, commune) = citizen(&app, 2).await;
-    let buyer: String = store::sqlx::query_scalar(
-        "SELECT personal_id FROM citizens WHERE status = 'living' AND personal_id <> $1 ORDER BY personal_id LIMIT 1",
-    )
-    .bind(&pid)
-    .fetch_one(app.db.db.pool())
-    .await
-    .unwrap();
+    let buyer = someone_else(&app, &pid).await;
     let own = parcel(&app, &commune, 1, &pid).await;
     let theirs = parcel(&app, &commune, 2, &buyer).await;
     let province = commune.parse::<AdminUnitCode>().unwrap().province().to_string();
@@ -250,13 +255,7 @@ pub async fn enterprise_of(app: &TestApp, pid: &str, commune: &str, name: &str) 
 async fn a_representative_suspends_their_enterprise_and_moves_its_office_and_no_one_else_can() {
     let app = TestApp::spawn().await;
     let (pid, commune) = citizen(&app, 2).await;
-    let other: String = store::sqlx::query_scalar(
-        "SELECT personal_id FROM citizens WHERE status = 'living' AND personal_id <> $1 ORDER BY personal_id LIMIT 1",
-    )
-    .bind(&pid)
-    .fetch_one(app.db.db.pool())
-    .await
-    .unwrap();
+    let other = someone_else(&app, &pid).await;
     let own = enterprise_of(&app, &pid, &commune, "Công ty TNHH Phần mềm Sông Hồng").await;
     let theirs = enterprise_of(&app, &other, &commune, "Công ty TNHH Phần mềm Sông Đà").await;
     let province = commune.parse::<AdminUnitCode>().unwrap().province().to_string();
