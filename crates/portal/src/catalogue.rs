@@ -187,6 +187,20 @@ actions = ["approve", "reject"]
     }
 
     #[test]
+    fn an_outcome_refuses_options_its_registry_cannot_take() {
+        let founding = include_str!("../../../procedures/dang-ky-doanh-nghiep.toml");
+        let sale = include_str!("../../../procedures/chuyen-nhuong-quyen-su-dung-dat.toml");
+        let cases = [
+            ("dang-ky-doanh-nghiep.toml", founding.replace("\"private_enterprise\"", "\"joint_stock\""), "legal_form"),
+            ("chuyen-nhuong-quyen-su-dung-dat.toml", sale.replace("\"gift\"", "\"inheritance\""), "transfer_kind"),
+        ];
+        for (file, text, field) in cases {
+            let error = Catalogue::parse([(file, text.as_str())]).unwrap_err();
+            assert!(error.to_string().contains(field), "{error} should name {field}");
+        }
+    }
+
+    #[test]
     fn a_broken_file_is_named_with_its_field() {
         assert!(Catalogue::parse([("khai-sinh.toml", GOOD)]).is_ok());
         let cases = [
