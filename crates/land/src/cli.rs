@@ -8,7 +8,8 @@ use store::Db;
 use time::OffsetDateTime;
 use trust::ledger::{self, Actor, Event, EventKind, RecordRef};
 
-use crate::model::{Area, Certificate, CertificateNumber, Holder, Share, Term, TransactionKind};
+use crate::model::{Area, Certificate, CertificateNumber, Holder, Holding, Share, Term, TransactionKind};
+use crate::service::PARCEL;
 use crate::store::{self as sql, NewParcelRow, NewTransaction};
 use crate::synthetic::{self, Grid};
 
@@ -85,6 +86,9 @@ pub async fn generate_into(db: &Db, count: u64, seed: u64) -> anyhow::Result<(u6
         let mut tx = db.begin_write().await?;
         let at = OffsetDateTime::now_utc().unix_timestamp();
         let mut here = 0u64;
+        // One entry per parcel with its digest, as a registration through the service writes: `congso ledger
+        // verify` then checks generated parcels like any other.
+        let mut entries = Vec::new();
         for (col, row, polygon) in grid.tile(&mut rng).into_iter().take(remaining) {
             let Some(footprint) = synthetic::footprint(polygon) else { continue };
             let sheet = row / ROWS_PER_SHEET + 1;
@@ -128,6 +132,25 @@ pub async fn generate_into(db: &Db, count: u64, seed: u64) -> anyhow::Result<(u6
                 anyhow::bail!("certificate serial {} exists: use another --seed", certificate.number);
             }
             sql::insert_certificate(&mut tx, id, &certificate, at).await?;
+            let holdings: Vec<Holding> =
+                holders.iter().map(|(holder, share)| Holding { holder: holder.clone(), share: *share }).collect();
+            let digest = crate::service::digest_of(
+                &reference,
+                recorded,
+                purpose,
+                &term,
+                &footprint,
+                &holdings,
+                &certificate.number,
+                false,
+                1,
+            );
+            let record = RecordRef { kind: PARCEL.into(), key: reference.to_string(), digest: Some(digest) };
+            entries.push(
+                Event::new(EventKind::RecordChanged, actor.clone())
+                    .record(record)
+                    .detail(serde_json::json!({ "change": "generated", "seed": seed })),
+            );
             for (holder, share) in &holders {
                 sql::set_share(&mut tx, id, holder, *share).await?;
                 let t = NewTransaction {
@@ -146,11 +169,9 @@ pub async fn generate_into(db: &Db, count: u64, seed: u64) -> anyhow::Result<(u6
             }
             here += 1;
         }
-        let record = RecordRef { kind: "land_generated".into(), key: commune.to_string(), digest: None };
-        let event = Event::new(EventKind::RecordChanged, actor.clone())
-            .record(record)
-            .detail(serde_json::json!({ "change": "generated", "parcels": here, "seed": seed }));
-        ledger::store::append(&mut tx, db.backend(), &mut [event]).await?;
+        if !entries.is_empty() {
+            ledger::store::append(&mut tx, db.backend(), &mut entries).await?;
+        }
         tx.commit().await?;
         added += here;
         if added >= count {

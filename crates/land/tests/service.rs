@@ -142,3 +142,32 @@ async fn refusals_leave_nothing_half_written() {
     let (_, history) = service::parcel_with_history(&db.db, &p.reference).await.unwrap();
     assert_eq!(history.len() as i64, rows_with_mortgage + 1);
 }
+
+#[tokio::test]
+async fn generated_registered_and_transferred_parcels_all_match_the_ledger_and_a_change_behind_its_back_is_named() {
+    let db = TestDb::new().await;
+    let people = people(&db).await;
+    let (generated, _) = land::cli::generate_into(&db.db, 30, 4).await.unwrap();
+    assert_eq!(generated, 30);
+    let owner = Holding { holder: people[0].clone(), share: Share::WHOLE };
+    let r = new_parcel(7, square(500_000.0, 1_200_000.0, 10.0), vec![owner], "QQ00000007");
+    let reference = r.reference;
+    service::register(&db.db, r, &Actor::system("test")).await.unwrap();
+    let sale = Transfer {
+        kind: TransferKind::Gift,
+        from: people[0].clone(),
+        to: people[1].clone(),
+        share: Share::WHOLE,
+        certificate: certificate("QQ00000008"),
+        basis: "kiểm thử".into(),
+    };
+    service::transfer(&db.db, &reference, sale, &Actor::system("test")).await.unwrap();
+    assert_eq!(service::verify(&db.db).await.unwrap(), (31, None));
+
+    store::sqlx::query("UPDATE land_holders SET share_bp = 9000 WHERE parcel_id = (SELECT MAX(id) FROM land_parcels)")
+        .execute(db.db.pool())
+        .await
+        .unwrap();
+    let (_, problem) = service::verify(&db.db).await.unwrap();
+    assert!(problem.is_some_and(|p| p.contains("land_parcel") && p.contains("is not the one of ledger entry")));
+}

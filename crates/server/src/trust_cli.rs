@@ -58,6 +58,11 @@ pub async fn ledger(command: LedgerCommand, store: &Overrides) -> anyhow::Result
             bail!("enterprise registry verification failed: {problem}");
         }
         println!("enterprise registry: {enterprises} enterprises match the ledger");
+        let (parcels, problem) = land::service::verify(&db).await?;
+        if let Some(problem) = problem {
+            bail!("land registry verification failed: {problem}");
+        }
+        println!("land registry: {parcels} parcels match the ledger");
     }
     Ok(())
 }

@@ -148,6 +148,13 @@ pub async fn parcel_row_in(tx: &mut Tx, r: &ParcelRef) -> Result<Option<ParcelRo
     row.as_ref().map(parcel_row).transpose()
 }
 
+/// Up to `limit` parcels' rows after row `after`, in row order (a scan of the whole registry, in pages).
+pub async fn rows_after(tx: &mut Tx, after: i64, limit: i64) -> Result<Vec<ParcelRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM land_parcels p WHERE p.id > $1 ORDER BY p.id LIMIT $2");
+    let rows = sqlx::query(&sql).bind(after).bind(limit).fetch_all(&mut **tx).await?;
+    rows.iter().map(parcel_row).collect()
+}
+
 /// The parcels of `commune` whose boxes meet `bbox`, in the caller's transaction (the candidates of an overlap
 /// check, or the neighbours drawn beside a parcel).
 pub async fn rows_meeting_in(
