@@ -284,6 +284,9 @@ pub enum Outcome {
     /// `receiver_id` under the contract in `contract` (`transfer_kind`: `transfer` or `gift`), with a new
     /// certificate.
     LandTransfer,
+    /// Registers a mortgage of the parcel in field `parcel` by the applicant, to the lender whose tax code is in
+    /// `mortgagee`, under the contract in `contract`.
+    LandMortgage,
     /// Moves the registered office of the enterprise in field `tax_code` to `office_address`, `office_street`;
     /// the applicant must be its legal representative.
     EnterpriseOffice,
@@ -330,6 +333,9 @@ impl Procedure {
                 ("office_street", FieldKind::Text),
             ],
             Outcome::EnterpriseStatus => &[("tax_code", FieldKind::TaxCode), ("status_change", FieldKind::Choice)],
+            Outcome::LandMortgage => {
+                &[("parcel", FieldKind::Text), ("mortgagee", FieldKind::TaxCode), ("contract", FieldKind::Text)]
+            }
             Outcome::LandTransfer => &[
                 ("parcel", FieldKind::Text),
                 ("receiver_id", FieldKind::PersonalId),

@@ -1,10 +1,12 @@
 //! Đăng ký biến động quyền sử dụng đất do chuyển nhượng, tặng cho — a land user sells or gives their whole share
 //! of a parcel to a citizen under a notarised contract: the land registry moves the share and issues a new
-//! certificate in the approval's transaction.
+//! certificate in the approval's transaction. Đăng ký thế chấp quyền sử dụng đất — a land user mortgages their parcel
+//! to a lender: the land registry records the mortgage, and the parcel cannot be sold or given until it is
+//! released.
 
 use std::collections::BTreeMap;
 
-use kernel::{PersonalId, Text};
+use kernel::{PersonalId, TaxCode, Text};
 use land::model::{Certificate, Holder, ParcelRef};
 use land::service::{Transfer, TransferKind};
 use store::{Backend, Tx};
@@ -60,38 +62,50 @@ fn asked(dossier: &Dossier, values: &FormValues) -> Result<Asked, PortalError> {
     Ok(Asked { parcel, receiver, kind, contract: get("contract")?.to_owned() })
 }
 
-/// At submission: the parcel is one the applicant holds, unmortgaged, in the province whose office receives the
-/// dossier; the receiver is a living citizen of the population registry.
-pub(super) async fn check_in(tx: &mut Tx, dossier: &Dossier, values: &FormValues) -> Result<(), PortalError> {
-    let asked = asked(dossier, values)?;
-    if dossier.commune.map(|c| c.province()) != Some(asked.parcel.commune.province()) {
+/// The parcel is one the applicant holds, unmortgaged, in the province whose office receives the dossier
+/// (`pledge`: asked for a mortgage, which says so when the parcel carries one already).
+async fn held_by_applicant(
+    tx: &mut Tx,
+    dossier: &Dossier,
+    parcel: &ParcelRef,
+    pledge: bool,
+) -> Result<(), PortalError> {
+    if dossier.commune.map(|c| c.province()) != Some(parcel.commune.province()) {
         return Err(problem(
             "parcel",
             "Thửa đất ở tỉnh, thành phố khác: hồ sơ nộp tại Văn phòng đăng ký đất đai nơi có đất, không nộp được ở đây.",
             "The parcel lies in another province: its land registration office receives this dossier, not this one.",
         ));
     }
-    match land::service::transferable_in(tx, &asked.parcel, &Holder::Citizen(dossier.applicant)).await {
-        Ok(_) => {}
+    match land::service::transferable_in(tx, parcel, &Holder::Citizen(dossier.applicant)).await {
+        Ok(_) => Ok(()),
         Err(land::error::LandError::NoParcel) => {
-            return Err(problem("parcel", "Không có thửa đất này trong sổ địa chính.", "No such parcel is recorded."));
+            Err(problem("parcel", "Không có thửa đất này trong sổ địa chính.", "No such parcel is recorded."))
         }
-        Err(land::error::LandError::NotAHolder) => {
-            return Err(problem(
-                "parcel",
-                "Bạn không đứng tên quyền sử dụng thửa đất này.",
-                "You hold no share of this parcel.",
-            ));
-        }
-        Err(land::error::LandError::Mortgaged) => {
-            return Err(problem(
-                "parcel",
-                "Thửa đất đang thế chấp: cần xóa đăng ký thế chấp trước khi chuyển nhượng, tặng cho.",
-                "The parcel is mortgaged: the mortgage must be released before it is sold or given.",
-            ));
-        }
-        Err(e) => return Err(e.into()),
+        Err(land::error::LandError::NotAHolder) => Err(problem(
+            "parcel",
+            "Bạn không đứng tên quyền sử dụng thửa đất này.",
+            "You hold no share of this parcel.",
+        )),
+        Err(land::error::LandError::Mortgaged) if pledge => Err(problem(
+            "parcel",
+            "Thửa đất đang thế chấp cho bên khác: cần xóa đăng ký thế chấp đó trước.",
+            "The parcel is mortgaged already: that mortgage must be released first.",
+        )),
+        Err(land::error::LandError::Mortgaged) => Err(problem(
+            "parcel",
+            "Thửa đất đang thế chấp: cần xóa đăng ký thế chấp trước khi chuyển nhượng, tặng cho.",
+            "The parcel is mortgaged: the mortgage must be released before it is sold or given.",
+        )),
+        Err(e) => Err(e.into()),
     }
+}
+
+/// At submission: the parcel is one the applicant holds, unmortgaged, in the province whose office receives the
+/// dossier; the receiver is a living citizen of the population registry.
+pub(super) async fn check_in(tx: &mut Tx, dossier: &Dossier, values: &FormValues) -> Result<(), PortalError> {
+    let asked = asked(dossier, values)?;
+    held_by_applicant(tx, dossier, &asked.parcel, false).await?;
     match registry::life_events::citizen_in(tx, &asked.receiver).await {
         Ok(c) if c.status == registry::model::CitizenStatus::Living => Ok(()),
         Ok(_) | Err(registry::error::RegistryError::NotFound) => Err(problem(
@@ -135,5 +149,62 @@ pub(super) async fn transfer(
     facts.insert("share".into(), share.display_vi());
     facts.insert("certificate".into(), certificate.number.to_string());
     facts.insert("contract".into(), value(dossier, "contract")?.to_owned());
+    Ok(facts)
+}
+
+/// What a mortgage's applicant asks: which parcel, to which lender (an enterprise, by tax code), under which
+/// contract.
+struct Pledge {
+    parcel: ParcelRef,
+    lender: TaxCode,
+    contract: String,
+}
+
+fn pledge(values: &FormValues) -> Result<Pledge, PortalError> {
+    let get = |name: &'static str| values.get(name).map(String::as_str).ok_or(PortalError::MissingValue(name));
+    let parcel: ParcelRef =
+        get("parcel")?.parse().map_err(|e| PortalError::Invalid(vec![FieldError::new("parcel", e)]))?;
+    let lender: TaxCode = get("mortgagee")?.parse().map_err(|_| PortalError::MissingValue("mortgagee"))?;
+    Ok(Pledge { parcel, lender, contract: get("contract")?.to_owned() })
+}
+
+/// Đăng ký thế chấp at submission: the parcel as for a sale, and a lender that is an open enterprise of the
+/// enterprise registry (a bank, a credit institution).
+pub(super) async fn check_mortgage_in(tx: &mut Tx, dossier: &Dossier, values: &FormValues) -> Result<(), PortalError> {
+    let asked = pledge(values)?;
+    held_by_applicant(tx, dossier, &asked.parcel, true).await?;
+    match enterprise::service::enterprise_in(tx, &asked.lender).await {
+        Ok(e) if e.status.open() => Ok(()),
+        Ok(_) | Err(enterprise::error::EnterpriseError::NotFound) => Err(problem(
+            "mortgagee",
+            "Không có tổ chức đang hoạt động mang mã số thuế này trong cơ sở dữ liệu quốc gia về doanh nghiệp.",
+            "No open enterprise with this tax code is in the enterprise registry.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// At approval: the mortgage registered on the parcel; the facts of the result, with the mortgage's number,
+/// which its release names.
+pub(super) async fn mortgage(
+    tx: &mut Tx,
+    backend: Backend,
+    dossier: &Dossier,
+    actor: &Actor,
+) -> Result<BTreeMap<String, String>, PortalError> {
+    check_mortgage_in(tx, dossier, &dossier.form).await?;
+    let asked = pledge(&dossier.form)?;
+    let new = land::service::NewMortgage {
+        mortgagor: Holder::Citizen(dossier.applicant),
+        mortgagee: Holder::Enterprise(asked.lender),
+        basis: format!("{} ({})", asked.contract, dossier.code),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let (_, number) = land::service::register_mortgage_in(tx, backend, &asked.parcel, new, actor, now).await?;
+    let mut facts = BTreeMap::new();
+    facts.insert("parcel".into(), asked.parcel.to_string());
+    facts.insert("mortgagee_tax_code".into(), asked.lender.to_string());
+    facts.insert("mortgage_number".into(), number.to_string());
+    facts.insert("contract".into(), asked.contract);
     Ok(facts)
 }

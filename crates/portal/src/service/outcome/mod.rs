@@ -64,6 +64,7 @@ pub async fn check_in(
             enterprise_change::check_in(tx, procedure.outcome, dossier, values).await.map(drop)
         }
         Outcome::LandTransfer => land::check_in(tx, dossier, values).await,
+        Outcome::LandMortgage => land::check_mortgage_in(tx, dossier, values).await,
         Outcome::Marriage => population::check_marriage_in(tx, dossier, values).await,
         Outcome::Birth | Outcome::PermanentResidence | Outcome::Death | Outcome::Document => Ok(()),
     }
@@ -81,6 +82,7 @@ pub fn check_file(procedure: &Procedure) -> Result<(), String> {
         | Outcome::Death
         | Outcome::Marriage
         | Outcome::EnterpriseOffice
+        | Outcome::LandMortgage
         | Outcome::Document => Ok(()),
     }
 }
@@ -107,6 +109,7 @@ pub async fn apply_in(
             enterprise_change::apply(tx, backend, procedure.outcome, dossier, &change).await?
         }
         Outcome::LandTransfer => land::transfer(tx, backend, dossier, actor).await?,
+        Outcome::LandMortgage => land::mortgage(tx, backend, dossier, actor).await?,
         Outcome::Document => {
             let mut facts = BTreeMap::new();
             facts.insert("full_name".into(), applicant.full_name.clone());

@@ -233,6 +233,35 @@ async fn a_land_user_sells_their_parcel_and_the_approval_moves_it_under_a_new_ce
     let (status, body) = submit(&api, &token, &again, &form2).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(fields(&body), ["parcel"], "{body}");
+
+    // A second parcel mortgaged to a bank of the enterprise registry; then it can be neither sold nor mortgaged
+    // again until the mortgage is released.
+    let second = parcel(&app, &commune, 3, &pid).await;
+    let bank = enterprise_of(&app, &buyer, &commune, "Ngân hàng TMCP Kiểm Thử").await;
+    let (code, mut form) = open(&api, &token, "the-chap-quyen-su-dung-dat").await;
+    attach(&app, &token, &code, "contract", PDF.to_vec()).await;
+    form["parcel"] = json!(second.to_string());
+    form["contract"] = json!("Hợp đồng thế chấp số 45/2026/HĐTC ngày 25/11/2026");
+    let unregistered = (9_000_000..).find_map(|n| kernel::TaxCode::issue(&format!("01{n:07}"))).unwrap();
+    form["mortgagee"] = json!(unregistered.to_string());
+    let (_, body) = submit(&api, &token, &code, &form).await;
+    assert_eq!(fields(&body), ["mortgagee"], "not a registered lender: {body}");
+    form["mortgagee"] = json!(bank);
+    let (status, body) = submit(&api, &token, &code, &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = settle(&api, &officials, &code).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(land::service::parcel(&app.db.db, &second).await.unwrap().mortgaged);
+    let (again, mut form3) = open(&api, &token, "chuyen-nhuong-quyen-su-dung-dat").await;
+    attach(&app, &token, &again, "contract", PDF.to_vec()).await;
+    for key in ["transfer_kind", "contract", "receiver_id"] {
+        form3[key] = form2[key].clone();
+    }
+    form3["parcel"] = json!(second.to_string());
+    let (_, body) = submit(&api, &token, &again, &form3).await;
+    assert!(body["error"]["fields"]["parcel"].as_str().unwrap_or_default().contains("thế chấp"), "{body}");
+    let (ok, out) = crate::helpers::ledger_verify(&app, None);
+    assert!(ok, "{out}");
 }
 
 /// Registers an enterprise represented by `pid` with its office in `commune`, as the registrars' back office
