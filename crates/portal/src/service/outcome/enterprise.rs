@@ -12,6 +12,7 @@ use registry::service::Change;
 use store::{Backend, Tx};
 use web::FieldError;
 
+use super::value_in;
 use crate::error::PortalError;
 use crate::model::{Dossier, FormValues, Procedure};
 
@@ -155,10 +156,6 @@ fn renamed(mut problem: FieldError) -> FieldError {
     };
     problem.field = field.to_owned();
     problem
-}
-
-fn value_in<'a>(values: &'a FormValues, name: &'static str) -> Result<&'a str, PortalError> {
-    values.get(name).map(String::as_str).ok_or(PortalError::MissingValue(name))
 }
 
 #[cfg(test)]

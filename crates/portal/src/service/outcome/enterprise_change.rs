@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 
 use enterprise::model::{Enterprise, Office};
-use kernel::{DigitalAddress, TaxCode, Text};
+use kernel::{DigitalAddress, TaxCode};
 use registry::service::Change;
 use store::{Backend, Tx};
-use web::FieldError;
 
+use super::{problem, value_in};
 use crate::error::PortalError;
 use crate::model::{Dossier, FormValues, Outcome, Procedure};
 
@@ -22,17 +22,9 @@ pub(super) fn check_file(procedure: &Procedure) -> Result<(), String> {
     }
 }
 
-fn problem(field: &str, vi: &str, en: &str) -> PortalError {
-    PortalError::Invalid(vec![FieldError::new(field, Text::new(vi.to_owned(), en.to_owned()))])
-}
-
-fn get<'a>(values: &'a FormValues, name: &'static str) -> Result<&'a str, PortalError> {
-    values.get(name).map(String::as_str).ok_or(PortalError::MissingValue(name))
-}
-
 /// The enterprise the dossier is about, if the applicant represents it and this office is its province's.
 async fn represented(tx: &mut Tx, dossier: &Dossier, values: &FormValues) -> Result<Enterprise, PortalError> {
-    let code: TaxCode = get(values, "tax_code")?.parse().map_err(|_| PortalError::MissingValue("tax_code"))?;
+    let code: TaxCode = value_in(values, "tax_code")?.parse().map_err(|_| PortalError::MissingValue("tax_code"))?;
     let e = match enterprise::service::enterprise_in(tx, &code).await {
         Ok(e) => e,
         Err(enterprise::error::EnterpriseError::NotFound) => {
@@ -71,8 +63,8 @@ async fn represented(tx: &mut Tx, dossier: &Dossier, values: &FormValues) -> Res
 /// The office the form names, in the enterprise's province (a move to another province is registered there).
 fn new_office(e: &Enterprise, values: &FormValues) -> Result<Office, PortalError> {
     let address: DigitalAddress =
-        get(values, "office_address")?.parse().map_err(|_| PortalError::MissingValue("office_address"))?;
-    let office = Office::at(address, get(values, "office_street")?.to_owned());
+        value_in(values, "office_address")?.parse().map_err(|_| PortalError::MissingValue("office_address"))?;
+    let office = Office::at(address, value_in(values, "office_street")?.to_owned());
     if office.province != e.office.province {
         return Err(problem(
             "office_address",
@@ -99,7 +91,7 @@ pub(super) async fn check_in(
             new_office(&e, values)?;
         }
         _ => {
-            let to = if get(values, "status_change")? == "suspend" {
+            let to = if value_in(values, "status_change")? == "suspend" {
                 enterprise::model::Status::Suspended
             } else {
                 enterprise::model::Status::Active
@@ -132,7 +124,7 @@ pub(super) async fn apply(
             let office = new_office(&e, &dossier.form)?;
             enterprise::service::change_office_in(tx, backend, &e.tax_code, &office, &change).await?
         }
-        _ if get(&dossier.form, "status_change")? == "suspend" => {
+        _ if value_in(&dossier.form, "status_change")? == "suspend" => {
             enterprise::service::suspend_in(tx, backend, &e.tax_code, today, &change).await?
         }
         _ => enterprise::service::resume_in(tx, backend, &e.tax_code, today, &change).await?,

@@ -6,14 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use kernel::{PersonalId, TaxCode, Text};
+use kernel::{PersonalId, TaxCode};
 use land::model::{Certificate, Holder, ParcelRef};
 use land::service::{Transfer, TransferKind};
 use store::{Backend, Tx};
 use trust::ledger::Actor;
 use web::FieldError;
 
-use super::value;
+use super::{problem, value, value_in};
 use crate::error::PortalError;
 use crate::model::{Dossier, FormValues, Procedure};
 
@@ -42,12 +42,8 @@ fn kind(value: &str) -> Option<TransferKind> {
     }
 }
 
-fn problem(field: &str, vi: &str, en: &str) -> PortalError {
-    PortalError::Invalid(vec![FieldError::new(field, Text::new(vi.to_owned(), en.to_owned()))])
-}
-
 fn asked(dossier: &Dossier, values: &FormValues) -> Result<Asked, PortalError> {
-    let get = |name: &'static str| values.get(name).map(String::as_str).ok_or(PortalError::MissingValue(name));
+    let get = |name: &'static str| value_in(values, name);
     let parcel: ParcelRef =
         get("parcel")?.parse().map_err(|e| PortalError::Invalid(vec![FieldError::new("parcel", e)]))?;
     let receiver: PersonalId = get("receiver_id")?.parse().map_err(|_| PortalError::MissingValue("receiver_id"))?;
@@ -161,7 +157,7 @@ struct Pledge {
 }
 
 fn pledge(values: &FormValues) -> Result<Pledge, PortalError> {
-    let get = |name: &'static str| values.get(name).map(String::as_str).ok_or(PortalError::MissingValue(name));
+    let get = |name: &'static str| value_in(values, name);
     let parcel: ParcelRef =
         get("parcel")?.parse().map_err(|e| PortalError::Invalid(vec![FieldError::new("parcel", e)]))?;
     let lender: TaxCode = get("mortgagee")?.parse().map_err(|_| PortalError::MissingValue("mortgagee"))?;

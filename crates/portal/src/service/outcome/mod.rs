@@ -153,8 +153,19 @@ pub async fn apply_in(
     Ok(issued)
 }
 
+/// The stored form's value of field `name`.
 pub(super) fn value<'a>(dossier: &'a Dossier, name: &'static str) -> Result<&'a str, PortalError> {
-    dossier.form.get(name).map(String::as_str).ok_or(PortalError::MissingValue(name))
+    value_in(&dossier.form, name)
+}
+
+/// The value of field `name` among parsed form values (the catalogue's check makes a missing one a bug).
+pub(super) fn value_in<'a>(values: &'a FormValues, name: &'static str) -> Result<&'a str, PortalError> {
+    values.get(name).map(String::as_str).ok_or(PortalError::MissingValue(name))
+}
+
+/// A registry's refusal at form field `field`, in both languages.
+pub(super) fn problem(field: &str, vi: &str, en: &str) -> PortalError {
+    PortalError::Invalid(vec![web::FieldError::new(field, kernel::Text::new(vi.to_owned(), en.to_owned()))])
 }
 
 pub(super) fn day(s: &str) -> Option<time::Date> {
