@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::browser::browser;
 use crate::helpers::TestApp;
-use crate::portal_browser::{act, official, open_procedure, sign_in};
+use crate::portal_browser::{act, official, open_procedure, sign_in, status_after_submit};
 
 #[tokio::test]
 #[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
@@ -62,8 +62,7 @@ async fn a_parcel_is_sold_from_a_phone_and_the_approval_moves_it() {
     assert!(why.contains("không đứng tên"), "{why}");
     b.execute(&fill(own.to_string()), vec![]).await.unwrap();
     b.find(Locator::Css("button[name=intent][value=submit]")).await.unwrap().click().await.unwrap();
-    let status = b.wait().for_element(Locator::Id("status")).await.unwrap().text().await.unwrap();
-    assert_eq!(status, "Đã nộp, chờ tiếp nhận");
+    assert_eq!(status_after_submit(&b).await, "Đã nộp, chờ tiếp nhận");
 
     let name: String = store::sqlx::query_scalar("SELECT full_name FROM citizens WHERE personal_id = $1")
         .bind(&pid)
