@@ -23,7 +23,7 @@ pub enum Arg {
 #[derive(Debug, Clone)]
 pub struct Sql {
     pub(crate) text: String,
-    args: Vec<Arg>,
+    pub(crate) args: Vec<Arg>,
     backend: Backend,
     rows: usize,
 }

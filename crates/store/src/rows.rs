@@ -90,14 +90,21 @@ impl Rows {
     /// SQLite, `unnest($1::text[], …) AS v (column1, …)` on PostgreSQL. Put it after `FROM`; the statement around
     /// it may bind nothing before it.
     pub fn table(self) -> Sql {
+        let mut sql = Sql::new(self.backend, "");
+        self.table_in(&mut sql);
+        sql
+    }
+
+    /// [`Rows::table`] appended to `sql`, after what it has already bound: for a statement that selects from two
+    /// tables of rows, or binds values before its table.
+    pub fn table_in(self, sql: &mut Sql) {
         match self.backend {
             Backend::Sqlite => {
-                let mut sql = self.values;
-                sql.wrap("(VALUES ", ") AS v");
-                sql
+                sql.push("(VALUES ").push(&self.values.text).push(") AS v");
+                sql.args.extend(self.values.args);
             }
             Backend::Postgres => {
-                let mut sql = Sql::new(self.backend, "unnest(");
+                sql.push("unnest(");
                 let names: Vec<String> = (1..=self.types.len()).map(|i| format!("column{i}")).collect();
                 for (i, (array, column)) in self.arrays.into_iter().zip(&self.types).enumerate() {
                     let mark = sql.bind(Arg::Text(Some(if array.is_empty() { "{}".into() } else { array + "}" })));
@@ -108,7 +115,6 @@ impl Rows {
                     sql.push(if i == 0 { "" } else { ", " }).push(&format!("{mark}::{kind}[]"));
                 }
                 sql.push(&format!(") AS v ({})", names.join(", ")));
-                sql
             }
         }
     }
@@ -156,6 +162,28 @@ mod tests {
             sql.args().iter().map(|a| if let Arg::Text(Some(t)) = a { t.clone() } else { String::new() }).collect();
         assert_eq!(arrays, [r#"{"a \"b\" \\c,{d}",NULL}"#, "{-3,NULL}"]);
         assert_eq!(Rows::new(Backend::Postgres, &[Column::Int], 0).table().args().len(), 1);
+    }
+
+    #[test]
+    fn a_second_table_binds_after_the_first() {
+        for (backend, text) in [
+            (Backend::Postgres, "$1 unnest($2::bigint[]) AS v (column1) unnest($3::bigint[]) AS v (column1)"),
+            (Backend::Sqlite, "? (VALUES (?), (?)) AS v (VALUES (?)) AS v"),
+        ] {
+            let mut sql = Sql::new(backend, "");
+            let first = sql.bind_int(0);
+            sql.push(&first).push(" ");
+            let (mut one, mut two) = (Rows::new(backend, &[Column::Int], 2), Rows::new(backend, &[Column::Int], 1));
+            one.push([Arg::Int(Some(1))]);
+            one.push([Arg::Int(Some(2))]);
+            two.push([Arg::Int(Some(3))]);
+            one.table_in(&mut sql);
+            sql.push(" ");
+            two.table_in(&mut sql);
+            assert_eq!(sql.text(), text);
+            let ints = sql.args().iter().filter(|a| matches!(a, Arg::Int(_))).count();
+            assert_eq!((sql.len(), ints), if backend == Backend::Sqlite { (4, 4) } else { (3, 1) });
+        }
     }
 
     #[test]

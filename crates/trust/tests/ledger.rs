@@ -208,3 +208,38 @@ async fn the_recorder_batches_concurrent_reads_and_answers_each_with_its_positio
     assert_eq!(seqs, (0..200).collect::<Vec<_>>());
     clean(&t.db).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn recorders_on_several_nodes_and_changes_between_them_share_one_gap_free_log() {
+    let t = TestDb::new().await;
+    // On PostgreSQL a recorder appends on the state its last commit left: every other node's commit, and every
+    // change's, makes that state stale, and the recorder must notice rather than overwrite.
+    let mut tasks = vec![];
+    for n in 0..3u64 {
+        let db = Db::connect(&t.url).await.unwrap();
+        let recorder = Recorder::start(db.clone()).unwrap();
+        for w in 0..4u64 {
+            let (db, recorder) = (db.clone(), recorder.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut seqs = vec![];
+                for i in 0..15 {
+                    let id = n * 1000 + w * 100 + i;
+                    if i % 5 == 0 {
+                        seqs.extend(append(&db, vec![read(id); 2]).await);
+                    } else {
+                        seqs.push(recorder.record(read(id)).await.unwrap());
+                    }
+                }
+                seqs
+            }));
+        }
+    }
+    let mut all = vec![];
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all.sort_unstable();
+    // Per worker: 3 changes of 2 entries and 12 reads.
+    assert_eq!(all, (0..3 * 4 * 18).collect::<Vec<u64>>());
+    clean(&t.db).await;
+}

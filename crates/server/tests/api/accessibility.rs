@@ -12,8 +12,8 @@ use kernel::Text;
 use notify::inbox::{self, Recipient};
 
 use crate::browser::browser;
-use crate::portal_browser::sign_in;
 use crate::helpers::{PASSWORD, TestApp};
+use crate::portal_browser::sign_in;
 
 fn axe_source() -> String {
     let path = std::env::var("CONGSO_AXE_JS").map(std::path::PathBuf::from).unwrap_or_else(|_| {
