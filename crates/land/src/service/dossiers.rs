@@ -1,5 +1,5 @@
 //! What the portal's land procedures ask of the registry besides the changes themselves: whether an applicant may
-//! transfer a parcel (asked when they submit, so they learn at once), and the serial of the certificate an
+//! transfer a parcel or release its mortgage (asked when they submit, so they learn at once), and the serial of the certificate an
 //! approval issues.
 
 use store::Tx;
@@ -23,6 +23,16 @@ pub async fn transferable_in(tx: &mut Tx, r: &ParcelRef, holder: &Holder) -> Res
         return Err(LandError::Mortgaged);
     }
     Ok(share)
+}
+
+/// The open mortgage of parcel `r` that `holder` gave to `mortgagee`: the number its release names. Refused: no
+/// such parcel, a holder who holds none of it, no open mortgage of theirs to that lender.
+pub async fn releasable_in(tx: &mut Tx, r: &ParcelRef, holder: &Holder, mortgagee: &Holder) -> Result<i64, LandError> {
+    let row = sql::parcel_row_in(tx, r).await?.ok_or(LandError::NoParcel)?;
+    if !sql::holders_in(tx, row.id).await?.iter().any(|h| &h.holder == holder) {
+        return Err(LandError::NotAHolder);
+    }
+    sql::open_mortgage_to_in(tx, row.id, &mortgagee.to_string()).await?.ok_or(LandError::NoMortgage)
 }
 
 /// The next serial of [`SERIES`], taken in the caller's transaction (past 99,999,999 it no longer parses, and

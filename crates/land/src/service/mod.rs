@@ -25,7 +25,7 @@ use crate::store::{self as sql, NewParcelRow, NewTransaction, Summary};
 mod dossiers;
 mod transactions;
 
-pub use dossiers::{SERIES, next_serial_in, transferable_in};
+pub use dossiers::{SERIES, next_serial_in, releasable_in, transferable_in};
 pub use transactions::*;
 
 /// The record kind of a parcel in the ledger.

@@ -64,6 +64,18 @@ pub async fn open_mortgages_in(tx: &mut Tx, parcel_id: i64) -> Result<Vec<i64>, 
     .await
 }
 
+/// The open mortgage of a parcel given to `mortgagee` (as `Holder`'s text), if there is one: its transaction id.
+pub async fn open_mortgage_to_in(tx: &mut Tx, parcel_id: i64, mortgagee: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT m.id FROM land_transactions m WHERE m.parcel_id = $1 AND m.kind = 'mortgage' AND m.to_holder = $2 \
+         AND NOT EXISTS (SELECT 1 FROM land_transactions r WHERE r.releases = m.id) ORDER BY m.id LIMIT 1",
+    )
+    .bind(parcel_id)
+    .bind(mortgagee)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
 fn transaction(r: &AnyRow) -> Result<Transaction, sqlx::Error> {
     let kind: String = r.try_get("kind")?;
     let share: Option<i64> = r.try_get("share_bp")?;

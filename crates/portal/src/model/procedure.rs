@@ -287,6 +287,9 @@ pub enum Outcome {
     /// Registers a mortgage of the parcel in field `parcel` by the applicant, to the lender whose tax code is in
     /// `mortgagee`, under the contract in `contract`.
     LandMortgage,
+    /// Releases the applicant's open mortgage of the parcel in field `parcel` to the lender whose tax code is in
+    /// `mortgagee`, on the lender's confirmation in `release_basis` (xóa đăng ký thế chấp).
+    LandMortgageRelease,
     /// Moves the registered office of the enterprise in field `tax_code` to `office_address`, `office_street`;
     /// the applicant must be its legal representative.
     EnterpriseOffice,
@@ -335,6 +338,9 @@ impl Procedure {
             Outcome::EnterpriseStatus => &[("tax_code", FieldKind::TaxCode), ("status_change", FieldKind::Choice)],
             Outcome::LandMortgage => {
                 &[("parcel", FieldKind::Text), ("mortgagee", FieldKind::TaxCode), ("contract", FieldKind::Text)]
+            }
+            Outcome::LandMortgageRelease => {
+                &[("parcel", FieldKind::Text), ("mortgagee", FieldKind::TaxCode), ("release_basis", FieldKind::Text)]
             }
             Outcome::LandTransfer => &[
                 ("parcel", FieldKind::Text),

@@ -2,7 +2,8 @@
 //! of a parcel to a citizen under a notarised contract: the land registry moves the share and issues a new
 //! certificate in the approval's transaction. Đăng ký thế chấp quyền sử dụng đất — a land user mortgages their parcel
 //! to a lender: the land registry records the mortgage, and the parcel cannot be sold or given until it is
-//! released.
+//! released. Xóa đăng ký thế chấp — once the debt is paid, the land user asks, with the lender's confirmation, that
+//! the mortgage be struck off, and the parcel can be sold again.
 
 use std::collections::BTreeMap;
 
@@ -148,26 +149,23 @@ pub(super) async fn transfer(
     Ok(facts)
 }
 
-/// What a mortgage's applicant asks: which parcel, to which lender (an enterprise, by tax code), under which
-/// contract.
-struct Pledge {
+/// What a mortgage's applicant, or its release's, names: the parcel, and the lender (an enterprise, by tax code).
+struct Lien {
     parcel: ParcelRef,
     lender: TaxCode,
-    contract: String,
 }
 
-fn pledge(values: &FormValues) -> Result<Pledge, PortalError> {
-    let get = |name: &'static str| value_in(values, name);
+fn lien(values: &FormValues) -> Result<Lien, PortalError> {
     let parcel: ParcelRef =
-        get("parcel")?.parse().map_err(|e| PortalError::Invalid(vec![FieldError::new("parcel", e)]))?;
-    let lender: TaxCode = get("mortgagee")?.parse().map_err(|_| PortalError::MissingValue("mortgagee"))?;
-    Ok(Pledge { parcel, lender, contract: get("contract")?.to_owned() })
+        value_in(values, "parcel")?.parse().map_err(|e| PortalError::Invalid(vec![FieldError::new("parcel", e)]))?;
+    let lender: TaxCode = value_in(values, "mortgagee")?.parse().map_err(|_| PortalError::MissingValue("mortgagee"))?;
+    Ok(Lien { parcel, lender })
 }
 
 /// Đăng ký thế chấp at submission: the parcel as for a sale, and a lender that is an open enterprise of the
 /// enterprise registry (a bank, a credit institution).
 pub(super) async fn check_mortgage_in(tx: &mut Tx, dossier: &Dossier, values: &FormValues) -> Result<(), PortalError> {
-    let asked = pledge(values)?;
+    let asked = lien(values)?;
     held_by_applicant(tx, dossier, &asked.parcel, true).await?;
     match enterprise::service::enterprise_in(tx, &asked.lender).await {
         Ok(e) if e.status.open() => Ok(()),
@@ -189,11 +187,12 @@ pub(super) async fn mortgage(
     actor: &Actor,
 ) -> Result<BTreeMap<String, String>, PortalError> {
     check_mortgage_in(tx, dossier, &dossier.form).await?;
-    let asked = pledge(&dossier.form)?;
+    let asked = lien(&dossier.form)?;
+    let contract = value(dossier, "contract")?.to_owned();
     let new = land::service::NewMortgage {
         mortgagor: Holder::Citizen(dossier.applicant),
         mortgagee: Holder::Enterprise(asked.lender),
-        basis: format!("{} ({})", asked.contract, dossier.code),
+        basis: format!("{contract} ({})", dossier.code),
     };
     let now = time::OffsetDateTime::now_utc();
     let (_, number) = land::service::register_mortgage_in(tx, backend, &asked.parcel, new, actor, now).await?;
@@ -201,6 +200,49 @@ pub(super) async fn mortgage(
     facts.insert("parcel".into(), asked.parcel.to_string());
     facts.insert("mortgagee_tax_code".into(), asked.lender.to_string());
     facts.insert("mortgage_number".into(), number.to_string());
-    facts.insert("contract".into(), asked.contract);
+    facts.insert("contract".into(), contract);
+    Ok(facts)
+}
+
+/// Xóa đăng ký thế chấp at submission: the applicant holds the parcel and has an open mortgage of it to the
+/// lender named; that mortgage's number.
+pub(super) async fn check_release_in(tx: &mut Tx, dossier: &Dossier, values: &FormValues) -> Result<i64, PortalError> {
+    let asked = lien(values)?;
+    let (holder, lender) = (Holder::Citizen(dossier.applicant), Holder::Enterprise(asked.lender));
+    match land::service::releasable_in(tx, &asked.parcel, &holder, &lender).await {
+        Ok(number) => Ok(number),
+        Err(land::error::LandError::NoParcel) => {
+            Err(problem("parcel", "Không có thửa đất này trong sổ địa chính.", "No such parcel is recorded."))
+        }
+        Err(land::error::LandError::NotAHolder) => Err(problem(
+            "parcel",
+            "Bạn không đứng tên quyền sử dụng thửa đất này.",
+            "You hold no share of this parcel.",
+        )),
+        Err(land::error::LandError::NoMortgage) => Err(problem(
+            "mortgagee",
+            "Thửa đất không có khoản thế chấp đang hiệu lực của bạn với bên nhận thế chấp này.",
+            "The parcel carries no open mortgage of yours to this lender.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// At approval: the mortgage struck off; the facts of the result.
+pub(super) async fn release(
+    tx: &mut Tx,
+    backend: Backend,
+    dossier: &Dossier,
+    actor: &Actor,
+) -> Result<BTreeMap<String, String>, PortalError> {
+    let number = check_release_in(tx, dossier, &dossier.form).await?;
+    let asked = lien(&dossier.form)?;
+    let basis = format!("{} ({})", value(dossier, "release_basis")?, dossier.code);
+    let now = time::OffsetDateTime::now_utc();
+    land::service::release_mortgage_in(tx, backend, &asked.parcel, number, &basis, actor, now).await?;
+    let mut facts = BTreeMap::new();
+    facts.insert("parcel".into(), asked.parcel.to_string());
+    facts.insert("mortgagee_tax_code".into(), asked.lender.to_string());
+    facts.insert("released_mortgage_number".into(), number.to_string());
     Ok(facts)
 }

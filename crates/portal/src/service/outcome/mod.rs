@@ -65,6 +65,7 @@ pub async fn check_in(
         }
         Outcome::LandTransfer => land::check_in(tx, dossier, values).await,
         Outcome::LandMortgage => land::check_mortgage_in(tx, dossier, values).await,
+        Outcome::LandMortgageRelease => land::check_release_in(tx, dossier, values).await.map(drop),
         Outcome::Marriage => population::check_marriage_in(tx, dossier, values).await,
         Outcome::Birth | Outcome::PermanentResidence | Outcome::Death | Outcome::Document => Ok(()),
     }
@@ -83,6 +84,7 @@ pub fn check_file(procedure: &Procedure) -> Result<(), String> {
         | Outcome::Marriage
         | Outcome::EnterpriseOffice
         | Outcome::LandMortgage
+        | Outcome::LandMortgageRelease
         | Outcome::Document => Ok(()),
     }
 }
@@ -110,6 +112,7 @@ pub async fn apply_in(
         }
         Outcome::LandTransfer => land::transfer(tx, backend, dossier, actor).await?,
         Outcome::LandMortgage => land::mortgage(tx, backend, dossier, actor).await?,
+        Outcome::LandMortgageRelease => land::release(tx, backend, dossier, actor).await?,
         Outcome::Document => {
             let mut facts = BTreeMap::new();
             facts.insert("full_name".into(), applicant.full_name.clone());

@@ -260,6 +260,31 @@ async fn a_land_user_sells_their_parcel_and_the_approval_moves_it_under_a_new_ce
     form3["parcel"] = json!(second.to_string());
     let (_, body) = submit(&api, &token, &again, &form3).await;
     assert!(body["error"]["fields"]["parcel"].as_str().unwrap_or_default().contains("thế chấp"), "{body}");
+
+    // The debt paid, the mortgage is struck off on the lender's consent, and then the sale goes through.
+    let (release, mut form4) = open(&api, &token, "xoa-the-chap-quyen-su-dung-dat").await;
+    attach(&app, &token, &release, "release_consent", PDF.to_vec()).await;
+    form4["parcel"] = json!(second.to_string());
+    form4["release_basis"] = json!("Văn bản số 812/2026/XN ngày 28/11/2026");
+    let other_bank = enterprise_of(&app, &buyer, &commune, "Ngân hàng TMCP Thứ Hai").await;
+    for (parcel, lender, field) in
+        [(second.to_string(), other_bank, "mortgagee"), (own.to_string(), bank.clone(), "parcel")]
+    {
+        form4["parcel"] = json!(parcel);
+        form4["mortgagee"] = json!(lender);
+        let (status, body) = submit(&api, &token, &release, &form4).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(fields(&body), [field], "{body}");
+    }
+    form4["parcel"] = json!(second.to_string());
+    form4["mortgagee"] = json!(bank);
+    let (status, body) = submit(&api, &token, &release, &form4).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = settle(&api, &officials, &release).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(!land::service::parcel(&app.db.db, &second).await.unwrap().mortgaged);
+    let (status, body) = submit(&api, &token, &again, &form3).await;
+    assert_eq!(status, StatusCode::OK, "released, it can be sold: {body}");
     let (ok, out) = crate::helpers::ledger_verify(&app, None);
     assert!(ok, "{out}");
 }
