@@ -76,11 +76,8 @@ fn prefix_end(prefix: &str) -> String {
 /// Runs a search; returns one page and whether another follows.
 pub async fn run(db: &store::Db, search: &Search) -> Result<(Vec<Enterprise>, bool), sqlx::Error> {
     let mut tx = db.pool().begin().await?;
-    if db.backend() == Backend::Postgres && !search.words.is_empty() {
-        // As for citizens' names: walking the suffix index in order and stopping at a full page always beats
-        // the plan PostgreSQL would guess for a pattern such as `cong% ty%`.
-        sqlx::query("SET LOCAL enable_bitmapscan = off").execute(&mut *tx).await?;
-        sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
+    if !search.words.is_empty() {
+        store::first_rows_plans(&mut tx, db.backend()).await?;
     }
     let found = run_in(&mut tx, db.backend(), search).await?;
     tx.commit().await?;

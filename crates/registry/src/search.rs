@@ -61,13 +61,7 @@ fn prefix_end(prefix: &str) -> String {
 /// of the first.
 pub async fn run(db: &store::Db, search: &Search) -> Result<(Vec<Citizen>, bool), sqlx::Error> {
     let mut tx = db.pool().begin().await?;
-    if db.backend() == store::Backend::Postgres {
-        // PostgreSQL guesses that a pattern such as `nguyen% an%` matches a handful of names, so it would collect
-        // every name in the first word's range and sort them: tens of milliseconds for a common family name.
-        // Walking the index in order and stopping once the page is full is always the better plan here.
-        sqlx::query("SET LOCAL enable_bitmapscan = off").execute(&mut *tx).await?;
-        sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
-    }
+    store::first_rows_plans(&mut tx, db.backend()).await?;
     let found = run_in(&mut tx, db.backend(), search).await?;
     tx.commit().await?;
     Ok(found)
