@@ -76,14 +76,6 @@ async fn held_by_applicant(
     }
     match land::service::transferable_in(tx, parcel, &Holder::Citizen(dossier.applicant)).await {
         Ok(_) => Ok(()),
-        Err(land::error::LandError::NoParcel) => {
-            Err(problem("parcel", "Không có thửa đất này trong sổ địa chính.", "No such parcel is recorded."))
-        }
-        Err(land::error::LandError::NotAHolder) => Err(problem(
-            "parcel",
-            "Bạn không đứng tên quyền sử dụng thửa đất này.",
-            "You hold no share of this parcel.",
-        )),
         Err(land::error::LandError::Mortgaged) if pledge => Err(problem(
             "parcel",
             "Thửa đất đang thế chấp cho bên khác: cần xóa đăng ký thế chấp đó trước.",
@@ -94,7 +86,20 @@ async fn held_by_applicant(
             "Thửa đất đang thế chấp: cần xóa đăng ký thế chấp trước khi chuyển nhượng, tặng cho.",
             "The parcel is mortgaged: the mortgage must be released before it is sold or given.",
         )),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(not_theirs(e)),
+    }
+}
+
+/// A parcel that is not recorded or not the applicant's, refused at its field; any other error as it is.
+fn not_theirs(e: land::error::LandError) -> PortalError {
+    match e {
+        land::error::LandError::NoParcel => {
+            problem("parcel", "Không có thửa đất này trong sổ địa chính.", "No such parcel is recorded.")
+        }
+        land::error::LandError::NotAHolder => {
+            problem("parcel", "Bạn không đứng tên quyền sử dụng thửa đất này.", "You hold no share of this parcel.")
+        }
+        e => e.into(),
     }
 }
 
@@ -211,20 +216,12 @@ pub(super) async fn check_release_in(tx: &mut Tx, dossier: &Dossier, values: &Fo
     let (holder, lender) = (Holder::Citizen(dossier.applicant), Holder::Enterprise(asked.lender));
     match land::service::releasable_in(tx, &asked.parcel, &holder, &lender).await {
         Ok(number) => Ok(number),
-        Err(land::error::LandError::NoParcel) => {
-            Err(problem("parcel", "Không có thửa đất này trong sổ địa chính.", "No such parcel is recorded."))
-        }
-        Err(land::error::LandError::NotAHolder) => Err(problem(
-            "parcel",
-            "Bạn không đứng tên quyền sử dụng thửa đất này.",
-            "You hold no share of this parcel.",
-        )),
         Err(land::error::LandError::NoMortgage) => Err(problem(
             "mortgagee",
             "Thửa đất không có khoản thế chấp đang hiệu lực của bạn với bên nhận thế chấp này.",
             "The parcel carries no open mortgage of yours to this lender.",
         )),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(not_theirs(e)),
     }
 }
 
