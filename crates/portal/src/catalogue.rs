@@ -100,6 +100,11 @@ fn check_form(procedure: &Procedure) -> Result<(), String> {
         }
     }
     crate::service::outcome::check_file(procedure)?;
+    if let Some(name) = &procedure.settled_at
+        && !procedure.field(name).is_some_and(|f| f.kind == FieldKind::Household && f.required)
+    {
+        return Err(format!("field `settled_at`: {name:?} is not a required household field"));
+    }
     if procedure.health_insurance_card && procedure.outcome != Outcome::Birth {
         return Err("field `health_insurance_card`: only a birth's outcome issues one".into());
     }

@@ -62,7 +62,7 @@ pub async fn update(tx: &mut Tx, after: &Dossier, result_qr: Option<&str>, now: 
     let done = sqlx::query(
         "UPDATE dossiers SET status = $1, step = $2, office = $3, form = $4, submitted_at = $5, due_on = $6, \
          days_left_at_pause = $7, finished_at = $8, result_id = $9, rating = $10, version = $11, updated_at = $12, \
-         result_qr = COALESCE($13, result_qr), on_time = $16 WHERE code = $14 AND version = $15",
+         result_qr = COALESCE($13, result_qr), on_time = $16, agency = $17, commune = $18 WHERE code = $14 AND version = $15",
     )
     .bind(after.status.as_str())
     .bind(i64::from(after.step))
@@ -80,6 +80,8 @@ pub async fn update(tx: &mut Tx, after: &Dossier, result_qr: Option<&str>, now: 
     .bind(after.code.to_string())
     .bind(after.version - 1)
     .bind(after.on_time().map(i64::from))
+    .bind(after.agency.as_str())
+    .bind(after.commune.map(|c| c.to_string()))
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -35,6 +35,9 @@ pub enum RegistryError {
     /// The two cannot marry (Luật Hôn nhân và gia đình 2014, art. 5 and 8).
     #[error(transparent)]
     Marriage(#[from] crate::marriage::MarriageBar),
+    /// The temporary residence is barred (Luật Cư trú 2020, art. 27).
+    #[error(transparent)]
+    Temporary(#[from] crate::residence::TemporaryBar),
     /// A credential could not be signed or recorded.
     #[error("credential: {0}")]
     Credential(#[from] credentials::CredentialError),
@@ -50,6 +53,7 @@ impl Localized for RegistryError {
             (Self::Invalid(_), Lang::Vi) => "Dữ liệu chưa hợp lệ.".into(),
             (Self::Deceased, Lang::Vi) => "Công dân đã mất: không cấp giấy tờ mới.".into(),
             (Self::Marriage(bar), lang) => bar.message(lang),
+            (Self::Temporary(bar), lang) => bar.message(lang),
             (Self::Sql(_) | Self::Ledger(_) | Self::Credential(_), Lang::Vi) => "Hệ thống gặp lỗi.".into(),
             (other, Lang::En) => other.to_string().into(),
         }
@@ -69,6 +73,7 @@ impl From<RegistryError> for web::AppError {
             RegistryError::Ledger(e) => web::AppError::Internal(e.into()),
             RegistryError::Deceased => web::AppError::Forbidden,
             RegistryError::Marriage(bar) => web::AppError::conflict(bar),
+            RegistryError::Temporary(bar) => web::AppError::conflict(bar),
             RegistryError::Credential(e) => e.into(),
         }
     }

@@ -26,6 +26,7 @@ pub mod life_events;
 pub mod marriage;
 pub mod model;
 pub mod pages;
+pub mod residence;
 pub mod search;
 pub mod service;
 pub mod store;

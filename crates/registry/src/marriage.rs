@@ -139,10 +139,10 @@ pub async fn record_marriage_in(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn person(id: &str, sex: Sex, born: &str) -> Citizen {
+    pub(crate) fn person(id: &str, sex: Sex, born: &str) -> Citizen {
         Citizen {
             personal_id: id.parse().unwrap(),
             full_name: "X".into(),
@@ -156,6 +156,7 @@ mod tests {
             household: None,
             relationship: None,
             temporary_household: None,
+            temporary_until: None,
             province: None,
             commune: None,
             mother_id: None,

@@ -141,8 +141,13 @@ pub struct Citizen {
     pub household: Option<String>,
     /// Relationship to that household's head.
     pub relationship: Option<Relationship>,
-    /// The household of temporary residence, if any.
+    /// Tạm trú — the household of temporary residence, if any.
     pub temporary_household: Option<String>,
+    /// The last day of the temporary residence, `YYYY-MM-DD`. Left out of the record's JSON when there is none, so
+    /// the ledger digests of records made before temporary residence was recorded stay what they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "2027-06-01")]
+    pub temporary_until: Option<String>,
     /// Province of residence.
     #[schema(value_type = Option<String>, example = "01")]
     pub province: Option<AdminUnitCode>,

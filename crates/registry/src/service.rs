@@ -93,6 +93,13 @@ pub async fn household(db: &Db, code: &str) -> Result<Household, RegistryError> 
     Ok(Household { code: code.to_owned(), address, members })
 }
 
+/// The commune where household `code` lives, read in the caller's transaction.
+pub async fn household_commune_in(tx: &mut Tx, code: &str) -> Result<kernel::AdminUnitCode, RegistryError> {
+    let place =
+        sql::household_place(&mut **tx, code).await?.ok_or_else(|| RegistryError::UnknownHousehold(code.to_owned()))?;
+    place.commune.parse().map_err(|_| RegistryError::UnknownHousehold(code.to_owned()))
+}
+
 /// A dwelling by its digital address.
 pub async fn address(db: &Db, code: &DigitalAddress) -> Result<Address, RegistryError> {
     sql::address(db.pool(), code).await?.ok_or(RegistryError::NotFound)

@@ -9,7 +9,7 @@ use crate::service::Change;
 
 /// The columns every citizen query selects, in the order [`citizen_from_row`] reads them.
 pub const CITIZEN_COLUMNS: &str = "c.personal_id, c.full_name, c.birth_date, c.sex, c.ethnicity, c.religion, \
-    c.nationality, c.hometown, h.code AS household_code, c.relationship, th.code AS temporary_code, c.province_code, \
+    c.nationality, c.hometown, h.code AS household_code, c.relationship, th.code AS temporary_code, c.temporary_until, c.province_code, \
     c.commune_code, c.mother_pid, c.father_pid, c.spouse_pid, c.status, c.death_date, c.version";
 
 /// The joins [`CITIZEN_COLUMNS`] needs.
@@ -44,6 +44,7 @@ pub(crate) fn citizen_from_row(row: &AnyRow) -> Result<Citizen, sqlx::Error> {
         household: row.try_get("household_code")?,
         relationship,
         temporary_household: row.try_get("temporary_code")?,
+        temporary_until: row.try_get("temporary_until")?,
         province: decode_optional(row, "province_code")?,
         commune: decode_optional(row, "commune_code")?,
         mother_id: row.try_get("mother_pid")?,
@@ -74,6 +75,7 @@ pub(crate) fn new_record(c: &NewCitizen, place: Option<&HouseholdPlace>) -> Resu
         household: place.and(c.household.clone()),
         relationship: c.relationship,
         temporary_household: None,
+        temporary_until: None,
         province: place.map(|p| code("province_code", &p.province)).transpose()?,
         commune: place.map(|p| code("commune_code", &p.commune)).transpose()?,
         mother_id: c.mother_id.map(|p| p.to_string()),
@@ -319,6 +321,32 @@ pub(crate) async fn set_spouse<'e>(
          updated_at = $4 WHERE id = $5 AND version = $6",
     )
     .bind(spouse)
+    .bind(change.actor.username.as_str())
+    .bind(change.reason)
+    .bind(now)
+    .bind(citizen_id)
+    .bind(expected_version)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a citizen's temporary residence in the household `at` until `until`, moving the version from the one read.
+pub(crate) async fn set_temporary_residence<'e>(
+    db: impl Executor<'e, Database = Any>,
+    citizen_id: i64,
+    at: i64,
+    until: &str,
+    expected_version: i64,
+    change: &Change<'_>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE citizens SET temporary_household_id = $1, temporary_until = $2, version = version + 1, changed_by = $3, \
+         change_reason = $4, updated_at = $5 WHERE id = $6 AND version = $7",
+    )
+    .bind(at)
+    .bind(until)
     .bind(change.actor.username.as_str())
     .bind(change.reason)
     .bind(now)

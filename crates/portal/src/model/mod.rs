@@ -124,4 +124,9 @@ pub struct Procedure {
     /// Whether a birth's result also carries the child's health-insurance card (the life-event package).
     #[serde(default)]
     pub health_insurance_card: bool,
+    /// The household field whose commune settles a dossier, instead of the applicant's own: a temporary
+    /// residence is registered where one will stay (Law on Residence 2020, art. 28). The dossier moves there when
+    /// it is submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled_at: Option<String>,
 }

@@ -271,6 +271,9 @@ pub enum Outcome {
     Birth,
     /// Moves the applicant into the household in field `household`, as `relationship`.
     PermanentResidence,
+    /// Registers the applicant's temporary residence in the household in field `household` for the number of months
+    /// in `months`, from the day of approval.
+    TemporaryResidence,
     /// Records the death of the person in field `deceased_id` on `death_date`, and revokes their credentials.
     Death,
     /// Records the marriage of the applicant and the citizen in field `partner_id`: each record names the other.
@@ -320,6 +323,7 @@ impl Procedure {
                 ("child_sex", FieldKind::Sex),
             ],
             Outcome::PermanentResidence => &[("household", FieldKind::Household), ("relationship", FieldKind::Choice)],
+            Outcome::TemporaryResidence => &[("household", FieldKind::Household), ("months", FieldKind::Choice)],
             Outcome::Death => &[("deceased_id", FieldKind::PersonalId), ("death_date", FieldKind::Date)],
             Outcome::Marriage => &[("partner_id", FieldKind::PersonalId)],
             Outcome::Enterprise => &[

@@ -143,6 +143,7 @@ pub async fn submit(db: &Db, me: &Principal, code: &DossierCode, sent: &FormValu
     }
     let mut after = before.clone();
     after.form = values;
+    settle_where_asked(&mut tx, procedure, &mut after).await?;
     after.status = DossierStatus::Submitted;
     after.submitted_at = Some(now.unix_timestamp());
     after.version += 1;
@@ -171,6 +172,18 @@ async fn parsed(
     Ok(values)
 }
 
+/// For a procedure settled where a household of the form lives (`settled_at`), moves the dossier to that commune:
+/// the agency that receives it and the office of its step.
+async fn settle_where_asked(tx: &mut Tx, procedure: &Procedure, after: &mut Dossier) -> Result<(), PortalError> {
+    let Some(field) = &procedure.settled_at else { return Ok(()) };
+    let household = after.form.get(field.as_str()).ok_or(PortalError::MissingValue("settled_at"))?;
+    let commune = registry::service::household_commune_in(tx, household).await?;
+    after.commune = Some(commune);
+    after.agency = offices::office(procedure, 0, after.commune)?;
+    after.office = offices::office(procedure, after.step.into(), after.commune)?;
+    Ok(())
+}
+
 /// The applicant answers a request for a supplement with a corrected form: the dossier goes back to the step that
 /// asked, and the clock starts again with the working days it had left.
 pub async fn supplement(
@@ -188,6 +201,7 @@ pub async fn supplement(
     let now = OffsetDateTime::now_utc();
     let mut after = before.clone();
     after.form = parsed(&mut tx, procedure, &before, sent, now).await?;
+    settle_where_asked(&mut tx, procedure, &mut after).await?;
     match before.days_left_at_pause {
         Some(left) => {
             after.status = DossierStatus::Processing;

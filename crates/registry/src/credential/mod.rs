@@ -138,6 +138,13 @@ pub struct Residence {
     pub household: Option<String>,
     /// Commune and province of residence.
     pub address: Option<String>,
+    /// The household of temporary residence, while it lasts. Left out when there is none, as in documents signed
+    /// before temporary residence was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary_household: Option<String>,
+    /// The temporary residence's last day, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary_until: Option<String>,
 }
 
 /// Issues a signed confirmation of residence (xác nhận thông tin về cư trú) for a living citizen. The document's
@@ -151,13 +158,23 @@ pub async fn issue_residence(
 ) -> Result<(Document<Residence>, Issued), RegistryError> {
     let citizen = living(db, personal_id).await?;
     let key = signer(keyring)?;
-    let payload = Residence {
+    let mut payload = Residence {
         personal_id: personal_id.to_string(),
         full_name: citizen.full_name.clone(),
         birth_date: citizen.birth_date.clone(),
         household: citizen.household.clone(),
         address: address_of(&citizen).map(|a| a.replace('\n', ", ")),
+        temporary_household: None,
+        temporary_until: None,
     };
+    // A lapsed temporary residence is not confirmed: only one that lasts at least until today.
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7)).date().to_string();
+    if let (Some(h), Some(until)) = (&citizen.temporary_household, &citizen.temporary_until)
+        && until.as_str() >= today.as_str()
+    {
+        payload.temporary_household = Some(h.clone());
+        payload.temporary_until = Some(until.clone());
+    }
     let issued_at = now();
     let doc = Document {
         doc_type: RESIDENCE.into(),

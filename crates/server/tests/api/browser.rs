@@ -148,7 +148,7 @@ async fn on_a_phone_a_citizen_pays_a_dossiers_fee_through_the_sandbox_bank_and_t
     crate::portal::citizen(&app, 2).await;
     let token = crate::portal::citizen_token(&app).await;
     let api = crate::portal::Api { app: &app };
-    let code = file_temporary_residence(&api, &token).await;
+    let (code, _) = file_temporary_residence(&api, &token).await;
     let reference = fee_bill(&api, &token).await;
     let dir = tempfile::tempdir().unwrap();
     let (_bank, bank) = sandbox(dir.path(), app.url("/api/v1/payments/callbacks/sandbox")).await;

@@ -67,6 +67,7 @@ pub async fn check_in(
         Outcome::LandMortgage => land::check_mortgage_in(tx, dossier, values).await,
         Outcome::LandMortgageRelease => land::check_release_in(tx, dossier, values).await.map(drop),
         Outcome::Marriage => population::check_marriage_in(tx, dossier, values).await,
+        Outcome::TemporaryResidence => population::check_temporary_in(tx, dossier, values).await,
         Outcome::Birth | Outcome::PermanentResidence | Outcome::Death | Outcome::Document => Ok(()),
     }
 }
@@ -78,6 +79,7 @@ pub fn check_file(procedure: &Procedure) -> Result<(), String> {
         Outcome::Enterprise => enterprise::check_file(procedure),
         Outcome::EnterpriseStatus => enterprise_change::check_file(procedure),
         Outcome::LandTransfer => land::check_file(procedure),
+        Outcome::TemporaryResidence => population::check_temporary_file(procedure),
         Outcome::Birth
         | Outcome::PermanentResidence
         | Outcome::Death
@@ -104,6 +106,7 @@ pub async fn apply_in(
     let facts = match procedure.outcome {
         Outcome::Birth => population::birth(tx, backend, procedure, dossier, &applicant, &change).await?,
         Outcome::PermanentResidence => population::permanent_residence(tx, backend, dossier, &change).await?,
+        Outcome::TemporaryResidence => population::temporary_residence(tx, backend, dossier, &change).await?,
         Outcome::Death => population::death(tx, backend, dossier, &change).await?,
         Outcome::Marriage => population::marriage(tx, backend, dossier, &change).await?,
         Outcome::Enterprise => enterprise::register(tx, backend, dossier, &change).await?,
@@ -119,6 +122,10 @@ pub async fn apply_in(
             facts.insert("birth_date".into(), applicant.birth_date.clone());
             if let Some(household) = &applicant.household {
                 facts.insert("household".into(), household.clone());
+            }
+            if let (Some(household), Some(until)) = (&applicant.temporary_household, &applicant.temporary_until) {
+                facts.insert("temporary_household".into(), household.clone());
+                facts.insert("temporary_until".into(), until.clone());
             }
             facts
         }

@@ -1,4 +1,5 @@
-//! The outcomes applied to the population registry: a birth, a move into a household, a marriage, a death.
+//! The outcomes applied to the population registry: a birth, a move into a household, a temporary residence, a
+//! marriage, a death.
 
 use std::collections::BTreeMap;
 
@@ -51,6 +52,61 @@ pub(super) async fn permanent_residence(
     facts.insert("household".into(), household.to_owned());
     if let Some(commune) = moved.commune {
         facts.insert("commune".into(), commune.to_string());
+    }
+    Ok(facts)
+}
+
+/// What a temporary-residence procedure's `months` field must offer: whole months the law allows.
+pub(super) fn check_temporary_file(procedure: &Procedure) -> Result<(), String> {
+    let field = procedure.field("months").ok_or("field `fields`: the outcome needs `months`")?;
+    match field.options.iter().find(|o| months(&o.value).is_none()) {
+        Some(o) => Err(format!(
+            "field `fields.options` of \"months\": {:?} is not a whole number of months from 1 to {}",
+            o.value,
+            registry::residence::LONGEST_TERM_MONTHS
+        )),
+        None => Ok(()),
+    }
+}
+
+fn months(value: &str) -> Option<u32> {
+    value.parse().ok().filter(|m| (1..=registry::residence::LONGEST_TERM_MONTHS).contains(m))
+}
+
+/// At submission: the household exists, and it is a place where the applicant may register temporarily.
+pub(super) async fn check_temporary_in(tx: &mut Tx, dossier: &Dossier, values: &FormValues) -> Result<(), PortalError> {
+    let household = super::value_in(values, "household")?;
+    match registry::residence::bar_in(tx, &dossier.applicant, household).await {
+        Ok(None) => Ok(()),
+        Ok(Some(bar)) => Err(PortalError::Invalid(vec![web::FieldError::new("household", bar)])),
+        Err(registry::error::RegistryError::UnknownHousehold(code)) => {
+            Err(PortalError::Invalid(vec![web::FieldError::new(
+                "household",
+                Text::new(format!("Không có hộ mã {code}."), format!("No household has code {code}.")),
+            )]))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Registers the applicant's temporary residence from the day of approval; the facts of the result.
+pub(super) async fn temporary_residence(
+    tx: &mut Tx,
+    backend: Backend,
+    dossier: &Dossier,
+    change: &Change<'_>,
+) -> Result<BTreeMap<String, String>, PortalError> {
+    let household = value(dossier, "household")?;
+    let months = months(value(dossier, "months")?).ok_or(PortalError::MissingValue("months"))?;
+    let from = super::super::workflow::today(time::OffsetDateTime::now_utc());
+    let after =
+        registry::residence::register_temporary_in(tx, backend, &dossier.applicant, household, from, months, change)
+            .await?;
+    let mut facts = BTreeMap::new();
+    facts.insert("temporary_household".into(), household.to_owned());
+    facts.insert("temporary_from".into(), from.to_string());
+    if let Some(until) = after.temporary_until {
+        facts.insert("temporary_until".into(), until);
     }
     Ok(facts)
 }

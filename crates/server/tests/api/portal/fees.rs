@@ -11,18 +11,34 @@ use super::{Api, citizen, citizen_token, official};
 use crate::helpers::TestApp;
 use crate::payments::{deliver, now, webhook};
 
-/// Opens and submits a temporary-residence registration, whose fee is 15,000 đồng: the dossier's code.
-pub async fn file_temporary_residence(api: &Api<'_>, token: &str) -> String {
+/// A household living in another commune than `dan`'s, where `dan` may register a temporary residence:
+/// `(household, its commune)`.
+pub async fn household_elsewhere(app: &TestApp) -> (String, String) {
+    store::sqlx::query_as(
+        "SELECT h.code, a.commune_code FROM households h JOIN addresses a ON a.id = h.address_id \
+         WHERE a.commune_code <> (SELECT c.commune_code FROM citizens c JOIN accounts ac ON ac.personal_id = c.personal_id \
+         WHERE ac.username = 'dan') ORDER BY h.code LIMIT 1",
+    )
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap()
+}
+
+/// Opens and submits a temporary-residence registration in [`household_elsewhere`], whose fee is 15,000 đồng:
+/// the dossier's code and the commune whose police settle it.
+pub async fn file_temporary_residence(api: &Api<'_>, token: &str) -> (String, String) {
+    let (household, commune) = household_elsewhere(api.app).await;
     let (_, dossier) = api.post(token, "/api/v1/dossiers", json!({ "procedure": "tam-tru" })).await;
     let code = dossier["code"].as_str().unwrap().to_owned();
     let mut form = dossier["form"].clone();
-    form["address"] = json!("Số 5 ngõ 12 phố Huế");
+    form["household"] = json!(household);
     form["months"] = json!("12");
     let (status, submitted) =
         api.post(token, &format!("/api/v1/dossiers/{code}/submit"), json!({ "form": form })).await;
     assert_eq!(status, StatusCode::OK, "{submitted}");
     assert_eq!(submitted["status"], "awaiting_payment");
-    code
+    assert_eq!(submitted["office"], format!("CA.{commune}"), "settled where the applicant will stay");
+    (code, commune)
 }
 
 /// The reference of the fee's bill among the citizen's payments due.
@@ -35,13 +51,13 @@ pub async fn fee_bill(api: &Api<'_>, token: &str) -> BillRef {
 #[tokio::test]
 async fn a_fee_is_asked_for_at_submission_and_its_payment_moves_the_dossier_on() {
     let app = TestApp::spawn().await;
-    let (_, commune) = citizen(&app, 2).await;
+    citizen(&app, 2).await;
+    let token = citizen_token(&app).await;
+    let api = Api { app: &app };
+    let (code, commune) = file_temporary_residence(&api, &token).await;
     let receiver =
         official(&app, "tiepnhan", Role::OneStopReceiver, &format!("CA.{commune}"), crate::helpers::unit(&commune))
             .await;
-    let token = citizen_token(&app).await;
-    let api = Api { app: &app };
-    let code = file_temporary_residence(&api, &token).await;
     assert_eq!(api.get(&receiver, "/api/v1/tasks").await.1, json!([]), "not at the counter until paid");
 
     // The bill is among the citizen's payments due; the bank's signed callback pays it.
@@ -62,7 +78,7 @@ async fn a_fee_left_unpaid_sends_the_dossier_back_to_drafts_and_a_late_transfer_
     citizen(&app, 2).await;
     let token = citizen_token(&app).await;
     let api = Api { app: &app };
-    let code = file_temporary_residence(&api, &token).await;
+    let (code, _) = file_temporary_residence(&api, &token).await;
     let reference = fee_bill(&api, &token).await;
     let listeners = congso::app::payments().listeners;
     let today = time::OffsetDateTime::now_utc().date();

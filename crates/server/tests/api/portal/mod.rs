@@ -5,6 +5,7 @@ mod dossiers;
 pub mod fees;
 mod marriage;
 pub mod registries;
+mod residence;
 mod statistics;
 
 use identity::model::RoleAssignment;
