@@ -16,7 +16,7 @@ use web::{AppResult, AppState};
 use crate::catalogue::Catalogue;
 use crate::error::PortalError;
 use crate::model::{Dossier, DossierEvent, FormValues, Procedure, PublicStatus, StepAction};
-use crate::service::{self, queue, stats, workflow};
+use crate::service::{self, consent, queue, stats, workflow};
 
 /// The routes and their operations, relative to `/api/v1`.
 pub fn routes() -> ApiRouter {
@@ -29,6 +29,8 @@ pub fn routes() -> ApiRouter {
         .routes(routes!(supplement))
         .routes(routes!(act))
         .routes(routes!(rate))
+        .routes(routes!(consent))
+        .routes(routes!(asked_of_me))
         .routes(routes!(status))
         .routes(routes!(tasks))
         .routes(routes!(attach))
@@ -241,6 +243,35 @@ pub async fn rate(
     let rating = u8::try_from(body.rating).map_err(|_| PortalError::BadRating)?;
     let dossier = workflow::rate(&state.db, &me, &code(&text)?, rating, body.comment.as_deref()).await?;
     Ok(Json(dossier))
+}
+
+/// The other party's answer to a request for their consent.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentBody {
+    /// Whether they agree.
+    pub agree: bool,
+}
+
+/// The other party's consent to a dossier that names them (a marriage's partner): it goes to the agency, or, if
+/// they decline, back to the applicant's drafts. Anyone else finds no dossier.
+#[utoipa::path(post, path = "/dossiers/{code}/consent", operation_id = "answerDossierConsent", tag = "portal",
+    params(("code" = String, Path, pattern = "^[A-Z][A-Z0-9.]{1,19}-[0-9]{6}-[0-9]{6}$", description = CODE)), request_body = ConsentBody,
+    responses((status = 200, body = Dossier), NotFound, Forbidden, Conflict, Invalid))]
+pub async fn consent(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(text): Path<String>,
+    Json(body): Json<ConsentBody>,
+) -> AppResult<Json<Dossier>> {
+    Ok(Json(consent::answer(&state.db, &me, &code(&text)?, body.agree).await?))
+}
+
+/// The dossiers waiting for the caller's consent.
+#[utoipa::path(get, path = "/dossiers/consents", operation_id = "listDossiersAwaitingMyConsent", tag = "portal",
+    responses((status = 200, body = Vec<Dossier>)))]
+pub async fn asked_of_me(State(state): State<AppState>, Caller(me): Caller) -> AppResult<Json<Vec<Dossier>>> {
+    Ok(Json(consent::asked_of(&state.db, &me).await?))
 }
 
 /// A submitted dossier's status, for anyone who has its code: nothing personal.

@@ -105,6 +105,11 @@ fn check_form(procedure: &Procedure) -> Result<(), String> {
     {
         return Err(format!("field `settled_at`: {name:?} is not a required household field"));
     }
+    if let Some(name) = &procedure.consent_of
+        && !procedure.field(name).is_some_and(|f| f.kind == FieldKind::PersonalId && f.required && f.prefill.is_none())
+    {
+        return Err(format!("field `consent_of`: {name:?} is not a required personal ID field the applicant types"));
+    }
     if procedure.health_insurance_card && procedure.outcome != Outcome::Birth {
         return Err("field `health_insurance_card`: only a birth's outcome issues one".into());
     }

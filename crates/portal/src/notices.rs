@@ -1,5 +1,5 @@
-//! Telling people where their dossier is: at submission, a request for a supplement, the result (or a refusal),
-//! each change enqueues a `portal.notice` job in its own transaction, so a notice goes out if and only if the change
+//! Telling people where their dossier is: at submission, a request for a supplement, the result (or a refusal), a
+//! request for the other party's consent (told to them) and their answer; each change enqueues a `portal.notice` job in its own transaction, so a notice goes out if and only if the change
 //! committed; the job posts to the applicant's in-app inbox and writes them a mail (when their account gave an
 //! address), each with a link to the dossier. An applicant with no account (filed at the counter) is told at the
 //! counter.
@@ -25,9 +25,19 @@ struct Notice {
     what: String,
 }
 
-/// Whether an action is one the applicant is told of.
+/// Whether an action is one the applicant (or, asked for their consent, the other party) is told of.
 pub fn tells_applicant(action: &str) -> bool {
-    matches!(action, "submitted" | "request_supplement" | "approve" | "reject" | "fee_expired")
+    matches!(
+        action,
+        "submitted"
+            | "request_supplement"
+            | "approve"
+            | "reject"
+            | "fee_expired"
+            | "consent_requested"
+            | "consented"
+            | "consent_declined"
+    )
 }
 
 /// Enqueues the notice of `what` about `code` in the caller's transaction.
@@ -84,11 +94,34 @@ async fn send(state: &AppState, notice: &Notice) -> Result<(), PortalError> {
             "Lệ phí chưa được nộp trong thời hạn nên hồ sơ trở về bản nháp. Nộp lại hồ sơ để nhận khoản thu mới.",
             "The fee was not paid in time, so the dossier is a draft again. Submit it again for a new bill.",
         ),
+        "consent_requested" => (
+            "cần bạn đồng ý",
+            "needs your consent",
+            "Bạn được ghi là bên kia trong hồ sơ này. Hồ sơ chỉ được gửi tới cơ quan khi bạn đồng ý.",
+            "You are named as the other party in this dossier. It goes to the agency only once you agree.",
+        ),
+        "consented" => (
+            "đã được bên kia đồng ý",
+            "has the other party's consent",
+            "Bên kia đã đồng ý; hồ sơ đã được gửi tới cơ quan tiếp nhận.",
+            "The other party agreed; the dossier went to the agency that receives it.",
+        ),
+        "consent_declined" => (
+            "không được bên kia đồng ý",
+            "was declined by the other party",
+            "Bên kia không đồng ý nên hồ sơ trở về bản nháp.",
+            "The other party declined, so the dossier is a draft again.",
+        ),
         _ => return Ok(()),
+    };
+    // A request for consent goes to the other party; everything else to the applicant.
+    let to = match (notice.what.as_str(), dossier.consent_of) {
+        ("consent_requested", Some(party)) => party,
+        _ => dossier.applicant,
     };
     let failed = |e: &dyn std::fmt::Display| PortalError::Notice(e.to_string());
     let mut tx = state.db.begin_write().await?;
-    let contact = identity::service::citizen_contact_in(&mut tx, &dossier.applicant).await.map_err(|e| failed(&e))?;
+    let contact = identity::service::citizen_contact_in(&mut tx, &to).await.map_err(|e| failed(&e))?;
     let Some((account, email)) = contact else { return Ok(()) };
     let path: notify::inbox::Link = format!("/me/dossiers/{code}").parse().map_err(|e| failed(&e))?;
     let title = kernel::Text::new(format!("Hồ sơ {code} {subject}"), format!("Dossier {code} {subject_en}"));

@@ -133,21 +133,21 @@ pub(crate) struct Row {
 struct MyDossiers {
     page: PageCtx,
     rows: Vec<Row>,
+    /// Others' dossiers waiting for the caller's consent.
+    asked: Vec<Row>,
 }
 
 async fn my_dossiers(State(state): State<AppState>, page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
     let Some(personal_id) = me.personal_id else { return Err(PortalError::NotCitizen.into()) };
     let catalogue = Catalogue::builtin().map_err(PortalError::from)?;
-    let rows = service::dossiers_of(&state.db, &personal_id)
-        .await?
-        .into_iter()
-        .map(|dossier| Row {
-            procedure: catalogue.get(&dossier.procedure),
-            opened: date_in(page.lang, Some(dossier.created_at)),
-            dossier,
-        })
-        .collect();
-    Ok(html(&MyDossiers { page, rows }))
+    let row = |dossier: Dossier| Row {
+        procedure: catalogue.get(&dossier.procedure),
+        opened: date_in(page.lang, Some(dossier.created_at)),
+        dossier,
+    };
+    let rows = service::dossiers_of(&state.db, &personal_id).await?.into_iter().map(row).collect();
+    let asked = service::consent::asked_of(&state.db, &me).await?.into_iter().map(row).collect();
+    Ok(html(&MyDossiers { page, rows, asked }))
 }
 
 #[derive(Template)]
@@ -166,11 +166,18 @@ struct DossierPage {
     asked: Option<String>,
     /// The papers attached: (kind, file id, name).
     papers: Vec<(String, String, String)>,
+    /// Whether the caller files it (otherwise they are the other party whose consent it asks).
+    mine: bool,
 }
 
 impl DossierPage {
     fn editable(&self) -> bool {
-        matches!(self.dossier.status, DossierStatus::Draft | DossierStatus::AwaitingSupplement)
+        self.mine && matches!(self.dossier.status, DossierStatus::Draft | DossierStatus::AwaitingSupplement)
+    }
+
+    /// Whether the caller is the other party, asked for their consent now.
+    fn asks_my_consent(&self) -> bool {
+        !self.mine && self.dossier.status == DossierStatus::AwaitingConsent
     }
 
     fn value(&self, name: &str) -> &str {
@@ -207,7 +214,9 @@ async fn render_dossier(
     let timeline = events.into_iter().map(|e| (web::page::date(Some(e.at)), e)).collect();
     let values = sent.unwrap_or_else(|| dossier.form.clone());
     let status = if errors.is_empty() && problem.is_none() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let body = DossierPage { page, dossier, procedure, timeline, values, errors, problem, days_left, asked, papers };
+    let mine = dossier.is_filed_by(me);
+    let body =
+        DossierPage { page, dossier, procedure, timeline, values, errors, problem, days_left, asked, papers, mine };
     Ok((status, html(&body)).into_response())
 }
 
@@ -234,6 +243,20 @@ async fn dossier_post(
         Some("save") => workflow::save_draft(&state.db, &me, &code, &sent).await,
         Some("submit") => workflow::submit(&state.db, &me, &code, &sent).await,
         Some("supplement") => workflow::supplement(&state.db, &me, &code, &sent).await,
+        Some(intent @ ("agree" | "decline")) => {
+            return match service::consent::answer(&state.db, &me, &code, intent == "agree").await {
+                // Declined, the dossier is the applicant's draft again, no longer the caller's to see.
+                Ok(_) if intent == "decline" => Ok(see_other("/me/dossiers")),
+                Ok(_) => Ok(see_other(&format!("/me/dossiers/{code}"))),
+                // What the registry now refuses is told above the dossier: the other party has no form to fix.
+                Err(PortalError::Invalid(fields)) => {
+                    let why = fields.into_iter().next().map(|f| f.message);
+                    let problem = why.map(AppError::Conflict);
+                    render_dossier(&state, page, &me, &code, None, problem).await
+                }
+                Err(e) => Err(e.into()),
+            };
+        }
         _ => return Err(AppError::bad_request(PortalError::WrongStatus)),
     };
     match done {

@@ -9,7 +9,7 @@ use time::Date;
 use crate::model::{Dossier, DossierEvent, DossierStatus, Tally};
 
 const COLUMNS: &str = "code, procedure_code, agency, applicant, counter, commune, status, step, office, form, created_at, \
-                       submitted_at, due_on, days_left_at_pause, finished_at, result_id, rating, version";
+                       submitted_at, due_on, days_left_at_pause, finished_at, result_id, rating, version, consent_of";
 
 /// The next number of `agency`'s dossiers on `day`: one statement, so two dossiers opened at once on two nodes
 /// never get the same code.
@@ -62,7 +62,8 @@ pub async fn update(tx: &mut Tx, after: &Dossier, result_qr: Option<&str>, now: 
     let done = sqlx::query(
         "UPDATE dossiers SET status = $1, step = $2, office = $3, form = $4, submitted_at = $5, due_on = $6, \
          days_left_at_pause = $7, finished_at = $8, result_id = $9, rating = $10, version = $11, updated_at = $12, \
-         result_qr = COALESCE($13, result_qr), on_time = $16, agency = $17, commune = $18 WHERE code = $14 AND version = $15",
+         result_qr = COALESCE($13, result_qr), on_time = $16, agency = $17, commune = $18, consent_of = $19 \
+         WHERE code = $14 AND version = $15",
     )
     .bind(after.status.as_str())
     .bind(i64::from(after.step))
@@ -82,6 +83,7 @@ pub async fn update(tx: &mut Tx, after: &Dossier, result_qr: Option<&str>, now: 
     .bind(after.on_time().map(i64::from))
     .bind(after.agency.as_str())
     .bind(after.commune.map(|c| c.to_string()))
+    .bind(after.consent_of.map(|p| p.to_string()))
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -161,6 +163,15 @@ pub async fn of_applicant(db: &Db, applicant: &str) -> Result<Vec<Dossier>, sqlx
     let sql =
         format!("SELECT {COLUMNS} FROM dossiers WHERE applicant = $1 ORDER BY created_at DESC, id DESC LIMIT 200");
     let rows = sqlx::query(&sql).bind(applicant).fetch_all(db.pool()).await?;
+    rows.iter().map(dossier_from_row).collect()
+}
+
+/// The dossiers waiting for `party`'s consent, oldest first.
+pub async fn awaiting_consent_of(db: &Db, party: &str) -> Result<Vec<Dossier>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM dossiers WHERE consent_of = $1 AND status = 'awaiting_consent' ORDER BY submitted_at LIMIT 50"
+    );
+    let rows = sqlx::query(&sql).bind(party).fetch_all(db.pool()).await?;
     rows.iter().map(dossier_from_row).collect()
 }
 
@@ -316,6 +327,10 @@ fn dossier_from_row(row: &store::sqlx::any::AnyRow) -> Result<Dossier, sqlx::Err
         result_id: row.try_get("result_id")?,
         rating: parsed("rating")?.map(|r| small(r, "rating")).transpose()?,
         version: row.try_get("version")?,
+        consent_of: row
+            .try_get::<Option<String>, _>("consent_of")?
+            .map(|p| p.parse().map_err(|e| decode("consent_of", e)))
+            .transpose()?,
     })
 }
 

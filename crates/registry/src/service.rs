@@ -153,12 +153,34 @@ pub async fn citizen_count(db: &Db) -> Result<i64, RegistryError> {
 
 /// The commune of `province` with the most residents, if any (the demo gives its clerk that commune).
 pub async fn busiest_commune(db: &Db, province: &str) -> Result<Option<String>, RegistryError> {
+    Ok(busiest_communes(db, province, 1).await?.into_iter().next())
+}
+
+/// The communes of `province` by their number of residents, the most first, up to `limit`.
+pub async fn busiest_communes(db: &Db, province: &str, limit: i64) -> Result<Vec<String>, RegistryError> {
     Ok(store::sqlx::query_scalar(
-        "SELECT commune_code FROM citizens WHERE province_code = $1 GROUP BY commune_code ORDER BY COUNT(*) DESC, commune_code LIMIT 1",
+        "SELECT commune_code FROM citizens WHERE province_code = $1 AND commune_code IS NOT NULL GROUP BY commune_code \
+         ORDER BY COUNT(*) DESC, commune_code LIMIT $2",
     )
     .bind(province)
-    .fetch_optional(db.pool())
+    .bind(limit)
+    .fetch_all(db.pool())
     .await?)
+}
+
+/// The first household of a commune by its code, if any (the demo suggests it for a temporary residence).
+pub async fn first_household_in(db: &Db, commune: &str) -> Result<Option<Household>, RegistryError> {
+    let code: Option<String> = store::sqlx::query_scalar(
+        "SELECT h.code FROM households h JOIN addresses a ON a.id = h.address_id WHERE a.commune_code = $1 \
+         ORDER BY h.code LIMIT 1",
+    )
+    .bind(commune)
+    .fetch_optional(db.pool())
+    .await?;
+    match code {
+        Some(code) => Ok(Some(household(db, &code).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Up to `limit` living citizens with a commune of residence, by ID number, starting after `after`: the pool

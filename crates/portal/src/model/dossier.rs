@@ -14,6 +14,9 @@ use super::ProcedureCode;
 pub enum DossierStatus {
     /// Opened by the applicant, not yet submitted: only they see it.
     Draft,
+    /// Submitted under a procedure that needs another party's consent (a marriage): waiting for them to agree from
+    /// their own account; only the two of them see it.
+    AwaitingConsent,
     /// Submitted under a procedure with a fee: waiting for the payment, which moves it on by itself.
     AwaitingPayment,
     /// Submitted, waiting at the receiving agency's counter.
@@ -30,8 +33,9 @@ pub enum DossierStatus {
 
 impl DossierStatus {
     /// Every status.
-    pub const ALL: [DossierStatus; 7] = [
+    pub const ALL: [DossierStatus; 8] = [
         DossierStatus::Draft,
+        DossierStatus::AwaitingConsent,
         DossierStatus::AwaitingPayment,
         DossierStatus::Submitted,
         DossierStatus::Processing,
@@ -44,6 +48,7 @@ impl DossierStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             DossierStatus::Draft => "draft",
+            DossierStatus::AwaitingConsent => "awaiting_consent",
             DossierStatus::AwaitingPayment => "awaiting_payment",
             DossierStatus::Submitted => "submitted",
             DossierStatus::Processing => "processing",
@@ -93,7 +98,8 @@ pub struct Dossier {
     /// The one-stop receiver (username) who registered it at the counter for an applicant who came in person: they
     /// fill it in and submit it as the applicant would online.
     pub counter: Option<String>,
-    /// The applicant's commune of residence when they filed it: every office is found from it.
+    /// The commune whose offices settle it: the applicant's commune of residence when they filed it, or, under a
+    /// procedure with `settled_at`, that household's commune. Every office is found from it.
     #[schema(value_type = Option<String>)]
     pub commune: Option<kernel::AdminUnitCode>,
     /// Where it is.
@@ -121,9 +127,19 @@ pub struct Dossier {
     pub rating: Option<u8>,
     /// Changes so far: a change must name the version it read, so two officials cannot both win.
     pub version: i64,
+    /// The other party whose consent it waits for, or who gave it (a marriage's partner): they see it too. Left
+    /// out when there is none, so the ledger digests of dossiers made before consent was asked stay what they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub consent_of: Option<PersonalId>,
 }
 
 impl Dossier {
+    /// Whether `me` is the other party whose consent it waits for or who gave it.
+    pub fn is_consented_by(&self, me: &identity::Principal) -> bool {
+        self.consent_of.is_some() && me.personal_id == self.consent_of
+    }
+
     /// Whether `me` files this dossier: its applicant, or the receiver who registered the draft at the counter.
     pub fn is_filed_by(&self, me: &identity::Principal) -> bool {
         me.personal_id == Some(self.applicant)

@@ -129,4 +129,8 @@ pub struct Procedure {
     /// it is submitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settled_at: Option<String>,
+    /// The personal-ID field of another party who must agree, signed in with their own account, before the
+    /// dossier goes to the agency: both parties to a marriage declare it (Law on Civil Status 2014, art. 18).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_of: Option<String>,
 }

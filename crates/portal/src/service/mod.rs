@@ -2,6 +2,7 @@
 //! the form's parsing and prefill ([`form`]), the workflow and its clock ([`workflow`]), and what an approval
 //! applies to the registries ([`outcome`]).
 
+pub mod consent;
 pub mod form;
 pub mod offices;
 pub mod outcome;
@@ -103,6 +104,7 @@ pub async fn open_in(
         result_id: None,
         rating: None,
         version: 1,
+        consent_of: None,
     };
     sql::insert(tx, &dossier, idempotency_key).await?;
     record_change(tx, backend, &dossier, &applicant.actor, "dossier_opened").await?;
@@ -154,7 +156,7 @@ pub async fn own_dossier(
     code: &DossierCode,
 ) -> Result<(Dossier, Vec<DossierEvent>), PortalError> {
     let dossier = sql::one(db, code).await?.ok_or(PortalError::UnknownDossier)?;
-    if !dossier.is_filed_by(me) {
+    if !dossier.is_filed_by(me) && !dossier.is_consented_by(me) {
         return Err(PortalError::UnknownDossier);
     }
     let events = sql::events(db, code).await?;

@@ -120,7 +120,7 @@ async fn read(
     with_record: bool,
 ) -> Result<(Dossier, Vec<DossierEvent>, Option<registry::model::Citizen>), PortalError> {
     let dossier = sql::one(&state.db, code).await?.ok_or(PortalError::UnknownDossier)?;
-    if me.personal_id == Some(dossier.applicant) {
+    if me.personal_id == Some(dossier.applicant) || dossier.is_consented_by(me) {
         let events = sql::events(&state.db, code).await?;
         return Ok((dossier, events, None));
     }

@@ -37,11 +37,11 @@ pub struct Decision {
     pub version: i64,
 }
 
-fn procedure_of(dossier: &Dossier) -> Result<&'static Procedure, PortalError> {
+pub(super) fn procedure_of(dossier: &Dossier) -> Result<&'static Procedure, PortalError> {
     Catalogue::builtin()?.get(&dossier.procedure).ok_or(PortalError::UnknownProcedure)
 }
 
-async fn load(tx: &mut Tx, code: &DossierCode) -> Result<Dossier, PortalError> {
+pub(super) async fn load(tx: &mut Tx, code: &DossierCode) -> Result<Dossier, PortalError> {
     sql::one_in(tx, code).await?.ok_or(PortalError::UnknownDossier)
 }
 
@@ -89,7 +89,7 @@ pub(crate) async fn record(
     save(tx, backend, after, Happened { note, ..Happened::new(actor, action, now) }).await
 }
 
-fn applicant_actor(me: &Principal) -> Actor {
+pub(super) fn applicant_actor(me: &Principal) -> Actor {
     Actor::named(&me.username, &me.display_name)
 }
 
@@ -144,19 +144,37 @@ pub async fn submit(db: &Db, me: &Principal, code: &DossierCode, sent: &FormValu
     let mut after = before.clone();
     after.form = values;
     settle_where_asked(&mut tx, procedure, &mut after).await?;
-    after.status = DossierStatus::Submitted;
     after.submitted_at = Some(now.unix_timestamp());
     after.version += 1;
     let actor = applicant_actor(me);
-    if procedure.fee_vnd > 0 {
-        // The fee is asked for with the submission; its payment moves the dossier on (`crate::fees`).
-        after.status = DossierStatus::AwaitingPayment;
-        crate::fees::bill_in(&mut tx, db.backend(), procedure, &after, &actor, now).await?;
-    }
-    save(&mut tx, db.backend(), &after, Happened::new(&actor, "submitted", now.unix_timestamp())).await?;
+    let action = if super::consent::ask(procedure, &mut after)? {
+        "consent_requested"
+    } else {
+        hand_in(&mut tx, db.backend(), procedure, &mut after, &actor, now).await?;
+        "submitted"
+    };
+    save(&mut tx, db.backend(), &after, Happened::new(&actor, action, now.unix_timestamp())).await?;
     tx.commit().await?;
     tracing::info!(dossier = %after.code, "dossier submitted");
     Ok(after)
+}
+
+/// Hands a submitted dossier in to the agency that receives it, or, under a procedure with a fee, asks for the fee,
+/// whose payment moves it on (`crate::fees`).
+pub(super) async fn hand_in(
+    tx: &mut Tx,
+    backend: store::Backend,
+    procedure: &Procedure,
+    after: &mut Dossier,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<(), PortalError> {
+    after.status = DossierStatus::Submitted;
+    if procedure.fee_vnd > 0 {
+        after.status = DossierStatus::AwaitingPayment;
+        crate::fees::bill_in(tx, backend, procedure, after, actor, now).await?;
+    }
+    Ok(())
 }
 
 /// The form parsed field by field, then checked against what the outcome's registry would refuse.

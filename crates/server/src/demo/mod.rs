@@ -64,8 +64,9 @@ fn committee_name(unit: &str) -> String {
 
 /// The demo's agencies: a ministry, the Hà Nội police, the People's Committee and the police of the busiest Hà Nội
 /// commune, and Hà Nội's social insurance (every office the birth-registration package passes through), its
-/// business registration office and its land registration office.
-async fn agencies(db: &Db, commune: kernel::AdminUnitCode) -> anyhow::Result<[Agency; 8]> {
+/// business registration office, its land registration office, and the police of a second commune (`host`),
+/// where the demo's citizen can register a temporary residence.
+async fn agencies(db: &Db, commune: kernel::AdminUnitCode, host: kernel::AdminUnitCode) -> anyhow::Result<[Agency; 9]> {
     let agency = |code: String, name: String, territory: Territory| -> anyhow::Result<Agency> {
         Ok(Agency { code: code.parse()?, name, territory })
     };
@@ -86,6 +87,7 @@ async fn agencies(db: &Db, commune: kernel::AdminUnitCode) -> anyhow::Result<[Ag
             "Văn phòng đăng ký đất đai thành phố Hà Nội".into(),
             Territory::Unit("01".parse()?),
         )?,
+        agency(format!("CA.{host}"), format!("Công an {}", host.unit().name), Territory::Unit(host))?,
     ];
     for a in &all {
         identity::officials::service::ensure_agency(db, a, Actor::system("demo"))
@@ -123,6 +125,16 @@ pub async fn run(listen: String, data_dir: PathBuf) -> anyhow::Result<()> {
     }
     let bank = start_sandbox_bank(&settings).await?;
     println!("\nSandbox bank (pays the VietQR of congdan's bills at {public_url}/me/payments): {bank}");
+    let host = registry::service::busiest_communes(&db, "01", 2).await?.get(1).cloned();
+    if let Some(host) = host
+        && let Some(h) = registry::service::first_household_in(&db, &host).await?
+    {
+        println!(
+            "\nA household congdan may register a temporary residence in (Đăng ký tạm trú, settled by congan.tamtru): \
+             {} ({})",
+            h.code, h.address.street
+        );
+    }
     println!("\nMail congso sends (password reset links) is written to {}", settings.data_dir.join("outbox").display());
     println!();
     crate::cli::run_server(settings, public_url, db, keyring).await
@@ -142,10 +154,12 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
         println!("creating the demo population ({DEMO_CITIZENS} synthetic citizens)…");
         registry::cli::generate_into(db, DEMO_CITIZENS, DEMO_SEED, false).await?;
     }
-    let commune = registry::service::busiest_commune(db, "01").await?.unwrap_or_else(|| "00070".into());
+    let busiest = registry::service::busiest_communes(db, "01", 2).await?;
+    let commune = busiest.first().cloned().unwrap_or_else(|| "00070".into());
     let commune_code: kernel::AdminUnitCode = commune.parse()?;
-    let [ministry, police, hanoi_police, committee, commune_police, insurance, business, land_office] =
-        agencies(db, commune_code).await?;
+    let host_code: kernel::AdminUnitCode = busiest.get(1).map_or("00004", String::as_str).parse()?;
+    let [ministry, police, hanoi_police, committee, commune_police, insurance, business, land_office, host_police] =
+        agencies(db, commune_code, host_code).await?;
     let official = AccountKind::Official;
     ensure(
         db,
@@ -181,10 +195,12 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
     for (username, name, held, _) in &workers {
         ensure(db, username, name, official, vec![held.clone()], "congso-demo-clerk").await?;
     }
-    // One official works every step of the province's business and land dossiers, and keeps its registry.
+    // One official works every step of the province's business and land dossiers, and keeps its registry; one
+    // works every step of the second commune's police (a temporary residence there) and takes its fees.
     let offices = [
-        ("dkkd.hanoi", "Trịnh Quốc Bảo", &business, Role::BusinessRegistrar, "business registration"),
-        ("vpdk.hanoi", "Lý Thị Ngọc", &land_office, Role::LandOfficer, "land registration"),
+        ("dkkd.hanoi", "Trịnh Quốc Bảo", &business, Role::BusinessRegistrar, "registry of business registration"),
+        ("vpdk.hanoi", "Lý Thị Ngọc", &land_office, Role::LandOfficer, "registry of land registration"),
+        ("congan.tamtru", "Đinh Công Khoa", &host_police, Role::FinanceOfficer, "fees of residence"),
     ];
     for (username, name, agency, keeper, _) in &offices {
         let roles = [Role::OneStopReceiver, Role::Specialist, Role::Approver, *keeper].map(|r| role(r, agency));
@@ -221,7 +237,7 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
         accounts.push(DemoAccount { username, password: "congso-demo-clerk", what: format!("{what}, {agency}") });
     }
     for (username, _, agency, _, what) in offices {
-        let what = format!("receiver, specialist, approver and registry of {what}, {}", agency.code);
+        let what = format!("receiver, specialist, approver and {what}, {}", agency.code);
         accounts.push(DemoAccount { username, password: "congso-demo-clerk", what });
     }
     for account in accounts.iter_mut().filter(|a| a.username != "congdan") {

@@ -285,6 +285,7 @@ impl Cast {
             "submitDossier" | "supplementDossier" => Some(json!({ "form": {} })),
             "actOnDossier" => Some(json!({ "action": "accept", "version": 2 })),
             "rateDossier" => Some(json!({ "rating": 5 })),
+            "answerDossierConsent" => Some(json!({ "agree": true })),
             "attachToDossier" => Some(json!({})),
             "registerEnterprise" => Some(json!({
                 "name": "Công ty TNHH Kiểm Thử", "legal_form": "single_member_llc",

@@ -164,3 +164,54 @@ async fn a_newborn_is_registered_through_three_agencies_and_the_result_verifies(
         .unwrap();
     assert_eq!(household, parents, "the child is in the parents' household");
 }
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
+async fn on_a_phone_the_bride_agrees_to_the_grooms_marriage_dossier_and_it_goes_to_the_commune() {
+    use crate::portal::{Api, account_of, citizen_such_that, citizen_token};
+    let app = TestApp::spawn().await;
+    let groom_condition = "AND sex = 'male' AND spouse_pid IS NULL AND birth_date < '1995-01-01'";
+    let (groom, _) = citizen_such_that(&app, 2, groom_condition).await;
+    let bride: String = store::sqlx::query_scalar(
+        "SELECT personal_id FROM citizens WHERE sex = 'female' AND status = 'living' AND spouse_pid IS NULL \
+         AND birth_date < '2000-01-01' AND household_id <> (SELECT household_id FROM citizens WHERE personal_id = $1) \
+         ORDER BY personal_id LIMIT 1",
+    )
+    .bind(&groom)
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap();
+    account_of(&app, "codau", &bride, 2).await;
+    let api = Api { app: &app };
+    let token = citizen_token(&app).await;
+    let (_, dossier) = api.post(&token, "/api/v1/dossiers", json!({ "procedure": "ket-hon" })).await;
+    let code = dossier["code"].as_str().unwrap().to_owned();
+    let mut form = dossier["form"].clone();
+    form["partner_id"] = json!(bride);
+    form["partner_full_name"] = json!("Trần Thị Bình");
+    let (_, submitted) = api.post(&token, &format!("/api/v1/dossiers/{code}/submit"), json!({ "form": form })).await;
+    assert_eq!(submitted["status"], "awaiting_consent", "{submitted}");
+
+    let (_driver, b) = browser().await;
+    b.set_window_size(390, 844).await.unwrap();
+    sign_in(&b, &app, "codau", None).await;
+    b.goto(&app.url("/me/dossiers")).await.unwrap();
+    let asked = b.wait().for_element(Locator::Css("#asked")).await.unwrap();
+    assert!(asked.text().await.unwrap().contains("Đăng ký kết hôn"));
+    b.find(Locator::LinkText(&code)).await.unwrap().click().await.unwrap();
+    let agree = b.wait().for_element(Locator::Css("#consent button[value=agree]")).await.unwrap();
+    let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
+    assert_eq!(b.execute(fits, vec![]).await.unwrap(), json!(true), "the dossier is wider than a phone");
+    agree.click().await.unwrap();
+    let mut status = String::new();
+    for _ in 0..50 {
+        status = b.find(Locator::Id("status")).await.unwrap().text().await.unwrap_or_default();
+        if status != "Chờ bên kia đồng ý" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "Đã nộp, chờ tiếp nhận");
+    assert!(b.find(Locator::Css("#consent")).await.is_err(), "answered, nothing more to answer");
+    b.close().await.unwrap();
+}

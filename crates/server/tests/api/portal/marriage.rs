@@ -1,5 +1,6 @@
 //! Marriage registration: what the Law on Marriage and Family bars is refused at submission, at the partner's
-//! field; the approval records each spouse in the other's record, in the approving transaction.
+//! field; the partner agrees from their own account before the commune sees it; the approval records each spouse
+//! in the other's record, in the approving transaction.
 
 use identity::Role;
 use reqwest::StatusCode;
@@ -57,9 +58,30 @@ async fn a_marriage_is_recorded_in_both_records_and_what_the_law_bars_is_refused
         assert!(message.contains(why), "{partner}: {body}");
     }
     form["partner_id"] = json!(bride);
-    let (status, body) = api.post(&token, &format!("/api/v1/dossiers/{code}/submit"), json!({ "form": form })).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let submit_path = format!("/api/v1/dossiers/{code}/submit");
+    let submit = || api.post(&token, &submit_path, json!({ "form": form }));
+    let (status, body) = submit().await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("awaiting_consent")), "{body}");
     let [receiver, specialist, approver] = &officials;
+    assert_eq!(api.get(receiver, "/api/v1/tasks").await.1, json!([]), "not at the counter before the bride agrees");
+
+    // Only the bride, from her own account, answers; someone else finds no dossier.
+    let stranger = super::account_of(&app, "nguoila", &man, 2).await;
+    let consent = format!("/api/v1/dossiers/{code}/consent");
+    assert_eq!(api.post(&stranger, &consent, json!({ "agree": true })).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(api.get(&stranger, &format!("/api/v1/dossiers/{code}")).await.0, StatusCode::NOT_FOUND);
+    let her = super::account_of(&app, "codau", &bride, 2).await;
+    let (_, asked) = api.get(&her, "/api/v1/dossiers/consents").await;
+    assert_eq!(asked[0]["code"], code.as_str(), "{asked}");
+    assert_eq!(api.get(&her, &format!("/api/v1/dossiers/{code}")).await.0, StatusCode::OK);
+    // She declines: the groom's draft again; then agrees to his second submission.
+    let (status, body) = api.post(&her, &consent, json!({ "agree": false })).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("draft")), "{body}");
+    assert_eq!(api.get(&her, &format!("/api/v1/dossiers/{code}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(submit().await.1["status"], "awaiting_consent");
+    let (status, body) = api.post(&her, &consent, json!({ "agree": true })).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("submitted")), "{body}");
+    assert_eq!(api.post(&her, &consent, json!({ "agree": false })).await.0, StatusCode::NOT_FOUND, "answered once");
     assert_eq!(api.act(receiver, &code, "accept", None).await.0, StatusCode::OK);
     assert_eq!(api.act(specialist, &code, "forward", None).await.0, StatusCode::OK);
     let (status, body): (StatusCode, Value) = api.act(approver, &code, "approve", None).await;

@@ -31,13 +31,20 @@ pub async fn citizen_such_that(app: &TestApp, level: i64, condition: &str) -> (S
     .fetch_one(app.db.db.pool())
     .await
     .unwrap();
-    let id = app.create_account("dan", AccountKind::Citizen, false).await;
+    account_of(app, "dan", &pid, level).await;
+    (pid, commune)
+}
+
+/// A citizen account `name` bound to `pid`, at assurance level `level`, with an API token.
+pub async fn account_of(app: &TestApp, name: &str, pid: &str, level: i64) -> String {
+    let id = app.create_account(name, AccountKind::Citizen, false).await;
     identity::service::bind_personal_id(&app.db.db, id, &pid.parse().unwrap()).await.unwrap();
     if level == 2 {
         let roles = vec![RoleAssignment { role: Role::RegistryClerk, agency: None, territory: Territory::Nation }];
-        let (_, token) = app.account_with_token("clerk", AccountKind::Official, roles).await;
+        let clerk = format!("clerk-{name}");
+        let (_, token) = app.account_with_token(&clerk, AccountKind::Official, roles).await;
         let r = TestApp::client()
-            .post(app.url("/api/v1/accounts/dan/assurance"))
+            .post(app.url(&format!("/api/v1/accounts/{name}/assurance")))
             .bearer_auth(token)
             .json(&json!({ "level": 2 }))
             .send()
@@ -45,7 +52,7 @@ pub async fn citizen_such_that(app: &TestApp, level: i64, condition: &str) -> (S
             .unwrap();
         assert_eq!(r.status(), 200);
     }
-    (pid, commune)
+    identity::service::create_token(&app.db.db, name, 1).await.unwrap().1
 }
 
 /// An API token for `dan`.
