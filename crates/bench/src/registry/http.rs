@@ -77,37 +77,63 @@ pub async fn throughput(
     clients: usize,
     seconds: u64,
 ) -> anyhow::Result<f64> {
-    let done = Arc::new(AtomicU64::new(0));
+    Ok(measure(url_of, token, ids, clients, seconds).await?.rate)
+}
+
+/// What [`measure`] saw: the rate, and every request's latency, sorted.
+pub struct Measured {
+    /// Requests answered per second.
+    pub rate: f64,
+    /// Each request's time from sending to the last byte of the answer, shortest first.
+    pub latencies: Vec<Duration>,
+}
+
+/// [`throughput`], with each request's latency.
+pub async fn measure(
+    url_of: Arc<dyn Fn(&str) -> String + Send + Sync>,
+    token: Option<String>,
+    ids: Arc<Vec<String>>,
+    clients: usize,
+    seconds: u64,
+) -> anyhow::Result<Measured> {
     let failed = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for c in 0..clients {
-        let (url_of, token, ids, done, failed) =
-            (url_of.clone(), token.clone(), ids.clone(), done.clone(), failed.clone());
+        let (url_of, token, ids, failed) = (url_of.clone(), token.clone(), ids.clone(), failed.clone());
         tasks.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(c as u64);
+            let mut latencies = Vec::new();
             while Instant::now() < deadline {
                 let id = &ids[rng.gen_range(0..ids.len())];
                 let mut request = client.get(url_of(id));
                 if let Some(t) = &token {
                     request = request.bearer_auth(t);
                 }
+                let started = Instant::now();
                 let ok = match request.send().await {
                     Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
                     Err(_) => false,
                 };
-                if ok { &done } else { &failed }.fetch_add(1, Ordering::Relaxed);
+                if ok {
+                    latencies.push(started.elapsed());
+                } else {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
             }
+            latencies
         }));
     }
+    let mut latencies = Vec::new();
     for t in tasks {
-        t.await?;
+        latencies.extend(t.await?);
     }
     if failed.load(Ordering::Relaxed) > 0 {
         bail!("{} requests failed", failed.load(Ordering::Relaxed));
     }
-    Ok(done.load(Ordering::Relaxed) as f64 / seconds as f64)
+    latencies.sort();
+    Ok(Measured { rate: latencies.len() as f64 / seconds as f64, latencies })
 }
 
 /// Resident memory (VmRSS) of a process, in MiB.

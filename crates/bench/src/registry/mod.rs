@@ -19,7 +19,7 @@ use store::{Db, sqlx};
 use trust::keyring::{Keyring, MasterKey};
 use web::{AppState, WebConfig};
 
-use self::http::{bare_router, rss_mib, serve_in_background, throughput};
+use self::http::{bare_router, measure, rss_mib, serve_in_background, throughput};
 use self::import::Target;
 
 /// Options of the registry benchmark.
@@ -55,8 +55,9 @@ fn median(values: &[f64]) -> f64 {
     sorted[sorted.len() / 2]
 }
 
+/// The `p` quantile of sorted durations; zero for none.
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+    sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default()
 }
 
 impl RegistryBench {
@@ -114,11 +115,18 @@ impl RegistryBench {
             // Alternating rounds, so that a burst of other work on the shared machine does not fall on one side.
             let seconds = self.seconds.div_ceil(ROUNDS as u64);
             let (mut bare, mut congso) = (Vec::new(), Vec::new());
+            let (mut bare_times, mut congso_times) = (Vec::new(), Vec::new());
             for _ in 0..ROUNDS {
-                bare.push(throughput(bare_url.clone(), None, ids.clone(), clients, seconds).await?);
-                congso.push(throughput(app_url.clone(), Some(token.clone()), ids.clone(), clients, seconds).await?);
+                let round = measure(bare_url.clone(), None, ids.clone(), clients, seconds).await?;
+                bare.push(round.rate);
+                bare_times.extend(round.latencies);
+                let round = measure(app_url.clone(), Some(token.clone()), ids.clone(), clients, seconds).await?;
+                congso.push(round.rate);
+                congso_times.extend(round.latencies);
             }
-            lookups.push((clients, bare, congso));
+            bare_times.sort();
+            congso_times.sort();
+            lookups.push((clients, bare, congso, bare_times, congso_times));
         }
 
         eprintln!("… name searches");
@@ -200,7 +208,8 @@ impl RegistryBench {
             }
             None => println!("import                            (not measured: --reuse)"),
         }
-        for (clients, bare, congso) in &lookups {
+        let ms = |times: &[Duration], p: f64| percentile(times, p).as_secs_f64() * 1e3;
+        for (clients, bare, congso, bare_times, congso_times) in &lookups {
             let ratios: Vec<f64> = bare.iter().zip(congso).map(|(b, c)| c / b).collect();
             let (low, high) = ratios.iter().fold((f64::MAX, 0f64), |(l, h), r| (l.min(*r), h.max(*r)));
             println!("lookup by ID, {clients:>2} clients: bare    {:>10.0} req/s", median(bare));
@@ -208,6 +217,13 @@ impl RegistryBench {
                 "lookup by ID, {clients:>2} clients: congso  {:>10.0} req/s   ratio {:.2} (rounds {low:.2}–{high:.2})  (goal ≥ 0.5)",
                 median(congso),
                 median(&ratios)
+            );
+            println!(
+                "lookup by ID, {clients:>2} clients: latency bare p50 {:.2} ms p95 {:.2} ms; congso p50 {:.2} ms p95 {:.2} ms",
+                ms(bare_times, 0.5),
+                ms(bare_times, 0.95),
+                ms(congso_times, 0.5),
+                ms(congso_times, 0.95)
             );
         }
         for (kind, what) in by_kind.iter().zip(["\"family middle g\"", "\"family given\"", "\"given\""]) {
