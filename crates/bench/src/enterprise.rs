@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use enterprise::model::{Enterprise, Member, Representative, Status};
 use enterprise::search::{self, Search};
@@ -26,7 +26,7 @@ use store::{Arg, Backend, Db, Sql, sqlx};
 use trust::keyring::{Keyring, MasterKey};
 use web::{AppState, WebConfig};
 
-use crate::registry::http::{serve_in_background, throughput};
+use crate::registry::http::{Native, serve_in_background, throughput};
 use crate::registry::import::Target;
 
 /// Options of the enterprise benchmark.
@@ -68,13 +68,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// The bare handler's database driver: the backend's own, as an application without congso's layers would use.
-#[derive(Clone)]
-enum Native {
-    Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
-}
-
 /// The bare handler: the same point query on the same database, its text columns as JSON, nothing around it.
 async fn bare(State(pool): State<Native>, UrlPath(code): UrlPath<String>) -> Response {
     let sql = format!(
@@ -82,31 +75,7 @@ async fn bare(State(pool): State<Native>, UrlPath(code): UrlPath<String>) -> Res
         enterprise::store::COLUMNS,
         enterprise::store::JOINS
     );
-    let found = match &pool {
-        Native::Sqlite(pool) => sqlx::query(&sql).bind(code).fetch_optional(pool).await.map(|r| r.map(|r| json_of(&r))),
-        Native::Postgres(pool) => {
-            sqlx::query(&sql).bind(code).fetch_optional(pool).await.map(|r| r.map(|r| json_of(&r)))
-        }
-    };
-    match found {
-        Ok(Some(response)) => response,
-        Ok(None) => axum::http::StatusCode::NOT_FOUND.into_response(),
-        Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-fn json_of<R: sqlx::Row>(row: &R) -> Response
-where
-    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    usize: sqlx::ColumnIndex<R>,
-{
-    use sqlx::Column;
-    let mut map = serde_json::Map::new();
-    for (i, column) in row.columns().iter().enumerate() {
-        let value: Option<String> = row.try_get(i).ok().flatten();
-        map.insert(column.name().to_owned(), value.map_or(serde_json::Value::Null, serde_json::Value::String));
-    }
-    axum::Json(map).into_response()
+    pool.json_one(&sql, &[&code]).await
 }
 
 /// Loads `count` synthetic enterprises in multi-row statements, with their indexes, and returns how long it took.
@@ -298,11 +267,7 @@ impl EnterpriseBench {
         };
         let files = files::Files::open(&files::Location::Folder(self.dir.join("files")))?;
         let state = AppState::new(db.clone(), config, keyring, files)?;
-        let bare_pool = if target.backend() == Backend::Sqlite {
-            Native::Sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(8).connect(&url).await?)
-        } else {
-            Native::Postgres(sqlx::postgres::PgPoolOptions::new().max_connections(16).connect(&url).await?)
-        };
+        let bare_pool = Native::connect(&url).await?;
         let bare_base =
             serve_in_background(Router::new().route("/enterprises/{code}", get(bare)).with_state(bare_pool)).await?;
         let app_base = serve_in_background(app(state)).await?;

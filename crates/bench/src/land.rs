@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use identity::model::RoleAssignment;
 use identity::service::{self, NewAccount};
@@ -18,7 +18,8 @@ use store::{Db, sqlx};
 use trust::keyring::{Keyring, MasterKey};
 use web::{AppState, WebConfig};
 
-use crate::registry::http::{serve_in_background, throughput};
+use crate::registry::http::{Native, serve_in_background, throughput};
+use crate::registry::import::Target;
 
 /// Options of the land benchmark.
 #[derive(Debug, clap::Args)]
@@ -29,6 +30,9 @@ pub struct LandBench {
     /// Citizens to generate first, the parcels' users.
     #[arg(long, default_value_t = 20_000)]
     citizens: u64,
+    /// A PostgreSQL server to measure on (its `congso_bench` database is made again); SQLite in `--dir` if absent.
+    #[arg(long)]
+    database_url: Option<String>,
     /// Working folder (its previous contents are replaced unless --reuse).
     #[arg(long, default_value = "congso-bench-land")]
     dir: PathBuf,
@@ -56,39 +60,24 @@ fn median(values: &[f64]) -> f64 {
     sorted[sorted.len() / 2]
 }
 
-/// A parcel's row as the bare handler reads it: commune, sheet, number, area, purpose, boundary.
-type BareRow = (String, i64, i64, i64, String, String);
-
 /// The bare handler: the same point query on the parcels' unique key, with nothing around it.
-async fn bare(State(pool): State<sqlx::SqlitePool>, UrlPath((c, s, n)): UrlPath<(String, i64, i64)>) -> Response {
-    let row: Result<Option<BareRow>, _> = sqlx::query_as(
-        "SELECT commune, sheet, number, area_dm2, purpose, geometry FROM land_parcels \
-         WHERE commune = $1 AND sheet = $2 AND number = $3",
-    )
-    .bind(c)
-    .bind(s)
-    .bind(n)
-    .fetch_optional(&pool)
-    .await;
-    match row {
-        Ok(Some((c, s, n, a, p, g))) => axum::Json(
-            serde_json::json!({ "commune": c, "sheet": s, "number": n, "area_dm2": a, "purpose": p, "geometry": g }),
-        )
-        .into_response(),
-        Ok(None) => axum::http::StatusCode::NOT_FOUND.into_response(),
-        Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
+async fn bare(State(pool): State<Native>, UrlPath((c, s, n)): UrlPath<(String, String, String)>) -> Response {
+    let sql = "SELECT commune, CAST(sheet AS TEXT) AS sheet, CAST(number AS TEXT) AS number, \
+               CAST(area_dm2 AS TEXT) AS area_dm2, purpose, geometry FROM land_parcels \
+               WHERE commune = $1 AND sheet = CAST($2 AS BIGINT) AND number = CAST($3 AS BIGINT)";
+    pool.json_one(sql, &[&c, &s, &n]).await
 }
 
 impl LandBench {
     /// Runs every measurement and prints the figures; `app` is the whole application.
     pub async fn run(self, app: fn(AppState) -> Router) -> anyhow::Result<()> {
-        let file = self.dir.join("land.db");
-        let url = format!("sqlite://{}?mode=rwc", file.display());
+        let target = Target::new(self.database_url.as_deref(), &self.dir)?;
+        let url = target.url().to_owned();
         let mut generated = None;
-        if !(self.reuse && file.exists()) {
+        if !(self.reuse && target.exists().await) {
             let _ = std::fs::remove_dir_all(&self.dir);
             std::fs::create_dir_all(&self.dir)?;
+            target.fresh(&self.dir).await?;
             let db = Db::connect(&url).await?;
             db.migrate().await?;
             eprintln!("… {} citizens, then {} parcels", self.citizens, self.count);
@@ -129,9 +118,10 @@ impl LandBench {
         };
         let files = files::Files::open(&files::Location::Folder(self.dir.join("files")))?;
         let state = AppState::new(db.clone(), config, keyring, files)?;
-        let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(8).connect(&url).await?;
-        let bare_base =
-            serve_in_background(Router::new().route("/parcels/{c}/{s}/{n}", get(bare)).with_state(pool)).await?;
+        let bare_base = serve_in_background(
+            Router::new().route("/parcels/{c}/{s}/{n}", get(bare)).with_state(Native::connect(&url).await?),
+        )
+        .await?;
         let app_base = serve_in_background(app(state)).await?;
         let bare_url: Arc<dyn Fn(&str) -> String + Send + Sync> =
             Arc::new(move |id| format!("{bare_base}/parcels/{id}"));
@@ -180,8 +170,9 @@ impl LandBench {
         }
 
         println!(
-            "\ncongso bench land: {} parcels, SQLite, {} cores\n",
+            "\ncongso bench land: {} parcels, {:?}, {} cores\n",
             land::store::count(&db).await?,
+            target.backend(),
             std::thread::available_parallelism().map_or(1, |n| n.get())
         );
         if let Some(g) = generated {

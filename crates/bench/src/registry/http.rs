@@ -13,11 +13,41 @@ use rand::{Rng, SeedableRng};
 use sqlx::{Column, Row};
 use store::sqlx;
 
-/// The database driver of the bare handler: the backend's own, as an application without congso's layers would use.
+/// The database driver of a bare handler: the backend's own, as an application without congso's layers would use.
 #[derive(Clone)]
-enum Native {
+pub(crate) enum Native {
     Sqlite(sqlx::SqlitePool),
     Postgres(sqlx::PgPool),
+}
+
+impl Native {
+    /// A pool on `url` of the size congso's own pool has on that backend.
+    pub(crate) async fn connect(url: &str) -> anyhow::Result<Native> {
+        Ok(if url.starts_with("sqlite:") {
+            Native::Sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(8).connect(url).await?)
+        } else {
+            Native::Postgres(sqlx::postgres::PgPoolOptions::new().max_connections(16).connect(url).await?)
+        })
+    }
+
+    /// The row `sql` finds with its text parameters `binds`, its text columns as JSON; 404 when there is none.
+    pub(crate) async fn json_one(&self, sql: &str, binds: &[&str]) -> Response {
+        let found = match self {
+            Native::Sqlite(pool) => {
+                let query = binds.iter().fold(sqlx::query(sql), |q, b| q.bind(*b));
+                query.fetch_optional(pool).await.map(|r| r.map(|r| json_of(&r)))
+            }
+            Native::Postgres(pool) => {
+                let query = binds.iter().fold(sqlx::query(sql), |q, b| q.bind(*b));
+                query.fetch_optional(pool).await.map(|r| r.map(|r| json_of(&r)))
+            }
+        };
+        match found {
+            Ok(Some(response)) => response,
+            Ok(None) => axum::http::StatusCode::NOT_FOUND.into_response(),
+            Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    }
 }
 
 fn json_of<R: Row>(row: &R) -> Response
@@ -40,25 +70,12 @@ async fn bare(State(pool): State<Native>, UrlPath(id): UrlPath<String>) -> Respo
         registry::store::CITIZEN_COLUMNS,
         registry::store::CITIZEN_JOINS
     );
-    let found = match &pool {
-        Native::Sqlite(pool) => sqlx::query(&sql).bind(id).fetch_optional(pool).await.map(|r| r.map(|r| json_of(&r))),
-        Native::Postgres(pool) => sqlx::query(&sql).bind(id).fetch_optional(pool).await.map(|r| r.map(|r| json_of(&r))),
-    };
-    match found {
-        Ok(Some(response)) => response,
-        Ok(None) => axum::http::StatusCode::NOT_FOUND.into_response(),
-        Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
+    pool.json_one(&sql, &[&id]).await
 }
 
 /// The bare handler's router on `url`, with a pool of the size congso's own pool has on that backend.
 pub async fn bare_router(url: &str) -> anyhow::Result<Router> {
-    let pool = if url.starts_with("sqlite:") {
-        Native::Sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(8).connect(url).await?)
-    } else {
-        Native::Postgres(sqlx::postgres::PgPoolOptions::new().max_connections(16).connect(url).await?)
-    };
-    Ok(Router::new().route("/citizens/{id}", get(bare)).with_state(pool))
+    Ok(Router::new().route("/citizens/{id}", get(bare)).with_state(Native::connect(url).await?))
 }
 
 /// Serves `router` on a free local port; returns its base URL.
