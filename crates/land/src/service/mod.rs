@@ -256,8 +256,7 @@ pub async fn register(db: &Db, new: NewParcel, actor: &Actor) -> Result<Parcel, 
 }
 
 async fn reread(tx: &mut Tx, r: &ParcelRef) -> Result<Parcel, LandError> {
-    let row = sql::parcel_row_in(tx, r).await?.ok_or(LandError::NoParcel)?;
-    Ok(sql::assemble(tx, row).await?)
+    Ok(sql::parcel_in(tx, r).await?.ok_or(LandError::NoParcel)?.1)
 }
 
 /// A parcel as recorded now.
@@ -271,9 +270,7 @@ pub async fn parcel(db: &Db, r: &ParcelRef) -> Result<Parcel, LandError> {
 /// A parcel and its history, oldest first, read together.
 pub async fn parcel_with_history(db: &Db, r: &ParcelRef) -> Result<(Parcel, Vec<Transaction>), LandError> {
     let mut tx = db.pool().begin().await?;
-    let row = sql::parcel_row_in(&mut tx, r).await?.ok_or(LandError::NoParcel)?;
-    let id = row.id;
-    let parcel = sql::assemble(&mut tx, row).await?;
+    let (id, parcel) = sql::parcel_in(&mut tx, r).await?.ok_or(LandError::NoParcel)?;
     let history = sql::transactions_in(&mut tx, id).await?;
     tx.rollback().await?;
     Ok((parcel, history))

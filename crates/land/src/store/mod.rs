@@ -8,8 +8,10 @@ use crate::geometry::{Bbox, Footprint};
 use crate::model::{Area, Certificate, Holder, Holding, ModelError, Parcel, ParcelRef, Share, Term};
 
 mod history;
+mod whole;
 
 pub use history::*;
+pub use whole::parcel_in;
 
 const COLUMNS: &str = "p.id, p.commune, p.sheet, p.number, p.area_dm2, p.computed_dm2, p.flagged, p.purpose, \
      p.term_until, p.geometry, p.version, p.created_at, p.updated_at";
@@ -45,6 +47,24 @@ impl ParcelRow {
     /// Its purpose.
     pub fn purpose(&self) -> crate::model::LandUse {
         self.purpose
+    }
+
+    fn into_parcel(self, holders: Vec<Holding>, certificate: Certificate, mortgaged: bool) -> Parcel {
+        Parcel {
+            reference: self.reference,
+            area: self.area,
+            computed_area: self.computed,
+            flagged: self.flagged,
+            purpose: self.purpose,
+            term: self.term,
+            footprint: self.footprint,
+            holders,
+            certificate,
+            mortgaged,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
     }
 }
 
@@ -366,21 +386,7 @@ pub async fn assemble(tx: &mut Tx, row: ParcelRow) -> Result<Parcel, sqlx::Error
         .await?
         .ok_or_else(|| sqlx::Error::Decode(ModelError { vi: "", en: "a parcel without a certificate" }.into()))?;
     let mortgaged = !open_mortgages_in(tx, row.id).await?.is_empty();
-    Ok(Parcel {
-        reference: row.reference,
-        area: row.area,
-        computed_area: row.computed,
-        flagged: row.flagged,
-        purpose: row.purpose,
-        term: row.term,
-        footprint: row.footprint,
-        holders,
-        certificate,
-        mortgaged,
-        version: row.version,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-    })
+    Ok(row.into_parcel(holders, certificate, mortgaged))
 }
 
 /// How many parcels are recorded.
