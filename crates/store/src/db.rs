@@ -54,6 +54,12 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// Where write transactions begin. On a SQLite file, a pool of one connection: SQLite has one writer, and a
+    /// second `BEGIN IMMEDIATE` waits in SQLite's busy handler, which sleeps 1, 2, 5… ms between tries, so with
+    /// many writers the lock sat free while they slept. Queued here instead, in order, each writer starts the
+    /// moment the last one commits, and the one connection keeps its page cache across commits. Elsewhere the
+    /// same pool as reads.
+    writer: AnyPool,
     backend: Backend,
     /// The SQLite database's file; `None` on PostgreSQL and for an in-memory SQLite database.
     sqlite_file: Option<PathBuf>,
@@ -80,34 +86,21 @@ impl Db {
         // where an operator needs to read "connection refused" or "password authentication failed".
         options.connect().await.map_err(connect_error)?.close().await.map_err(connect_error)?;
         let pool = match backend {
-            Backend::Sqlite => {
-                AnyPoolOptions::new()
-                    .max_connections(8)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // WAL lets readers run beside the one writer; FULL syncs the WAL on every commit so
-                            // an acknowledged write survives power loss, not only a process crash.
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;",
-                            )
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(options)
-                    .await
-            }
+            Backend::Sqlite => sqlite_pool(8).connect_with(options.clone()).await,
             Backend::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options)
+                    .connect_with(options.clone())
                     .await
             }
         }
         .map_err(connect_error)?;
-        Ok(Db { pool, backend, sqlite_file })
+        let writer = match sqlite_file {
+            Some(_) => sqlite_pool(1).connect_with(options).await.map_err(connect_error)?,
+            None => pool.clone(),
+        };
+        Ok(Db { pool, writer, backend, sqlite_file })
     }
 
     /// Brings the schema up to date. Safe to run on every start and from several processes at once: it runs
@@ -133,8 +126,8 @@ impl Db {
     /// should simply have waited its turn. PostgreSQL locks rows as it goes.
     pub async fn begin_write(&self) -> Result<crate::Tx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
         }
     }
 
@@ -173,7 +166,26 @@ impl Db {
     /// Closes every connection, waiting for queries in flight.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
+}
+
+/// A pool of SQLite connections with the settings every connection needs.
+fn sqlite_pool(connections: u32) -> AnyPoolOptions {
+    // Ten seconds to wait for a connection, as SQLite's own busy timeout waits for the write lock.
+    let options = AnyPoolOptions::new().max_connections(connections).acquire_timeout(Duration::from_secs(10));
+    options.after_connect(|conn, _| {
+        Box::pin(async move {
+            // WAL lets readers run beside the one writer; FULL syncs the WAL on every commit so an acknowledged
+            // write survives power loss, not only a process crash.
+            conn.execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;",
+            )
+            .await?;
+            Ok(())
+        })
+    })
 }
 
 /// The file of a SQLite URL (`None` in memory). When the URL lets SQLite create the file (`mode=rwc`), it is
