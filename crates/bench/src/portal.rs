@@ -127,7 +127,7 @@ impl PortalBench {
                 let citizen = registry::service::citizen(&db, &personal_id).await?;
                 if citizen.household.is_some() {
                     let actor = Actor::named("applicant", &citizen.full_name);
-                    applicants.push(service::Applicant { personal_id, actor, citizen, counter: None });
+                    applicants.push(service::Applicant::online(personal_id, actor, citizen));
                 }
             }
             anyhow::ensure!(!applicants.is_empty(), "no resident with a household in commune {commune}");

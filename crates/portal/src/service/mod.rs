@@ -11,7 +11,7 @@ pub mod stats;
 pub mod workflow;
 
 use identity::{AccountKind, Principal};
-use kernel::{DossierCode, PersonalId};
+use kernel::{AdminUnitCode, DossierCode, PersonalId};
 use store::{Backend, Db, Tx};
 use trust::ledger::{self, Actor, Event, EventKind, RecordRef, record_digest};
 
@@ -32,6 +32,17 @@ pub struct Applicant {
     pub citizen: registry::model::Citizen,
     /// The one-stop receiver (username) filing for them at the counter, or none when they file online.
     pub counter: Option<String>,
+    /// The commune whose office receives the dossier first: where the applicant lives, or for a procedure settled
+    /// where a household of the form lives (`settled_at`), the counter's own commune until the form names one.
+    pub commune: Option<AdminUnitCode>,
+}
+
+impl Applicant {
+    /// A citizen filing online from their own account.
+    pub fn online(personal_id: PersonalId, actor: Actor, citizen: registry::model::Citizen) -> Applicant {
+        let commune = citizen.commune;
+        Applicant { personal_id, actor, citizen, counter: None, commune }
+    }
 }
 
 /// The applicant behind `me`: a citizen's account at the procedure's assurance level, looked up in the registry.
@@ -43,11 +54,13 @@ pub async fn applicant(db: &Db, me: &Principal, procedure: &Procedure) -> Result
         return Err(PortalError::Assurance(procedure.assurance));
     }
     let citizen = registry::service::citizen(db, &personal_id).await?;
-    Ok(Applicant { personal_id, actor: Actor::named(&me.username, &me.display_name), citizen, counter: None })
+    Ok(Applicant::online(personal_id, Actor::named(&me.username, &me.display_name), citizen))
 }
 
 /// The citizen `personal_id` filing at the one-stop counter, served by the receiver `me`: who must hold that role
-/// in the agency that receives the procedure's dossiers from where the citizen lives (the counter they came to).
+/// in the agency that receives the procedure's dossiers from where the citizen lives (the counter they came to),
+/// or, under a procedure settled where a household of the form lives, in that agency of any commune (checked
+/// again against the household's commune when the form is submitted).
 pub async fn counter_applicant(
     db: &Db,
     me: &Principal,
@@ -55,12 +68,33 @@ pub async fn counter_applicant(
     personal_id: &PersonalId,
 ) -> Result<Applicant, PortalError> {
     let citizen = registry::service::citizen(db, personal_id).await.map_err(|_| PortalError::UnknownCitizen)?;
-    let office = offices::office(procedure, 0, citizen.commune)?;
-    let territory = citizen.commune.map(identity::Territory::Unit).unwrap_or(identity::Territory::Nation);
+    let commune = match procedure.settled_at {
+        Some(_) => Some(counter_commune(me, procedure)?),
+        None => citizen.commune,
+    };
+    let office = offices::office(procedure, 0, commune)?;
+    let territory = commune.map(identity::Territory::Unit).unwrap_or(identity::Territory::Nation);
     identity::policy::authorize_dossier(me, identity::Role::OneStopReceiver, &office, territory)
         .map_err(|_| PortalError::NotYourCounter)?;
     let actor = me.actor(identity::Role::OneStopReceiver);
-    Ok(Applicant { personal_id: *personal_id, actor, citizen, counter: Some(me.username.clone()) })
+    Ok(Applicant { personal_id: *personal_id, actor, citizen, counter: Some(me.username.clone()), commune })
+}
+
+/// The commune of the receiver's counter for `procedure`: one over which they receive in the office that
+/// receives the procedure's dossiers there.
+fn counter_commune(me: &Principal, procedure: &Procedure) -> Result<AdminUnitCode, PortalError> {
+    me.roles
+        .iter()
+        .filter(|r| r.role == identity::Role::OneStopReceiver)
+        .find_map(|r| match r.territory {
+            identity::Territory::Unit(unit)
+                if r.agency.is_some() && r.agency == offices::office(procedure, 0, Some(unit)).ok() =>
+            {
+                Some(unit)
+            }
+            _ => None,
+        })
+        .ok_or(PortalError::NotYourCounter)
 }
 
 /// Opens a draft dossier under `procedure` for `applicant`, its form prefilled from the registry, with its code
@@ -80,7 +114,7 @@ pub async fn open_in(
     {
         return Ok(existing);
     }
-    let commune = applicant.citizen.commune;
+    let commune = applicant.commune;
     let agency = offices::office(procedure, 0, commune)?;
     // The day in Vietnam's time, as the applicant reads the code.
     let day = now.to_offset(time::macros::offset!(+7)).date();

@@ -144,6 +144,7 @@ pub async fn submit(db: &Db, me: &Principal, code: &DossierCode, sent: &FormValu
     let mut after = before.clone();
     after.form = values;
     settle_where_asked(&mut tx, procedure, &mut after).await?;
+    at_their_counter(me, procedure, &after)?;
     after.submitted_at = Some(now.unix_timestamp());
     after.version += 1;
     let actor = applicant_actor(me);
@@ -200,6 +201,25 @@ async fn settle_where_asked(tx: &mut Tx, procedure: &Procedure, after: &mut Doss
     after.agency = offices::office(procedure, 0, after.commune)?;
     after.office = offices::office(procedure, after.step.into(), after.commune)?;
     Ok(())
+}
+
+/// A receiver submitting at the counter must receive there what the dossier has become: under a procedure settled
+/// where a household lives, the household's commune is known only now, and one elsewhere is refused at its field.
+fn at_their_counter(me: &Principal, procedure: &Procedure, dossier: &Dossier) -> Result<(), PortalError> {
+    if dossier.counter.as_deref() != Some(me.username.as_str()) {
+        return Ok(());
+    }
+    let territory = dossier.commune.map(identity::Territory::Unit).unwrap_or(identity::Territory::Nation);
+    identity::policy::authorize_dossier(me, identity::Role::OneStopReceiver, &dossier.agency, territory).map_err(|_| {
+        match &procedure.settled_at {
+            Some(field) => outcome::problem(
+                field,
+                &format!("Hộ này ở xã khác: hồ sơ do bộ phận một cửa của {} tiếp nhận.", dossier.agency),
+                &format!("This household lives in another commune: its counter is {}'s.", dossier.agency),
+            ),
+            None => PortalError::NotYourCounter,
+        }
+    })
 }
 
 /// The applicant answers a request for a supplement with a corrected form: the dossier goes back to the step that

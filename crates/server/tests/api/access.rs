@@ -207,12 +207,8 @@ async fn submitted_dossier(app: &TestApp, personal_id: &str) -> String {
         assurance_level: identity::assurance::AssuranceLevel::Two,
         mfa_enabled: false,
     };
-    let applicant = portal::service::Applicant {
-        personal_id,
-        actor: trust::ledger::Actor::named("nguoikhac", &citizen.full_name),
-        citizen,
-        counter: None,
-    };
+    let actor = trust::ledger::Actor::named("nguoikhac", &citizen.full_name);
+    let applicant = portal::service::Applicant::online(personal_id, actor, citizen);
     let dossier = portal::service::open(&app.db.db, procedure, &applicant, None).await.unwrap();
     portal::service::workflow::submit(&app.db.db, &me, &dossier.code, &dossier.form).await.unwrap();
     dossier.code.to_string()

@@ -215,3 +215,48 @@ async fn on_a_phone_the_bride_agrees_to_the_grooms_marriage_dossier_and_it_goes_
     assert!(b.find(Locator::Css("#consent")).await.is_err(), "answered, nothing more to answer");
     b.close().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run installs them and runs this"]
+async fn on_a_phone_a_citizen_registers_a_temporary_residence_after_a_refusal_at_the_household_field() {
+    let app = TestApp::spawn().await;
+    let (pid, _) = crate::portal::citizen(&app, 2).await;
+    let own: String = store::sqlx::query_scalar(
+        "SELECT h.code FROM citizens c JOIN households h ON h.id = c.household_id WHERE c.personal_id = $1",
+    )
+    .bind(&pid)
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap();
+    let (host, commune) = crate::portal::fees::household_elsewhere(&app).await;
+    let (_driver, b) = browser().await;
+    b.set_window_size(390, 844).await.unwrap();
+    sign_in(&b, &app, "dan", None).await;
+    let code = open_procedure(&b, &app, "residence", "tam-tru", "household").await;
+    let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
+    assert_eq!(b.execute(fits, vec![]).await.unwrap(), json!(true), "the form is wider than a phone");
+
+    // Their own household: refused at the field, with what they chose kept.
+    b.find(Locator::Id("f-household")).await.unwrap().send_keys(&own).await.unwrap();
+    b.execute("document.getElementById('f-months').value = '24'; return true;", vec![]).await.unwrap();
+    b.find(Locator::Css("button[name=intent][value=submit]")).await.unwrap().click().await.unwrap();
+    let why = b.wait().for_element(Locator::Id("e-household")).await.unwrap().text().await.unwrap();
+    assert!(why.contains("hộ nơi công dân đăng ký thường trú"), "{why}");
+    let months = b.find(Locator::Id("f-months")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(months.as_deref(), Some("24"), "what was chosen is kept");
+    assert_eq!(b.execute(fits, vec![]).await.unwrap(), json!(true), "the refusal is wider than a phone");
+
+    // The household they will stay with: submitted, settled by that commune's police, the fee asked for.
+    let field = b.find(Locator::Id("f-household")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(&host).await.unwrap();
+    b.find(Locator::Css("button[name=intent][value=submit]")).await.unwrap().click().await.unwrap();
+    assert_eq!(status_after_submit(&b).await, "Chờ thanh toán lệ phí");
+    let (office,): (String,) = store::sqlx::query_as("SELECT office FROM dossiers WHERE code = $1")
+        .bind(&code)
+        .fetch_one(app.db.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(office, format!("CA.{commune}"));
+    b.close().await.unwrap();
+}

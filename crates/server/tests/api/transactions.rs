@@ -36,12 +36,7 @@ async fn three_slices_changes_and_their_ledger_entries_commit_together_or_not_at
         let mut tx = db.begin_write().await.unwrap();
         let citizen = registry::service::register_in(&mut tx, db.backend(), &new, &change).await.unwrap();
         identity::service::bind_personal_id_in(&mut tx, db.backend(), account, &citizen.personal_id).await.unwrap();
-        let applicant = portal::service::Applicant {
-            personal_id: citizen.personal_id,
-            actor: actor.clone(),
-            citizen: citizen.clone(),
-            counter: None,
-        };
+        let applicant = portal::service::Applicant::online(citizen.personal_id, actor.clone(), citizen.clone());
         let procedure = portal::Catalogue::builtin().unwrap().get(&"thuong-tru".parse().unwrap()).unwrap();
         let now = time::OffsetDateTime::now_utc();
         portal::service::open_in(&mut tx, db.backend(), procedure, &applicant, None, now).await.unwrap();

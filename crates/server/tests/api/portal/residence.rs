@@ -95,3 +95,49 @@ async fn a_temporary_residence_is_settled_where_the_applicant_stays_and_recorded
     let (ok, out) = crate::helpers::ledger_verify(&app, None);
     assert!(ok, "{out}");
 }
+
+#[tokio::test]
+async fn at_the_counter_a_temporary_residence_is_received_where_the_host_household_lives() {
+    let app = TestApp::spawn().await;
+    let (pid, home) = citizen(&app, 2).await;
+    let api = Api { app: &app };
+    let (host, commune) = household_elsewhere(&app).await;
+    let open = json!({ "procedure": "tam-tru", "applicant": pid });
+
+    // The counter of the commune the applicant lives in opens it, but cannot receive a stay in another commune.
+    let home_counter = official(&app, "tiepnhan-nha", Role::OneStopReceiver, &format!("CA.{home}"), unit(&home)).await;
+    let (status, dossier) = api.post(&home_counter, "/api/v1/dossiers", open.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{dossier}");
+    let code = dossier["code"].as_str().unwrap().to_owned();
+    let mut form = dossier["form"].clone();
+    form["months"] = json!("6");
+    form["household"] = json!(host);
+    let submit = json!({ "form": form });
+    let (status, body) = api.post(&home_counter, &format!("/api/v1/dossiers/{code}/submit"), submit.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["error"]["fields"]["household"].as_str().unwrap_or_default();
+    assert!(message.contains(&format!("CA.{commune}")), "{body}");
+    let (status, agency): (String, String) =
+        store::sqlx::query_as("SELECT status, agency FROM dossiers WHERE code = $1")
+            .bind(&code)
+            .fetch_one(app.db.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), agency), ("draft", format!("CA.{home}")), "nothing was written");
+
+    // The counter where the host household lives receives it, and it is in that counter's queue.
+    let police = format!("CA.{commune}");
+    let counter = official(&app, "tiepnhan", Role::OneStopReceiver, &police, unit(&commune)).await;
+    let (status, dossier) = api.post(&counter, "/api/v1/dossiers", open).await;
+    assert_eq!(status, StatusCode::CREATED, "{dossier}");
+    assert_eq!(dossier["agency"], police.as_str(), "{dossier}");
+    let code = dossier["code"].as_str().unwrap().to_owned();
+    let (status, body) = api.post(&counter, &format!("/api/v1/dossiers/{code}/submit"), submit).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["commune"], commune.as_str());
+    let reference = fee_bill(&api, &citizen_token(&app).await).await;
+    let r = deliver(&app.base, &webhook(&reference, 15000, "FT26120200002"), now(), DEMO_SECRET).await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let (_, tasks) = api.get(&counter, "/api/v1/tasks").await;
+    assert_eq!(tasks[0]["dossier"]["code"], code.as_str(), "{tasks}");
+}
