@@ -100,15 +100,29 @@ pub async fn next_seq(tx: &mut AnyConnection) -> Result<u64, LedgerError> {
 
 /// Appends `events` in the caller's transaction (a connection inside `BEGIN`), stamping their time and salt, and
 /// returns their positions. They are in the log if and only if the transaction commits.
+///
+/// The log stays locked from the state's read to the transaction's end, and every other writer of the log waits
+/// meanwhile: so after the lock, the rows and the state's update go in one round trip (one statement on
+/// PostgreSQL; on SQLite, whose every statement is a hand-off to the connection's thread and back, one batch).
 pub async fn append(tx: &mut AnyConnection, backend: Backend, events: &mut [Event]) -> Result<Vec<u64>, LedgerError> {
     if events.is_empty() {
         return Ok(vec![]);
     }
-    let stamped = stamp(lock_state(tx).await?, events)?;
+    let tree = lock_state(tx).await?;
+    let expected = tree.size();
+    let stamped = stamp(tree, events)?;
+    if backend == Backend::Postgres {
+        let written: i64 =
+            conditional_append(&stamped, events, expected).query().fetch_one(&mut *tx).await?.try_get(0)?;
+        if written == 0 {
+            return Err(LedgerError::Corrupt("the locked ledger_state row changed under its lock".into()));
+        }
+        return Ok(stamped.entries.into_iter().map(|(seq, _, _)| seq).collect());
+    }
     let first = stamped.entries[0].0;
+    let mut sql = Sql::new(backend, "");
     for chunk in stamped.entries.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = Sql::new(
-            backend,
+        sql.push(
             "INSERT INTO ledger_entries (seq, recorded_at_ms, kind, subject, record_kind, record_key, record_digest, \
              body, leaf_hash) VALUES ",
         );
@@ -129,37 +143,47 @@ pub async fn append(tx: &mut AnyConnection, backend: Backend, events: &mut [Even
             ];
             sql.push(&values.join(", ")).push(")");
         }
-        sql.query().execute(&mut *tx).await?;
+        sql.push("; ");
     }
     for chunk in stamped.nodes.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = Sql::new(backend, "INSERT INTO ledger_nodes (level, idx, hash) VALUES ");
+        sql.push("INSERT INTO ledger_nodes (level, idx, hash) VALUES ");
         for (i, (id, hash)) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             let values =
                 [sql.bind_int(i64::from(id.level)), sql.bind_int(id.index as i64), sql.bind_text(hex::encode(hash))];
             sql.push(&values.join(", ")).push(")");
         }
-        sql.query().execute(&mut *tx).await?;
+        sql.push("; ");
     }
-    sqlx::query("UPDATE ledger_state SET size = $1, frontier = $2 WHERE id = 1")
-        .bind(stamped.size as i64)
-        .bind(stamped.frontier)
-        .execute(&mut *tx)
-        .await?;
+    let (size, frontier) = (sql.bind_int(stamped.size as i64), sql.bind_text(stamped.frontier.as_str()));
+    sql.push(&format!("UPDATE ledger_state SET size = {size}, frontier = {frontier} WHERE id = 1"));
+    sql.query().execute(&mut *tx).await?;
     Ok(stamped.entries.into_iter().map(|(seq, _, _)| seq).collect())
 }
 
 /// Appends `events` in one statement that commits on its own, if the log still has the size of `tree`, and
 /// returns their positions and the log's state afterwards; `None` if another writer appended first, in which case
-/// nothing was written. PostgreSQL's group commit: one round trip where [`append`] in a transaction takes six.
+/// nothing was written. PostgreSQL's group commit: one round trip where [`append`] in a transaction takes three.
 pub(crate) async fn append_if_at(
     pool: &sqlx::AnyPool,
     tree: RootBuilder,
     events: &mut [Event],
 ) -> Result<Option<(Vec<u64>, RootBuilder)>, LedgerError> {
-    let backend = Backend::Postgres;
     let expected = tree.size();
     let stamped = stamp(tree, events)?;
+    let written: i64 = conditional_append(&stamped, events, expected).query().fetch_one(pool).await?.try_get(0)?;
+    if written == 0 {
+        return Ok(None);
+    }
+    let after = builder_from_parts(stamped.size as i64, &stamped.frontier)?;
+    Ok(Some((stamped.entries.into_iter().map(|(seq, _, _)| seq).collect(), after)))
+}
+
+/// PostgreSQL's one statement that writes `stamped` if the log's size is still `expected`: the state row's update
+/// is the condition of the two inserts beside it, and it counts the state rows it updated (1, or 0 if the log had
+/// grown and nothing was written).
+fn conditional_append(stamped: &Stamped, events: &[Event], expected: u64) -> Sql {
+    let backend = Backend::Postgres;
     let mut entries = Rows::new(backend, &ENTRY_COLUMNS, events.len());
     for ((seq, body, leaf), event) in stamped.entries.iter().zip(events.iter()) {
         let record = event.record.as_ref();
@@ -183,8 +207,6 @@ pub(crate) async fn append_if_at(
             Arg::Text(Some(hex::encode(hash))),
         ]);
     }
-    // The state row's update is the condition of the rest: if it finds the log grown (another node's group commit
-    // or a change committed since `tree` was read), neither insert runs.
     let mut sql = Sql::new(backend, "WITH state AS (UPDATE ledger_state SET size = ");
     let (size, frontier, was) =
         (sql.bind_int(stamped.size as i64), sql.bind_text(stamped.frontier.as_str()), sql.bind_int(expected as i64));
@@ -201,15 +223,10 @@ pub(crate) async fn append_if_at(
     );
     nodes.table_in(&mut sql);
     sql.push(" WHERE EXISTS (SELECT 1 FROM state)) SELECT COUNT(*) FROM state");
-    let written: i64 = sql.query().fetch_one(pool).await?.try_get(0)?;
-    if written == 0 {
-        return Ok(None);
-    }
-    let after = builder_from_parts(stamped.size as i64, &stamped.frontier)?;
-    Ok(Some((stamped.entries.into_iter().map(|(seq, _, _)| seq).collect(), after)))
+    sql
 }
 
-/// The types of `ledger_entries`' columns as [`append_if_at`] binds them.
+/// The types of `ledger_entries`' columns as [`conditional_append`] binds them.
 const ENTRY_COLUMNS: [Column; 9] = [
     Column::Int,
     Column::Int,
