@@ -98,7 +98,7 @@ impl Db {
         .map_err(connect_error)?;
         let writer = match sqlite_file {
             // No ping before each transaction: it would be one more round trip to the connection's thread inside
-            // every writer's turn (measured: the portal's benchmark 10% slower with it).
+            // every writer's turn (measured: the portal's benchmark about a quarter slower with it).
             Some(_) => sqlite_pool(1).test_before_acquire(false).connect_with(options).await.map_err(connect_error)?,
             None => pool.clone(),
         };
