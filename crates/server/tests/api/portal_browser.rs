@@ -221,13 +221,7 @@ async fn on_a_phone_the_bride_agrees_to_the_grooms_marriage_dossier_and_it_goes_
 async fn on_a_phone_a_citizen_registers_a_temporary_residence_after_a_refusal_at_the_household_field() {
     let app = TestApp::spawn().await;
     let (pid, _) = crate::portal::citizen(&app, 2).await;
-    let own: String = store::sqlx::query_scalar(
-        "SELECT h.code FROM citizens c JOIN households h ON h.id = c.household_id WHERE c.personal_id = $1",
-    )
-    .bind(&pid)
-    .fetch_one(app.db.db.pool())
-    .await
-    .unwrap();
+    let own = crate::portal::fees::own_household(&app, &pid).await;
     let (host, commune) = crate::portal::fees::household_elsewhere(&app).await;
     let (_driver, b) = browser().await;
     b.set_window_size(390, 844).await.unwrap();

@@ -24,6 +24,17 @@ pub async fn household_elsewhere(app: &TestApp) -> (String, String) {
     .unwrap()
 }
 
+/// The code of the household the citizen `pid` belongs to.
+pub async fn own_household(app: &TestApp, pid: &str) -> String {
+    store::sqlx::query_scalar(
+        "SELECT h.code FROM citizens c JOIN households h ON h.id = c.household_id WHERE c.personal_id = $1",
+    )
+    .bind(pid)
+    .fetch_one(app.db.db.pool())
+    .await
+    .unwrap()
+}
+
 /// Opens and submits a temporary-residence registration in [`household_elsewhere`], whose fee is 15,000 đồng:
 /// the dossier's code and the commune whose police settle it.
 pub async fn file_temporary_residence(api: &Api<'_>, token: &str) -> (String, String) {

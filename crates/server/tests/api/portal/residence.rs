@@ -7,7 +7,7 @@ use payments::config::DEMO_SECRET;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::fees::{fee_bill, household_elsewhere};
+use super::fees::{fee_bill, household_elsewhere, own_household};
 use super::{Api, citizen, citizen_token, official};
 use crate::helpers::{TestApp, unit};
 use crate::payments::{deliver, now, webhook};
@@ -18,13 +18,7 @@ async fn a_temporary_residence_is_settled_where_the_applicant_stays_and_recorded
     let (pid, home) = citizen(&app, 2).await;
     let token = citizen_token(&app).await;
     let api = Api { app: &app };
-    let own: String = store::sqlx::query_scalar(
-        "SELECT h.code FROM citizens c JOIN households h ON h.id = c.household_id WHERE c.personal_id = $1",
-    )
-    .bind(&pid)
-    .fetch_one(app.db.db.pool())
-    .await
-    .unwrap();
+    let own = own_household(&app, &pid).await;
     // Another household at the same dwelling: in the applicant's own commune.
     let neighbour = format!("{home}9999999");
     store::sqlx::query(
