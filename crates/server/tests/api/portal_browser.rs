@@ -66,15 +66,20 @@ pub async fn open_procedure(b: &Client, app: &TestApp, event: &str, procedure: &
     b.current_url().await.unwrap().path().trim_start_matches("/me/dossiers/").to_owned()
 }
 
-/// The dossier's status once the page a submission leads to has replaced the draft's (whose `#status` the
-/// browser may still show for a moment, and which goes stale under a reader).
+/// The dossier's status once the page a submission leads to has replaced the draft's.
 pub async fn status_after_submit(b: &Client) -> String {
+    status_once_past(b, "Đang soạn").await
+}
+
+/// The dossier's status once the page an action leads to has replaced the one showing `before` (which the browser
+/// may still show for a moment, whose `#status` goes stale under a reader, and which is empty while loading).
+pub async fn status_once_past(b: &Client, before: &str) -> String {
     let mut last = String::new();
     for _ in 0..50 {
         if let Ok(status) = b.find(Locator::Id("status")).await
             && let Ok(text) = status.text().await
         {
-            if text != "Đang soạn" {
+            if !text.is_empty() && text != before {
                 return text;
             }
             last = text;
@@ -203,15 +208,7 @@ async fn on_a_phone_the_bride_agrees_to_the_grooms_marriage_dossier_and_it_goes_
     let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
     assert_eq!(b.execute(fits, vec![]).await.unwrap(), json!(true), "the dossier is wider than a phone");
     agree.click().await.unwrap();
-    let mut status = String::new();
-    for _ in 0..50 {
-        status = b.find(Locator::Id("status")).await.unwrap().text().await.unwrap_or_default();
-        if status != "Chờ bên kia đồng ý" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(status, "Đã nộp, chờ tiếp nhận");
+    assert_eq!(status_once_past(&b, "Chờ bên kia đồng ý").await, "Đã nộp, chờ tiếp nhận");
     assert!(b.find(Locator::Css("#consent")).await.is_err(), "answered, nothing more to answer");
     b.close().await.unwrap();
 }
