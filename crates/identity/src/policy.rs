@@ -57,6 +57,10 @@ pub enum Action {
     ReadLand(Territory),
     /// Register parcels and record transactions on them in a territory (the parcel's commune).
     WriteLand(Territory),
+    /// Work at a health facility: write prescriptions for its patients, and read and dispense a prescription a
+    /// patient brings, whoever wrote it. Which facility is narrowed to the agencies the caller is health worker of
+    /// ([`agencies_of`]); the health slice decides what each kind of facility may do.
+    HealthCare,
 }
 
 /// Whose account an action touches, as far as the policy cares: the caller's own or someone else's.
@@ -141,6 +145,7 @@ pub fn allows(principal: &Principal, action: Action) -> bool {
         Action::ReconcilePayments => !agencies(principal, Role::FinanceOfficer).is_empty(),
         Action::ReadEnterprises(t) | Action::WriteEnterprises(t) => has_role(principal, Role::BusinessRegistrar, t),
         Action::ReadLand(t) | Action::WriteLand(t) => has_role(principal, Role::LandOfficer, t),
+        Action::HealthCare => !agencies(principal, Role::HealthWorker).is_empty(),
     }
 }
 
@@ -226,6 +231,18 @@ mod tests {
         let national =
             principal(vec![RoleAssignment { role: Role::Administrator, agency: None, territory: Territory::Nation }]);
         assert_eq!(authorize(&national, Action::ListAccounts), Ok(()));
+    }
+
+    #[test]
+    fn health_care_is_for_a_health_worker_of_some_facility() {
+        assert_eq!(authorize(&holding(Role::HealthWorker, Territory::Nation), Action::HealthCare), Err(Denied));
+        assert_eq!(authorize(&holding(Role::LandOfficer, Territory::Nation), Action::HealthCare), Err(Denied));
+        let doctor = principal(vec![RoleAssignment {
+            role: Role::HealthWorker,
+            agency: Some("KCB.01001".parse().unwrap()),
+            territory: unit("01"),
+        }]);
+        assert_eq!(authorize(&doctor, Action::HealthCare), Ok(()));
     }
 
     #[test]

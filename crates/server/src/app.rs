@@ -61,6 +61,7 @@ pub fn api_with(payments: payments::Payments) -> ApiRouter {
         .merge(portal::api_routes())
         .merge(payments::api_routes(payments))
         .merge(land::api_routes())
+        .merge(health::api_routes())
 }
 
 /// The largest request body accepted anywhere but uploads (`/verify` takes photos up to
@@ -100,6 +101,7 @@ pub fn router_with(state: AppState, payments: payments::Payments) -> Router {
         .merge(portal::routes())
         .merge(payments::routes(payments))
         .merge(land::routes())
+        .merge(health::routes())
         .merge(web::routes())
         .merge(api)
         .fallback(not_found)

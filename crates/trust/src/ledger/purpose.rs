@@ -17,6 +17,8 @@ pub enum Purpose {
     Correction,
     /// Theo yêu cầu của chính công dân — at the citizen's own request.
     CitizenRequest,
+    /// Khám bệnh, chữa bệnh — the patient's medical care: a prescription written or dispensed.
+    Care,
     /// Anything else, in words: at most [`Purpose::MAX_OTHER`] characters, cleaned by [`kernel::free_text::clean`]
     /// (NFC, whitespace collapsed, no control or invisible characters), since they go into the signed ledger and
     /// are shown to the citizen.
@@ -45,7 +47,7 @@ impl Purpose {
     pub const MAX_OTHER: usize = 200;
 
     /// The codes of the listed purposes, in the order a form offers them (then `other`).
-    pub const CODES: [&'static str; 5] = ["dossier", "verification", "correction", "citizen_request", "other"];
+    pub const CODES: [&'static str; 6] = ["dossier", "verification", "correction", "citizen_request", "care", "other"];
 
     /// Reads a purpose from a form or query: `code`, and for `other` the words.
     pub fn parse(code: Option<&str>, other: Option<&str>) -> Result<Purpose, PurposeError> {
@@ -55,6 +57,7 @@ impl Purpose {
             Some("verification") => Ok(Purpose::Verification),
             Some("correction") => Ok(Purpose::Correction),
             Some("citizen_request") => Ok(Purpose::CitizenRequest),
+            Some("care") => Ok(Purpose::Care),
             Some("other") => match kernel::free_text::clean(other.unwrap_or_default(), Purpose::MAX_OTHER) {
                 Ok(words) => Ok(Purpose::Other(words)),
                 Err(FreeTextError::Forbidden(c)) => Err(PurposeError::OtherCharacter(c)),
@@ -71,6 +74,7 @@ impl Purpose {
             Purpose::Verification => "verification",
             Purpose::Correction => "correction",
             Purpose::CitizenRequest => "citizen_request",
+            Purpose::Care => "care",
             Purpose::Other(_) => "other",
         }
     }
