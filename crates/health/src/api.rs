@@ -74,29 +74,18 @@ pub async fn visible(state: &AppState, me: &Principal, code: &str) -> AppResult<
     Err(AppError::NotFound)
 }
 
-/// A prescription as written, and the facility to write it at when the doctor works at several.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct PrescribeInput {
-    /// The prescription.
-    #[serde(flatten)]
-    pub prescription: PrescriptionInput,
-    /// The facility's code, if the doctor works at more than one.
-    #[serde(default)]
-    pub facility: Option<String>,
-}
-
 /// Writes an e-prescription for a living patient of the population registry, signed (its QR checks offline at
 /// `/verify`), under a fresh 14-character code. Refused field by field, nothing written.
 #[utoipa::path(post, path = "/health/prescriptions", operation_id = "prescribe", tag = "health",
-    security(("bearer" = [])), request_body = PrescribeInput,
+    security(("bearer" = [])), request_body = PrescriptionInput,
     responses((status = 201, body = Prescription), Forbidden, Invalid))]
 pub async fn prescribe(
     State(state): State<AppState>,
     Caller(me): Caller,
-    Json(input): Json<PrescribeInput>,
+    Json(input): Json<PrescriptionInput>,
 ) -> AppResult<(StatusCode, Json<Prescription>)> {
     let facility = facility_of(&state, &me, input.facility.as_deref(), |f| f.kind.prescribes()).await?;
-    let new = NewPrescription::parse(&input.prescription)?;
+    let new = NewPrescription::parse(&input)?;
     let actor = me.actor(Role::HealthWorker);
     let p = service::prescribe(&state.db, &state.keyring, &facility, &actor, new).await?;
     Ok((StatusCode::CREATED, Json(p)))
@@ -117,7 +106,7 @@ pub async fn mine(State(state): State<AppState>, Caller(me): Caller) -> AppResul
 #[into_params(parameter_in = Path)]
 pub struct CodePath {
     /// Mã đơn thuốc, 14 characters.
-    #[param(example = "01001000002a-c")]
+    #[param(example = "01001000002a-c", pattern = "^[0-9]{5}[0-9a-z]{7}-[cnhy]$")]
     pub code: String,
 }
 
@@ -136,8 +125,9 @@ pub async fn read(
 /// Which facility dispenses, when the worker works at several.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct DispenseInput {
-    /// The facility's code.
+    /// The facility's code (five digits).
     #[serde(default)]
+    #[schema(pattern = "^[0-9]{5}$")]
     pub facility: Option<String>,
 }
 

@@ -269,13 +269,29 @@ pub struct Facility {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Medicine {
     /// The medicine, by its international non-proprietary name and strength, such as "Paracetamol 500mg".
+    #[schema(schema_with = name_schema)]
     pub name: String,
     /// How many units.
+    #[schema(minimum = 1, maximum = 10000)]
     pub quantity: u32,
     /// The unit: "viên", "gói", "chai"…
+    #[schema(schema_with = unit_schema)]
     pub unit: String,
     /// How to take it: "Ngày uống 2 lần, mỗi lần 1 viên, sau ăn".
+    #[schema(schema_with = usage_schema)]
     pub usage: String,
+}
+
+fn name_schema() -> utoipa::openapi::schema::Object {
+    kernel::schema::free_text_schema(200)
+}
+
+fn unit_schema() -> utoipa::openapi::schema::Object {
+    kernel::schema::free_text_schema(30)
+}
+
+fn usage_schema() -> utoipa::openapi::schema::Object {
+    kernel::schema::free_text_schema(300)
 }
 
 /// Where a prescription is.

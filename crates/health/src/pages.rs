@@ -91,6 +91,7 @@ impl Filled {
             kind: Some(self.get("kind").into()),
             diagnosis: self.get("diagnosis").into(),
             medicines,
+            facility: None,
         }
     }
 }

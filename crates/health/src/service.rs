@@ -46,15 +46,27 @@ pub struct NewPrescription {
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct PrescriptionInput {
     /// The patient's personal ID number.
+    #[schema(value_type = kernel::PersonalId)]
     pub patient: String,
-    /// `ordinary`, `narcotic`, `psychotropic` or `traditional`; ordinary if absent.
+    /// Ordinary if absent.
     #[serde(default)]
+    #[schema(value_type = Option<PrescriptionKind>)]
     pub kind: Option<String>,
     /// Chẩn đoán.
+    #[schema(schema_with = diagnosis_schema)]
     pub diagnosis: String,
     /// The medicines, at least one.
     #[serde(default)]
+    #[schema(min_items = 1, max_items = 20)]
     pub medicines: Vec<Medicine>,
+    /// The facility to write it at, if the doctor works at more than one (five digits).
+    #[serde(default)]
+    #[schema(pattern = "^[0-9]{5}$")]
+    pub facility: Option<String>,
+}
+
+fn diagnosis_schema() -> utoipa::openapi::schema::Object {
+    kernel::schema::free_text_schema(500)
 }
 
 fn text(field: String, value: &str, max: usize) -> Result<String, HealthError> {
@@ -309,6 +321,7 @@ mod tests {
                 unit: "viên".into(),
                 usage: "Ngày uống 2 lần, mỗi lần 1 viên".into(),
             }],
+            facility: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! The demo's data: created on first start, left as it is afterwards.
 
+mod health;
 mod registries;
 
 use std::path::{Path, PathBuf};
@@ -206,9 +207,21 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
         let roles = [Role::OneStopReceiver, Role::Specialist, Role::Approver, *keeper].map(|r| role(r, agency));
         ensure(db, username, name, official, roles.to_vec(), "congso-demo-clerk").await?;
     }
+    // The commune's health station and a pharmacy, a doctor at one and a pharmacist at the other.
+    let [station, pharmacy] = health::facilities(db, commune_code).await?;
+    let health_workers = [
+        ("bacsi.xa", "Phan Văn Đức", &station, "doctor (prescriptions)"),
+        ("duocsi.xa", "Mai Thị Hạnh", &pharmacy, "pharmacist (dispensing)"),
+    ];
+    for (username, name, agency, _) in &health_workers {
+        ensure(db, username, name, official, vec![role(Role::HealthWorker, agency)], "congso-demo-clerk").await?;
+    }
     let citizen = seed_citizen(db, &commune).await?;
     let resident = registry::service::first_resident(db, &commune).await?.map(|p| p.personal_id);
     registries::seed(db, commune_code, resident, DEMO_SEED).await?;
+    if let Some(resident) = resident {
+        health::prescription(db, keyring, resident).await?;
+    }
     let mut accounts = vec![
         DemoAccount { username: "admin", password: "congso-demo-admin", what: "administrator, whole nation".into() },
         DemoAccount { username: "congdan", password: "congso-demo-citizen", what: citizen },
@@ -235,6 +248,13 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
     for (username, _, held, what) in workers {
         let agency = held.agency.map(|a| a.to_string()).unwrap_or_default();
         accounts.push(DemoAccount { username, password: "congso-demo-clerk", what: format!("{what}, {agency}") });
+    }
+    for (username, _, agency, what) in health_workers {
+        accounts.push(DemoAccount {
+            username,
+            password: "congso-demo-clerk",
+            what: format!("{what}, {}", agency.code),
+        });
     }
     for (username, _, agency, _, what) in offices {
         let what = format!("receiver, specialist, approver and {what}, {}", agency.code);

@@ -31,6 +31,8 @@ enum Rule {
     Land,
     /// Finance officers, for their agencies' bills (none of the cast is one: `payments_refunds.rs` has them).
     Finance,
+    /// Health workers of a facility (none of the cast is one: `health/tests/api.rs` has them).
+    Health,
 }
 
 fn rule(method: &Method, path: &str) -> Rule {
@@ -51,6 +53,8 @@ fn rule(method: &Method, path: &str) -> Rule {
         ("POST", "/api/v1/payments/bills/{reference}/refund") => Rule::Finance,
         ("GET", "/api/v1/land/my-parcels") => Rule::Own,
         (_, p) if p.starts_with("/api/v1/land/parcels") => Rule::Land,
+        ("GET", "/api/v1/health/prescriptions") => Rule::Own,
+        (_, p) if p.starts_with("/api/v1/health/prescriptions") => Rule::Health,
         ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
         (_, p)
             if ["/api/v1/admin/officials", "/api/v1/admin/agencies", "/api/v1/admin/role-grants"]
@@ -221,6 +225,7 @@ impl Cast {
             p if p.starts_with("/api/v1/admin-units") => "01",
             p if p.starts_with("/api/v1/procedures") => "khai-sinh",
             p if p.starts_with("/api/v1/dossiers") => self.outsider_dossier.as_str(),
+            p if p.starts_with("/api/v1/health") => "010010000001-c",
             _ => self.outsider_household.as_str(),
         };
         let grant = if path.ends_with("/reject") { self.grant_to_reject } else { self.grant_to_approve };
@@ -321,6 +326,9 @@ impl Cast {
                 "mortgagor": format!("citizen:{}", self.outsider), "mortgagee": "enterprise:0100112437", "basis": "kiểm thử",
             })),
             "releaseMortgage" => Some(json!({ "basis": "kiểm thử" })),
+            "prescribe" => Some(json!({ "patient": self.outsider, "diagnosis": "kiểm thử",
+                "medicines": [{ "name": "Paracetamol 500mg", "quantity": 1, "unit": "viên", "usage": "kiểm thử" }] })),
+            "dispensePrescription" => Some(json!({})),
             "leaseParcel" => Some(json!({
                 "lessor": format!("citizen:{}", self.outsider), "lessee": "enterprise:0100112437",
                 "until": "2040-01-01", "basis": "kiểm thử",
@@ -419,6 +427,15 @@ async fn every_api_operation_refuses_whoever_may_not_use_it() {
                     assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{seen}");
                     for other in [citizen, clerk, admin] {
                         assert_eq!(other, StatusCode::FORBIDDEN, "{seen}");
+                    }
+                }
+                // A prescription someone else holds does not exist for them; writing and dispensing is forbidden.
+                Rule::Health => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{seen}");
+                    let expected =
+                        if is_object && method == Method::GET { StatusCode::NOT_FOUND } else { StatusCode::FORBIDDEN };
+                    for other in [citizen, clerk, admin] {
+                        assert_eq!(other, expected, "{seen}");
                     }
                 }
             }

@@ -26,6 +26,7 @@ mod payments_statements;
 mod portal;
 mod portal_browser;
 mod portal_land_browser;
+mod prescriptions_browser;
 mod ratelimit;
 mod registration;
 mod reset;
