@@ -17,7 +17,7 @@ use web::extract::Path;
 use web::{AppError, AppResult, AppState, PageCtx};
 
 use crate::api::{facility_of, visible};
-use crate::model::{Medicine, Prescription, PrescriptionKind, PrescriptionStatus};
+use crate::model::{Facility, Medicine, Prescription, PrescriptionKind, PrescriptionStatus};
 use crate::service::{self, NewPrescription, PrescriptionInput};
 
 /// How many medicine lines the form offers.
@@ -101,20 +101,24 @@ impl Filled {
 struct OfficePage {
     page: PageCtx,
     facility: String,
+    /// Whether the facility writes prescriptions (a pharmacy only dispenses).
+    prescribes: bool,
     filled: Filled,
     problem: Option<String>,
     lines: Vec<usize>,
     kinds: [PrescriptionKind; 4],
 }
 
-fn office_page(page: PageCtx, facility: String, filled: Filled, problem: Option<String>) -> Response {
+fn office_page(page: PageCtx, facility: &Facility, filled: Filled, problem: Option<String>) -> Response {
     let kinds = PrescriptionKind::ALL;
-    html(&OfficePage { page, facility, filled, problem, lines: (0..LINES).collect(), kinds })
+    let (prescribes, lines) = (facility.kind.prescribes(), (0..LINES).collect());
+    let facility = format!("{} · {}", facility.code, facility.name);
+    html(&OfficePage { page, facility, prescribes, filled, problem, lines, kinds })
 }
 
 async fn office(State(state): State<AppState>, page: PageCtx, Caller(me): Caller) -> AppResult<Response> {
     let facility = facility_of(&state, &me, None, |_| true).await?;
-    Ok(office_page(page, format!("{} · {}", facility.code, facility.name), Filled::default(), None))
+    Ok(office_page(page, &facility, Filled::default(), None))
 }
 
 async fn write(
@@ -125,7 +129,6 @@ async fn write(
 ) -> AppResult<Response> {
     let filled = Filled { fields };
     let facility = facility_of(&state, &me, None, |f| f.kind.prescribes()).await?;
-    let name = format!("{} · {}", facility.code, facility.name);
     let actor = me.actor(Role::HealthWorker);
     let written = match NewPrescription::parse(&filled.input()) {
         Ok(new) => service::prescribe(&state.db, &state.keyring, &facility, &actor, new).await,
@@ -141,7 +144,7 @@ async fn write(
         ) => {
             let field = e.field_name().unwrap_or_default().to_owned();
             let problem = format!("{field}: {}", e.message(page.lang));
-            Ok(office_page(page, name, filled, Some(problem)))
+            Ok(office_page(page, &facility, filled, Some(problem)))
         }
         Err(e) => Err(e.into()),
     }

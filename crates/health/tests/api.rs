@@ -154,6 +154,12 @@ async fn a_doctor_prescribes_the_qr_verifies_and_a_pharmacy_dispenses_it_once() 
     let page = app.get(&app.patient, "/me/health").await.text().await.unwrap();
     assert!(page.contains(&code) && page.contains("Amoxicillin 500mg") && page.contains("<svg"), "{page}");
     assert!(page.contains("Đã bán, cấp phát"));
+
+    // The station's page offers the form; the pharmacy's only the search by code.
+    let station = app.get(&app.doctor, "/y-te").await.text().await.unwrap();
+    assert!(station.contains("id=\"patient\"") && station.contains("id=\"code\""), "{station}");
+    let pharmacy = app.get(&app.pharmacist, "/y-te").await.text().await.unwrap();
+    assert!(!pharmacy.contains("id=\"patient\"") && pharmacy.contains("id=\"code\""), "{pharmacy}");
 }
 
 #[tokio::test]
