@@ -82,7 +82,7 @@ async fn search_page(
 struct PurposePage {
     page: PageCtx,
     target: String,
-    codes: &'static [&'static str],
+    codes: [&'static str; 5],
     chosen: String,
     error: Option<String>,
 }
@@ -136,7 +136,7 @@ async fn enterprise_page(
             return Ok(html(&PurposePage {
                 page,
                 target: e.tax_code.to_string(),
-                codes: &Purpose::CODES,
+                codes: Purpose::CODES,
                 chosen,
                 error,
             }));

@@ -143,7 +143,7 @@ struct ParcelPage {
 struct PurposePage {
     page: PageCtx,
     target: String,
-    codes: &'static [&'static str],
+    codes: [&'static str; 5],
 }
 
 impl PurposePage {
@@ -164,7 +164,7 @@ async fn parcel_page(
         Ok(p) => p,
         Err(_) => {
             let target = parcel.reference.to_string();
-            return Ok(html(&PurposePage { page, target, codes: &Purpose::CODES }));
+            return Ok(html(&PurposePage { page, target, codes: Purpose::CODES }));
         }
     };
     record_read(&state, &me, &parcel, &purpose).await?;

@@ -107,7 +107,7 @@ struct PurposePage {
     page: PageCtx,
     /// What is about to open: a citizen's name is not shown before the purpose is given.
     target: String,
-    codes: &'static [&'static str],
+    codes: [&'static str; 5],
     chosen: String,
     other: String,
     error: Option<String>,
@@ -133,7 +133,7 @@ fn purpose_or_form(page: PageCtx, why: &PurposeQuery, target: String) -> Result<
             Err(Box::new(html(&PurposePage {
                 page,
                 target,
-                codes: &Purpose::CODES,
+                codes: Purpose::CODES,
                 chosen: why.purpose.clone().unwrap_or_default(),
                 other: why.purpose_other.clone().unwrap_or_default(),
                 error,

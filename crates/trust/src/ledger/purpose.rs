@@ -46,8 +46,9 @@ impl Purpose {
     /// The longest description of another purpose.
     pub const MAX_OTHER: usize = 200;
 
-    /// The codes of the listed purposes, in the order a form offers them (then `other`).
-    pub const CODES: [&'static str; 6] = ["dossier", "verification", "correction", "citizen_request", "care", "other"];
+    /// The codes of the listed purposes, in the order a form offers them (then `other`). [`Purpose::Care`] is not
+    /// among them: the health slice states it itself, for its own reads, and no registry form offers it.
+    pub const CODES: [&'static str; 5] = ["dossier", "verification", "correction", "citizen_request", "other"];
 
     /// Reads a purpose from a form or query: `code`, and for `other` the words.
     pub fn parse(code: Option<&str>, other: Option<&str>) -> Result<Purpose, PurposeError> {
@@ -132,6 +133,7 @@ mod tests {
             assert_eq!(purpose.to_string().parse::<Purpose>().unwrap(), purpose);
         }
         assert_eq!(Purpose::parse(Some("other"), Some(" a  b ")).unwrap().to_string(), "other: a b");
+        assert_eq!(Purpose::Care.to_string().parse::<Purpose>().unwrap(), Purpose::Care);
     }
 
     #[test]
