@@ -80,7 +80,7 @@ pub enum FieldProblem {
     PersonalId(#[from] kernel::PersonalIdError),
     /// A quantity out of range.
     #[error("the quantity is a whole number from 1 to {0}")]
-    Quantity(u32),
+    Quantity(i64),
 }
 
 impl Localized for FieldProblem {

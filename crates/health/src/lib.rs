@@ -6,10 +6,10 @@
 //!
 //! - [`model`]: the codes and records; [`error`]: refusals and their HTTP answers.
 //! - [`store`]: the SQL. [`service`]: the rules, each write with its `_in(&mut Tx, …)` form.
-//! - [`api`]: `/api/v1/health/prescriptions`; [`pages`]: `/y-te` and `/me/health`.
+//! - [`api`]: `/api/v1/health/prescriptions`; [`fhir`]: the same as HL7 FHIR R4 `MedicationRequest`s under
+//!   `/fhir`; [`pages`]: `/y-te` and `/me/health`.
 //!
-//! Still to come in this slice: the personal health record and encounters, hospital bills, and the same records
-//! as HL7 FHIR R4 resources under `/fhir`.
+//! Still to come in this slice: the personal health record and encounters, and hospital bills.
 
 web::catalog!();
 web::nav_link!("/y-te", "health.nav", 34, AnyRole(&["health_worker"]));
@@ -17,14 +17,15 @@ credentials::document_kind!(service::PRESCRIPTION, "health.prescription");
 
 pub mod api;
 pub mod error;
+pub mod fhir;
 pub mod model;
 pub mod pages;
 pub mod service;
 pub mod store;
 
-/// The pages: the health workers' and the citizen's own prescriptions.
+/// The pages (the health workers' and the citizen's own prescriptions) and FHIR's standard path, `/fhir`.
 pub fn routes() -> axum::Router<web::AppState> {
-    pages::routes()
+    pages::routes().merge(fhir::routes())
 }
 
 /// The slice's API, relative to `/api/v1`.

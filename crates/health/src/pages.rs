@@ -81,7 +81,7 @@ impl Filled {
             .map(|i| Medicine {
                 name: self.line("name", &i).into(),
                 // An unreadable number is zero, which the rules refuse at its field.
-                quantity: self.line("quantity", &i).trim().parse().unwrap_or(0),
+                quantity: self.line("quantity", &i).trim().parse::<i64>().unwrap_or(0),
                 unit: self.line("unit", &i).into(),
                 usage: self.line("usage", &i).into(),
             })

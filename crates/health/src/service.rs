@@ -24,7 +24,7 @@ pub const VALID_DAYS: i64 = 5;
 /// The most medicines one prescription holds.
 pub const MAX_MEDICINES: usize = 20;
 /// The largest quantity of one medicine.
-pub const MAX_QUANTITY: u32 = 10_000;
+pub const MAX_QUANTITY: i64 = 10_000;
 /// The record kinds the slice's ledger entries name.
 pub const PRESCRIPTION_RECORD: &str = "prescription";
 const FACILITY_RECORD: &str = "health_facility";

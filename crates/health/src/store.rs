@@ -100,6 +100,9 @@ pub async fn mark_dispensed(
     Ok(done.rows_affected() == 1)
 }
 
+/// The join that names a prescription's facility.
+const FACILITY: &str = "health_facilities f ON f.code = p.facility";
+
 const COLUMNS: &str = "p.code, p.kind, p.facility, f.name AS facility_name, p.prescriber, p.patient, p.patient_name, \
     p.diagnosis, p.medicines, p.issued_at, p.valid_until, p.status, p.dispensed_at, p.dispensed_by, p.qr_text";
 
@@ -129,28 +132,27 @@ fn prescription_of(row: &AnyRow) -> Result<Prescription, HealthError> {
     })
 }
 
+/// The statement reading one prescription with its facility's name.
+fn by_code() -> String {
+    format!("SELECT {COLUMNS} FROM health_prescriptions p JOIN {FACILITY} WHERE p.code = $1")
+}
+
 /// The prescription with `code`, read in the caller's transaction.
 pub async fn prescription_in(tx: &mut Tx, code: PrescriptionCode) -> Result<Option<Prescription>, HealthError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM health_prescriptions p JOIN health_facilities f ON f.code = p.facility WHERE p.code = $1"
-    );
-    let row = sqlx::query(&sql).bind(code.to_string()).fetch_optional(&mut **tx).await?;
+    let row = sqlx::query(&by_code()).bind(code.to_string()).fetch_optional(&mut **tx).await?;
     row.as_ref().map(prescription_of).transpose()
 }
 
 /// The prescription with `code`.
 pub async fn prescription(db: &Db, code: PrescriptionCode) -> Result<Option<Prescription>, HealthError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM health_prescriptions p JOIN health_facilities f ON f.code = p.facility WHERE p.code = $1"
-    );
-    let row = sqlx::query(&sql).bind(code.to_string()).fetch_optional(db.pool()).await?;
+    let row = sqlx::query(&by_code()).bind(code.to_string()).fetch_optional(db.pool()).await?;
     row.as_ref().map(prescription_of).transpose()
 }
 
 /// A patient's prescriptions, newest first, at most `limit`.
 pub async fn of_patient(db: &Db, patient: &kernel::PersonalId, limit: i64) -> Result<Vec<Prescription>, HealthError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM health_prescriptions p JOIN health_facilities f ON f.code = p.facility \
+        "SELECT {COLUMNS} FROM health_prescriptions p JOIN {FACILITY} \
          WHERE p.patient = $1 ORDER BY p.issued_at DESC, p.code LIMIT $2"
     );
     let rows = sqlx::query(&sql).bind(patient.as_str()).bind(limit).fetch_all(db.pool()).await?;

@@ -307,7 +307,9 @@ fn is_json_or_html(response: &Response) -> bool {
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"))
+        .map(|v| v.split(';').next().unwrap_or_default().trim())
+        // A JSON of a standard's own (`application/fhir+json`, `application/problem+json`) is a body too.
+        .is_some_and(|v| v == "application/json" || v.ends_with("+json") || v == "text/html")
 }
 
 /// Renders a page template into a response, or a 500 if the template fails.
