@@ -42,6 +42,7 @@ const CITIZEN: &[Entry] = &[
     Entry { path: "/me/enterprises", label: "mine.enterprises", text: "mine.enterprises_text" },
     Entry { path: "/me/land", label: "mine.land", text: "mine.land_text" },
     Entry { path: "/me/health", label: "mine.health", text: "mine.health_text" },
+    Entry { path: "/me/education", label: "mine.education", text: "mine.education_text" },
     Entry { path: "/me/data-usage", label: "mine.data_usage", text: "mine.data_usage_text" },
 ];
 

@@ -61,6 +61,10 @@ pub enum Action {
     /// patient brings, whoever wrote it. Which facility is narrowed to the agencies the caller is health worker of
     /// ([`agencies_of`]); the health slice decides what each kind of facility may do.
     HealthCare,
+    /// Teach at a school: enrol its pupils, enter their marks and conduct, read their school records. Which
+    /// school is narrowed to the agencies the caller is teacher of ([`agencies_of`]); signing a year takes the
+    /// principal's approver role in the same school's agency as well.
+    Teach,
 }
 
 /// Whose account an action touches, as far as the policy cares: the caller's own or someone else's.
@@ -146,6 +150,7 @@ pub fn allows(principal: &Principal, action: Action) -> bool {
         Action::ReadEnterprises(t) | Action::WriteEnterprises(t) => has_role(principal, Role::BusinessRegistrar, t),
         Action::ReadLand(t) | Action::WriteLand(t) => has_role(principal, Role::LandOfficer, t),
         Action::HealthCare => !agencies(principal, Role::HealthWorker).is_empty(),
+        Action::Teach => !agencies(principal, Role::Teacher).is_empty(),
     }
 }
 
@@ -243,6 +248,18 @@ mod tests {
             territory: unit("01"),
         }]);
         assert_eq!(authorize(&doctor, Action::HealthCare), Ok(()));
+    }
+
+    #[test]
+    fn teaching_is_for_a_teacher_of_some_school() {
+        assert_eq!(authorize(&holding(Role::Teacher, Territory::Nation), Action::Teach), Err(Denied));
+        assert_eq!(authorize(&holding(Role::Approver, Territory::Nation), Action::Teach), Err(Denied));
+        let teacher = principal(vec![RoleAssignment {
+            role: Role::Teacher,
+            agency: Some("GD.00070001".parse().unwrap()),
+            territory: unit("00070"),
+        }]);
+        assert_eq!(authorize(&teacher, Action::Teach), Ok(()));
     }
 
     #[test]

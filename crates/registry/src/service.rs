@@ -201,6 +201,27 @@ pub async fn living_residents(
     Ok(rows.iter().filter_map(|(id, commune)| Some((id.parse().ok()?, commune.parse().ok()?))).collect())
 }
 
+/// A living resident of `commune` born from `born_from` to `born_to` (years, inclusive) whose mother or father is a
+/// living person of the registry, and that parent: the demo's pupil and the parent with an account.
+pub async fn child_with_parent(
+    db: &Db,
+    commune: &str,
+    born_from: i32,
+    born_to: i32,
+) -> Result<Option<(PersonalId, PersonalId)>, RegistryError> {
+    let row: Option<(String, String)> = store::sqlx::query_as(
+        "SELECT c.personal_id, p.personal_id FROM citizens c JOIN citizens p ON p.personal_id = COALESCE(c.mother_pid, c.father_pid) \
+         WHERE c.commune_code = $1 AND c.status = 'living' AND p.status = 'living' AND c.birth_date >= $2 AND c.birth_date <= $3 \
+         ORDER BY c.personal_id LIMIT 1",
+    )
+    .bind(commune)
+    .bind(format!("{born_from:04}-01-01"))
+    .bind(format!("{born_to:04}-12-31"))
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.and_then(|(child, parent)| Some((child.parse().ok()?, parent.parse().ok()?))))
+}
+
 /// The first resident of a commune by ID number, if any (the demo binds its citizen account to one).
 pub async fn first_resident(db: &Db, commune: &str) -> Result<Option<Citizen>, RegistryError> {
     let id: Option<String> = store::sqlx::query_scalar(

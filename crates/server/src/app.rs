@@ -62,6 +62,7 @@ pub fn api_with(payments: payments::Payments) -> ApiRouter {
         .merge(payments::api_routes(payments))
         .merge(land::api_routes())
         .merge(health::api_routes())
+        .merge(education::api_routes())
 }
 
 /// The largest request body accepted anywhere but uploads (`/verify` takes photos up to
@@ -102,6 +103,7 @@ pub fn router_with(state: AppState, payments: payments::Payments) -> Router {
         .merge(payments::routes(payments))
         .merge(land::routes())
         .merge(health::routes())
+        .merge(education::routes())
         .merge(web::routes())
         .merge(api)
         .fallback(not_found)

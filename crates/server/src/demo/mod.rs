@@ -1,5 +1,6 @@
 //! The demo's data: created on first start, left as it is afterwards.
 
+mod education;
 mod health;
 mod registries;
 
@@ -216,6 +217,27 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
     for (username, name, agency, _) in &health_workers {
         ensure(db, username, name, official, vec![role(Role::HealthWorker, agency)], "congso-demo-clerk").await?;
     }
+    // The commune's lower secondary school: a teacher, and its principal, who teaches too.
+    let (school, school_agency) = education::school(db, commune_code).await?;
+    let teachers = [
+        ("giaovien.xa", "Trần Thị Thu Trang", vec![role(Role::Teacher, &school_agency)], "teacher"),
+        (
+            "hieutruong.xa",
+            "Nguyễn Văn Bình",
+            vec![role(Role::Teacher, &school_agency), role(Role::Approver, &school_agency)],
+            "principal (teacher and approver)",
+        ),
+    ];
+    for (username, name, roles, _) in &teachers {
+        ensure(db, username, name, official, roles.clone(), "congso-demo-clerk").await?;
+    }
+    let parent = match seed_parent(db, &commune).await? {
+        Some((pupil, birth_year, parent)) => {
+            education::pupil(db, keyring, &school, pupil, birth_year).await?;
+            parent
+        }
+        None => "parent (no school-age resident with a parent to bind to)".into(),
+    };
     let citizen = seed_citizen(db, &commune).await?;
     let resident = registry::service::first_resident(db, &commune).await?.map(|p| p.personal_id);
     registries::seed(db, commune_code, resident, DEMO_SEED).await?;
@@ -225,6 +247,7 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
     let mut accounts = vec![
         DemoAccount { username: "admin", password: "congso-demo-admin", what: "administrator, whole nation".into() },
         DemoAccount { username: "congdan", password: "congso-demo-citizen", what: citizen },
+        DemoAccount { username: "phuhuynh", password: "congso-demo-citizen", what: parent },
         DemoAccount {
             username: "canbo.trunguong",
             password: "congso-demo-clerk",
@@ -256,11 +279,18 @@ pub async fn seed(db: &Db, keyring: &Keyring) -> anyhow::Result<Vec<DemoAccount>
             what: format!("{what}, {}", agency.code),
         });
     }
+    for (username, _, _, what) in teachers {
+        accounts.push(DemoAccount {
+            username,
+            password: "congso-demo-clerk",
+            what: format!("{what}, {}", school_agency.code),
+        });
+    }
     for (username, _, agency, _, what) in offices {
         let what = format!("receiver, specialist, approver and {what}, {}", agency.code);
         accounts.push(DemoAccount { username, password: "congso-demo-clerk", what });
     }
-    for account in accounts.iter_mut().filter(|a| a.username != "congdan") {
+    for account in accounts.iter_mut().filter(|a| !["congdan", "phuhuynh"].contains(&a.username)) {
         account.what = format!("{}; TOTP {}", account.what, enrol_demo_totp(db, keyring, account.username).await?);
     }
     Ok(accounts)
@@ -331,6 +361,31 @@ async fn seed_citizen(db: &Db, commune: &str) -> anyhow::Result<String> {
         Err(e) => return Err(e.into()),
     }
     Ok(format!("citizen {} ({})", person.full_name, person.personal_id))
+}
+
+/// A parent's account (`phuhuynh`) bound to the living parent of a resident of the commune old enough to be in
+/// grades 7 to 9 this school year: the pupil, their birth year, and what to print.
+async fn seed_parent(db: &Db, commune: &str) -> anyhow::Result<Option<(kernel::PersonalId, i32, String)>> {
+    let year = i32::from(::education::model::SchoolYear::at(time::OffsetDateTime::now_utc()).start());
+    let Some((pupil, parent)) = registry::service::child_with_parent(db, commune, year - 14, year - 12).await? else {
+        return Ok(None);
+    };
+    let person = registry::service::citizen(db, &parent).await?;
+    let new = identity::registration::NewCitizen {
+        username: "phuhuynh".parse()?,
+        display_name: person.full_name.clone(),
+        password: "congso-demo-citizen".parse()?,
+        personal_id: parent,
+        phone: None,
+        email: None,
+    };
+    match service::register_citizen(db, new).await {
+        Ok(_) | Err(service::IdentityError::UsernameTaken) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let child = registry::service::citizen(db, &pupil).await?;
+    let birth_year = child.birth_date.get(..4).and_then(|y| y.parse().ok()).unwrap_or(year - 13);
+    Ok(Some((pupil, birth_year, format!("parent {} of pupil {}", person.full_name, child.full_name))))
 }
 
 /// The sandbox bank beside the demo, ten ports up, calling the demo back; its address.

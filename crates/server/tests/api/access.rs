@@ -31,8 +31,9 @@ enum Rule {
     Land,
     /// Finance officers, for their agencies' bills (none of the cast is one: `payments_refunds.rs` has them).
     Finance,
-    /// Health workers of a facility (none of the cast is one: `health/tests/api.rs` has them).
-    Health,
+    /// Health workers of a facility or teachers of a school (none of the cast is one: `health/tests/api.rs` and
+    /// `education/tests/api.rs` have them).
+    Staff,
 }
 
 fn rule(method: &Method, path: &str) -> Rule {
@@ -54,7 +55,9 @@ fn rule(method: &Method, path: &str) -> Rule {
         ("GET", "/api/v1/land/my-parcels") => Rule::Own,
         (_, p) if p.starts_with("/api/v1/land/parcels") => Rule::Land,
         ("GET", "/api/v1/health/prescriptions") => Rule::Own,
-        (_, p) if p.starts_with("/api/v1/health/prescriptions") => Rule::Health,
+        (_, p) if p.starts_with("/api/v1/health/prescriptions") => Rule::Staff,
+        ("GET", "/api/v1/education/records") => Rule::Own,
+        (_, p) if p.starts_with("/api/v1/education/") => Rule::Staff,
         ("GET", "/api/v1/admin/accounts") | ("POST", "/api/v1/ledger/sth") => Rule::Admin,
         (_, p)
             if ["/api/v1/admin/officials", "/api/v1/admin/agencies", "/api/v1/admin/role-grants"]
@@ -243,7 +246,9 @@ impl Cast {
             .replace("{commune}", "00070")
             .replace("{sheet}", "1")
             .replace("{number}", "1")
-            .replace("{mortgage}", "1");
+            .replace("{mortgage}", "1")
+            .replace("{pupil}", &self.outsider)
+            .replace("{school_year}", "2025");
         let query = match path.as_str() {
             "/api/v1/citizens" => "?q=n",
             "/api/v1/enterprises" | "/api/v1/enterprises/lookup" => "?q=cong",
@@ -329,6 +334,12 @@ impl Cast {
             "prescribe" => Some(json!({ "patient": self.outsider, "diagnosis": "kiểm thử",
                 "medicines": [{ "name": "Paracetamol 500mg", "quantity": 1, "unit": "viên", "usage": "kiểm thử" }] })),
             "dispensePrescription" => Some(json!({})),
+            "enrolPupil" => {
+                Some(json!({ "pupil": self.outsider, "school_year": 2025, "grade": 7, "class_name": "7A1" }))
+            }
+            "putMark" => Some(json!({ "subject": "toan", "term": 1, "mark": "8.5" })),
+            "putConduct" => Some(json!({ "conduct": "tot", "absences": 0 })),
+            "signSchoolRecord" => None,
             "leaseParcel" => Some(json!({
                 "lessor": format!("citizen:{}", self.outsider), "lessee": "enterprise:0100112437",
                 "until": "2040-01-01", "basis": "kiểm thử",
@@ -346,7 +357,7 @@ impl Cast {
     }
 
     fn with_body(&self, request: RequestBuilder, method: &Method, operation_id: &str) -> RequestBuilder {
-        match (method == Method::POST).then(|| self.body(operation_id)).flatten() {
+        match (method == Method::POST || method == Method::PUT).then(|| self.body(operation_id)).flatten() {
             Some(body) => request.json(&body),
             None => request,
         }
@@ -429,8 +440,9 @@ async fn every_api_operation_refuses_whoever_may_not_use_it() {
                         assert_eq!(other, StatusCode::FORBIDDEN, "{seen}");
                     }
                 }
-                // A prescription someone else holds does not exist for them; writing and dispensing is forbidden.
-                Rule::Health => {
+                // A prescription or school record someone else holds does not exist for them; writing, dispensing,
+                // enrolling, marking and signing are forbidden.
+                Rule::Staff => {
                     assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{seen}");
                     let expected =
                         if is_object && method == Method::GET { StatusCode::NOT_FOUND } else { StatusCode::FORBIDDEN };

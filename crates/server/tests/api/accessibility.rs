@@ -124,6 +124,7 @@ async fn axe_finds_no_wcag_2_1_aa_violation_on_the_public_citizen_and_official_p
         "/me/enterprises",
         "/me/land",
         "/me/health",
+        "/me/education",
     ];
     check(&b, &app, &axe, &mine, &mut failures).await;
     let notification = format!("/me/notifications/{notification}");

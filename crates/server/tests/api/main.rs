@@ -30,6 +30,7 @@ mod prescriptions_browser;
 mod ratelimit;
 mod registration;
 mod reset;
+mod school_records_browser;
 mod security;
 mod signin;
 mod tokens;

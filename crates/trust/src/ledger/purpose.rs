@@ -19,6 +19,8 @@ pub enum Purpose {
     CitizenRequest,
     /// Khám bệnh, chữa bệnh — the patient's medical care: a prescription written or dispensed.
     Care,
+    /// Giáo dục — the pupil's schooling: a teacher opening their school record.
+    Education,
     /// Anything else, in words: at most [`Purpose::MAX_OTHER`] characters, cleaned by [`kernel::free_text::clean`]
     /// (NFC, whitespace collapsed, no control or invisible characters), since they go into the signed ledger and
     /// are shown to the citizen.
@@ -46,8 +48,9 @@ impl Purpose {
     /// The longest description of another purpose.
     pub const MAX_OTHER: usize = 200;
 
-    /// The codes of the listed purposes, in the order a form offers them (then `other`). [`Purpose::Care`] is not
-    /// among them: the health slice states it itself, for its own reads, and no registry form offers it.
+    /// The codes of the listed purposes, in the order a form offers them (then `other`). [`Purpose::Care`] and
+    /// [`Purpose::Education`] are not among them: the health and education slices state them themselves, for their
+    /// own reads, and no registry form offers them.
     pub const CODES: [&'static str; 5] = ["dossier", "verification", "correction", "citizen_request", "other"];
 
     /// Reads a purpose from a form or query: `code`, and for `other` the words.
@@ -59,6 +62,7 @@ impl Purpose {
             Some("correction") => Ok(Purpose::Correction),
             Some("citizen_request") => Ok(Purpose::CitizenRequest),
             Some("care") => Ok(Purpose::Care),
+            Some("education") => Ok(Purpose::Education),
             Some("other") => match kernel::free_text::clean(other.unwrap_or_default(), Purpose::MAX_OTHER) {
                 Ok(words) => Ok(Purpose::Other(words)),
                 Err(FreeTextError::Forbidden(c)) => Err(PurposeError::OtherCharacter(c)),
@@ -76,6 +80,7 @@ impl Purpose {
             Purpose::Correction => "correction",
             Purpose::CitizenRequest => "citizen_request",
             Purpose::Care => "care",
+            Purpose::Education => "education",
             Purpose::Other(_) => "other",
         }
     }
@@ -134,6 +139,7 @@ mod tests {
         }
         assert_eq!(Purpose::parse(Some("other"), Some(" a  b ")).unwrap().to_string(), "other: a b");
         assert_eq!(Purpose::Care.to_string().parse::<Purpose>().unwrap(), Purpose::Care);
+        assert_eq!(Purpose::Education.to_string().parse::<Purpose>().unwrap(), Purpose::Education);
     }
 
     #[test]
