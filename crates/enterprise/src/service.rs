@@ -281,3 +281,14 @@ pub async fn lookup(db: &Db, q: &str, page: i64) -> Result<(Vec<PublicEnterprise
 pub async fn count(db: &Db) -> Result<i64, EnterpriseError> {
     Ok(store::sqlx::query_scalar("SELECT COUNT(*) FROM enterprises").fetch_one(db.pool()).await?)
 }
+
+/// Enterprises (not their branches) counted by the province of their registered office, legal form and status:
+/// what the published enterprise figures are made from.
+pub async fn counts_by_province(db: &Db) -> Result<Vec<(String, String, String, i64)>, EnterpriseError> {
+    Ok(store::sqlx::query_as(
+        "SELECT province_code, legal_form, status, COUNT(*) FROM enterprises WHERE parent_id IS NULL \
+         GROUP BY province_code, legal_form, status",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}

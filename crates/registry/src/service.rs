@@ -222,6 +222,17 @@ pub async fn child_with_parent(
     Ok(row.and_then(|(child, parent)| Some((child.parse().ok()?, parent.parse().ok()?))))
 }
 
+/// Living citizens counted by province of residence (`None` for those with none), sex and year of birth: what
+/// the published population figures are made from.
+pub async fn population_counts(db: &Db) -> Result<Vec<(Option<String>, String, String, i64)>, RegistryError> {
+    Ok(store::sqlx::query_as(
+        "SELECT province_code, sex, SUBSTR(birth_date, 1, 4), COUNT(*) FROM citizens WHERE status = 'living' \
+         GROUP BY province_code, sex, SUBSTR(birth_date, 1, 4)",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}
+
 /// The first resident of a commune by ID number, if any (the demo binds its citizen account to one).
 pub async fn first_resident(db: &Db, commune: &str) -> Result<Option<Citizen>, RegistryError> {
     let id: Option<String> = store::sqlx::query_scalar(

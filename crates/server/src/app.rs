@@ -104,6 +104,7 @@ pub fn router_with(state: AppState, payments: payments::Payments) -> Router {
         .merge(land::routes())
         .merge(health::routes())
         .merge(education::routes())
+        .merge(opendata::routes())
         .merge(web::routes())
         .merge(api)
         .fallback(not_found)

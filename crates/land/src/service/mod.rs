@@ -259,6 +259,16 @@ async fn reread(tx: &mut Tx, r: &ParcelRef) -> Result<Parcel, LandError> {
     Ok(sql::parcel_in(tx, r).await?.ok_or(LandError::NoParcel)?.1)
 }
 
+/// Parcels counted, and their recorded areas summed in dm², by province and land-use purpose: what the published
+/// land figures are made from.
+pub async fn area_by_purpose(db: &Db) -> Result<Vec<(String, String, i64, i64)>, LandError> {
+    Ok(store::sqlx::query_as(
+        "SELECT province, purpose, COUNT(*), CAST(SUM(area_dm2) AS BIGINT) FROM land_parcels GROUP BY province, purpose",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}
+
 /// A parcel as recorded now.
 pub async fn parcel(db: &Db, r: &ParcelRef) -> Result<Parcel, LandError> {
     let mut tx = db.pool().begin().await?;

@@ -108,7 +108,13 @@ async fn axe_finds_no_wcag_2_1_aa_violation_on_the_public_citizen_and_official_p
     let public = ["/", "/signin", "/verify", "/units", "/register", "/procedures", "/dossiers/statistics"];
     check(&b, &app, &axe, &public, &mut failures).await;
     let enterprise = format!("/doanh-nghiep/{tax_code}");
-    let more_public = ["/procedures/dang-ky-doanh-nghiep", "/doanh-nghiep", enterprise.as_str()];
+    let more_public = [
+        "/procedures/dang-ky-doanh-nghiep",
+        "/doanh-nghiep",
+        enterprise.as_str(),
+        "/du-lieu-mo",
+        "/du-lieu-mo/dan-so-theo-tinh-gioi-tinh-nhom-tuoi",
+    ];
     check(&b, &app, &axe, &more_public, &mut failures).await;
 
     sign_in(&b, &app, "congdan", None).await;

@@ -19,6 +19,7 @@ mod mfa;
 mod officials;
 mod oidc;
 mod openapi;
+mod opendata_browser;
 mod payments;
 mod payments_refunds;
 mod payments_review;
