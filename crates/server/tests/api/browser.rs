@@ -194,3 +194,16 @@ async fn on_a_phone_a_citizen_pays_a_dossiers_fee_through_the_sandbox_bank_and_t
     assert!(page.contains("Đã nộp, chờ tiếp nhận"), "{page}");
     b.close().await.unwrap();
 }
+
+/// Types `text` into the field with `id`, replacing what it held.
+pub(crate) async fn type_into(b: &Client, id: &str, text: &str) {
+    let field = b.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Whether the page fits the window's width: nothing scrolls sideways.
+pub(crate) async fn fits(b: &Client) -> bool {
+    let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
+    b.execute(fits, vec![]).await.unwrap() == serde_json::json!(true)
+}

@@ -3,7 +3,7 @@
 
 use fantoccini::Locator;
 
-use crate::browser::browser;
+use crate::browser::{browser, fits};
 use crate::helpers::TestApp;
 
 #[tokio::test]
@@ -26,8 +26,7 @@ async fn on_a_phone_anyone_finds_a_dataset_and_its_files() {
     assert!(rows.parse::<u32>().unwrap() > 0, "{rows}");
     let preview = b.find(Locator::Css("main table tbody")).await.unwrap().text().await.unwrap();
     assert!(preview.contains("Thành phố Hà Nội") || preview.contains("Tỉnh"), "{preview}");
-    let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
-    assert_eq!(b.execute(fits, vec![]).await.unwrap(), serde_json::json!(true), "the dataset is wider than a phone");
+    assert!(fits(&b).await, "the dataset is wider than a phone");
     let csv = b.find(Locator::Id("csv")).await.unwrap().attr("href").await.unwrap().unwrap();
     assert_eq!(csv, "/du-lieu-mo/dan-so-theo-tinh-gioi-tinh-nhom-tuoi.csv");
     let body = TestApp::client().get(app.url(&csv)).send().await.unwrap().text().await.unwrap();

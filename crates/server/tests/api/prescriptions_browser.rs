@@ -2,29 +2,18 @@
 //! (refused at a field first, the values kept), the patient finds it from their home page with its QR, and a
 //! pharmacy finds it by its code and dispenses it, once.
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use health::model::{Facility, FacilityKind};
 use identity::{Role, Territory};
 use trust::ledger::Actor;
 
-use crate::browser::browser;
+use crate::browser::{browser, fits, type_into};
 use crate::helpers::TestApp;
 use crate::portal_browser::{official, sign_in};
 
 async fn facility(app: &TestApp, code: &str, name: &str, kind: FacilityKind) {
     let f = Facility { code: code.parse().unwrap(), name: name.into(), kind, commune: "00070".parse().unwrap() };
     health::service::register_facility(&app.db.db, &f, &Actor::system("test")).await.unwrap();
-}
-
-async fn type_into(b: &Client, id: &str, text: &str) {
-    let field = b.find(Locator::Id(id)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-async fn fits(b: &Client) -> bool {
-    let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
-    b.execute(fits, vec![]).await.unwrap() == serde_json::json!(true)
 }
 
 #[tokio::test]

@@ -11,20 +11,9 @@ use identity::model::RoleAssignment;
 use identity::{AccountKind, Role, Territory};
 use trust::ledger::Actor;
 
-use crate::browser::browser;
+use crate::browser::{browser, fits, type_into};
 use crate::helpers::TestApp;
 use crate::portal_browser::{official, sign_in};
-
-async fn type_into(b: &Client, id: &str, text: &str) {
-    let field = b.find(Locator::Id(id)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-async fn fits(b: &Client) -> bool {
-    let fits = "return document.documentElement.scrollWidth <= window.innerWidth";
-    b.execute(fits, vec![]).await.unwrap() == serde_json::json!(true)
-}
 
 async fn choose(b: &Client, id: &str, value: &str) {
     b.find(Locator::Css(&format!("#{id} option[value='{value}']"))).await.unwrap().click().await.unwrap();
