@@ -6,6 +6,7 @@
 #
 #   .ci/schemathesis.sh                     on SQLite
 #   .ci/schemathesis.sh postgres://…/db     on that PostgreSQL database, which must be empty
+#   .ci/schemathesis.sh --install           only install schemathesis (before runs side by side)
 #
 # More options for `st run` (to look into a failure: `--include-operation-id ID --report vcr`) go in
 # CONGSO_SCHEMATHESIS_ARGS. Runs alone (it builds the binary) or from .ci/run (which gives it CONGSO_BIN). schemathesis is installed, pinned, into a virtual
@@ -23,6 +24,7 @@ if [ ! -x "$venv/bin/st" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "schemathesis==${SCHEMATHESIS_VERSION}"
 fi
+[ "$DATABASE_URL" = "--install" ] && exit 0
 
 # From .ci/run, the binary the tests built (CONGSO_BIN): building it again alone would resolve the crates'
 # features differently and compile much of the workspace a second time.

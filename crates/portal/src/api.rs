@@ -195,7 +195,7 @@ pub struct ActionBody {
     #[schema(pattern = "^(accept|request_supplement|reject|forward|approve)$")]
     pub action: String,
     /// The reason, required to reject or ask for a supplement.
-    #[schema(pattern = "^[\\s\\S]{0,1000}$")]
+    #[schema(schema_with = note_schema)]
     pub note: Option<String>,
     /// The dossier's version the decision was made on: a dossier changed since is a 409.
     #[serde(deserialize_with = "web::extract::integer")]
@@ -217,6 +217,11 @@ pub async fn act(
     Ok(Json(workflow::act(&state.db, &state.keyring, &me, &code(&text)?, decision).await?))
 }
 
+/// A note or comment: free text of at most 1,000 characters, which the ledger and the pages keep.
+fn note_schema() -> utoipa::openapi::schema::Object {
+    kernel::schema::optional_free_text_schema(1000)
+}
+
 /// A rating of the service.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -226,7 +231,7 @@ pub struct RatingBody {
     #[serde(deserialize_with = "web::extract::integer")]
     pub rating: i64,
     /// A comment.
-    #[schema(pattern = "^[\\s\\S]{0,1000}$")]
+    #[schema(schema_with = note_schema)]
     pub comment: Option<String>,
 }
 

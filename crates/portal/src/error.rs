@@ -55,6 +55,9 @@ pub enum PortalError {
     /// A note with characters that cannot be kept.
     #[error("the note is too long or holds a character that is not allowed")]
     BadNote,
+    /// A rating's comment with characters that cannot be kept.
+    #[error("the comment is too long or holds a character that is not allowed")]
+    BadComment,
     /// A rating outside 1–5.
     #[error("a rating is 1 to 5")]
     BadRating,
@@ -137,7 +140,7 @@ impl Localized for PortalError {
                 "Hồ sơ đang ở bước khác (có thể cán bộ khác vừa xử lý). Vui lòng tải lại trang.".into()
             }
             (Self::NoteRequired, Lang::Vi) => "Vui lòng ghi rõ lý do để công dân biết.".into(),
-            (Self::BadNote, Lang::Vi) => "Nội dung quá dài hoặc có ký tự không được phép.".into(),
+            (Self::BadNote | Self::BadComment, Lang::Vi) => "Nội dung quá dài hoặc có ký tự không được phép.".into(),
             (Self::BadRating, Lang::Vi) => "Mức đánh giá từ 1 đến 5.".into(),
             (Self::BadPeriod, Lang::Vi) => {
                 "Kỳ thống kê từ một ngày (YYYY-MM-DD) đến cùng ngày đó hoặc ngày sau.".into()
@@ -174,6 +177,7 @@ impl From<PortalError> for web::AppError {
             PortalError::Invalid(problems) => web::AppError::Invalid(problems),
             PortalError::NoteRequired
             | PortalError::BadNote
+            | PortalError::BadComment
             | PortalError::BadRating
             | PortalError::UnknownPaper
             | PortalError::BadPeriod => web::AppError::Invalid(vec![web::FieldError::new(field_of(&e), e)]),
@@ -224,6 +228,7 @@ impl From<PortalError> for web::AppError {
 fn field_of(e: &PortalError) -> &'static str {
     match e {
         PortalError::BadRating => "rating",
+        PortalError::BadComment => "comment",
         PortalError::UnknownPaper => "kind",
         PortalError::BadPeriod => "from",
         _ => "note",

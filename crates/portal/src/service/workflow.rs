@@ -395,7 +395,7 @@ pub async fn rate(
     }
     let comment = comment.map(str::trim).filter(|c| !c.is_empty());
     let comment = comment.map(|c| kernel::free_text::clean(c, 1000).map(|t| t.as_str().to_owned())).transpose();
-    let comment = comment.map_err(|_| PortalError::BadNote)?;
+    let comment = comment.map_err(|_| PortalError::BadComment)?;
     let mut tx = db.begin_write().await?;
     let before = own(&mut tx, me, code).await?;
     if !before.status.is_final() || before.rating.is_some() {

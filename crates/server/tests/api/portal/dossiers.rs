@@ -147,6 +147,11 @@ async fn a_birth_is_registered_from_a_dossier_and_its_result_verifies() {
     let status: Value = app.get(&format!("/api/v1/dossiers/{code}/status")).await.json().await.unwrap();
     assert_eq!(status["status"], "completed");
     assert!(!status.to_string().contains(&pid));
+    // A comment with a control character is refused at its own field, nothing kept.
+    let bad = json!({ "rating": 3, "comment": "Nhanh\u{1c}" });
+    let (status, why) = api.post(&token, &format!("/api/v1/dossiers/{code}/rating"), bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(why["error"]["fields"]["comment"].is_string(), "{why}");
     let rate = json!({ "rating": 5, "comment": "Nhanh" });
     assert_eq!(api.post(&token, &format!("/api/v1/dossiers/{code}/rating"), rate.clone()).await.0, StatusCode::OK);
     assert_eq!(api.post(&token, &format!("/api/v1/dossiers/{code}/rating"), rate).await.0, StatusCode::CONFLICT);
