@@ -54,9 +54,6 @@ pub struct SchoolRecord {
     pub promoted: Option<bool>,
     /// The year's title, if it earned one.
     pub title: Option<Title>,
-    /// Every mark as entered, the latest last: the lines above take each subject's latest.
-    #[serde(skip)]
-    pub entries: Vec<MarkEntry>,
 }
 
 /// The year's mark from the terms': for a score, (first + 2 × second) / 3 rounded to one decimal; for a comment,
@@ -138,7 +135,7 @@ impl SchoolRecord {
         let promoted = year.zip(conduct).map(|(y, c)| promoted(y, c, enrolment.absences));
         let year_marks: Vec<Mark> = subjects.iter().filter_map(|l| l.year).collect();
         let title = year.zip(conduct).and_then(|(y, c)| title(y, c, &year_marks));
-        SchoolRecord { enrolment, subjects, first_term, second_term, year, promoted, title, entries }
+        SchoolRecord { enrolment, subjects, first_term, second_term, year, promoted, title }
     }
 
     /// Whether the principal may sign it: every subject has its year's mark, the year is rated (at least six
